@@ -1,0 +1,79 @@
+/**
+ * Reference 2-D convolution, written as the direct definition (seven nested loops) so it is obviously right.
+ * y[n,k,oy,ox] = bias[k] + Σ_{c in group, r, s} x[n, c, oy·sh − ph + r·dh, ox·sw − pw + s·dw] · w[k, c − c0, r, s]
+ */
+import type { Conv2dGeometry, F32 } from '../backend.ts';
+
+export function conv2dForward(x: F32, w: F32, bias: F32 | null, y: F32, g: Conv2dGeometry): void {
+  const cg = g.c / g.groups;
+  const kg = g.k / g.groups;
+  for (let n = 0; n < g.n; n++)
+    for (let k = 0; k < g.k; k++) {
+      const c0 = Math.floor(k / kg) * cg;
+      for (let oy = 0; oy < g.oh; oy++)
+        for (let ox = 0; ox < g.ow; ox++) {
+          let acc = bias ? bias[k] : 0;
+          for (let ci = 0; ci < cg; ci++)
+            for (let r = 0; r < g.r; r++) {
+              const iy = oy * g.strideH - g.padH + r * g.dilationH;
+              if (iy < 0 || iy >= g.h) continue;
+              for (let s = 0; s < g.s; s++) {
+                const ix = ox * g.strideW - g.padW + s * g.dilationW;
+                if (ix < 0 || ix >= g.w) continue;
+                acc += x[((n * g.c + c0 + ci) * g.h + iy) * g.w + ix] * w[((k * cg + ci) * g.r + r) * g.s + s];
+              }
+            }
+          y[((n * g.k + k) * g.oh + oy) * g.ow + ox] = acc;
+        }
+    }
+}
+
+export function conv2dBackwardInput(gy: F32, w: F32, gx: F32, g: Conv2dGeometry): void {
+  gx.fill(0);
+  const cg = g.c / g.groups;
+  const kg = g.k / g.groups;
+  for (let n = 0; n < g.n; n++)
+    for (let k = 0; k < g.k; k++) {
+      const c0 = Math.floor(k / kg) * cg;
+      for (let oy = 0; oy < g.oh; oy++)
+        for (let ox = 0; ox < g.ow; ox++) {
+          const gv = gy[((n * g.k + k) * g.oh + oy) * g.ow + ox];
+          if (gv === 0) continue;
+          for (let ci = 0; ci < cg; ci++)
+            for (let r = 0; r < g.r; r++) {
+              const iy = oy * g.strideH - g.padH + r * g.dilationH;
+              if (iy < 0 || iy >= g.h) continue;
+              for (let s = 0; s < g.s; s++) {
+                const ix = ox * g.strideW - g.padW + s * g.dilationW;
+                if (ix < 0 || ix >= g.w) continue;
+                gx[((n * g.c + c0 + ci) * g.h + iy) * g.w + ix] += gv * w[((k * cg + ci) * g.r + r) * g.s + s];
+              }
+            }
+        }
+    }
+}
+
+export function conv2dBackwardWeight(x: F32, gy: F32, gw: F32, g: Conv2dGeometry): void {
+  gw.fill(0);
+  const cg = g.c / g.groups;
+  const kg = g.k / g.groups;
+  for (let n = 0; n < g.n; n++)
+    for (let k = 0; k < g.k; k++) {
+      const c0 = Math.floor(k / kg) * cg;
+      for (let oy = 0; oy < g.oh; oy++)
+        for (let ox = 0; ox < g.ow; ox++) {
+          const gv = gy[((n * g.k + k) * g.oh + oy) * g.ow + ox];
+          if (gv === 0) continue;
+          for (let ci = 0; ci < cg; ci++)
+            for (let r = 0; r < g.r; r++) {
+              const iy = oy * g.strideH - g.padH + r * g.dilationH;
+              if (iy < 0 || iy >= g.h) continue;
+              for (let s = 0; s < g.s; s++) {
+                const ix = ox * g.strideW - g.padW + s * g.dilationW;
+                if (ix < 0 || ix >= g.w) continue;
+                gw[((k * cg + ci) * g.r + r) * g.s + s] += gv * x[((n * g.c + c0 + ci) * g.h + iy) * g.w + ix];
+              }
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/** The reference backend: every kernel of the contract in plain TypeScript. The oracle for every faster backend. */
+import type { Backend } from '../backend.ts';
+import * as conv from './conv.ts';
+import * as elementwise from './elementwise.ts';
+import * as matmul from './matmul.ts';
+import * as norm from './norm.ts';
+import * as optim from './optim.ts';
+import * as pool from './pool.ts';
+import * as reduce from './reduce.ts';
+
+export const jsBackend: Backend = {
+  name: 'js',
+  unary: elementwise.unary,
+  unaryBackward: elementwise.unaryBackward,
+  binary: elementwise.binary,
+  compare: elementwise.compare,
+  affine: elementwise.affine,
+  clamp: elementwise.clamp,
+  reduce: reduce.reduce,
+  softmax: reduce.softmax,
+  softmaxBackward: reduce.softmaxBackward,
+  matmul: matmul.matmul,
+  conv2dForward: conv.conv2dForward,
+  conv2dBackwardInput: conv.conv2dBackwardInput,
+  conv2dBackwardWeight: conv.conv2dBackwardWeight,
+  maxPool2dForward: pool.maxPool2dForward,
+  maxPool2dBackward: pool.maxPool2dBackward,
+  avgPool2dForward: pool.avgPool2dForward,
+  avgPool2dBackward: pool.avgPool2dBackward,
+  adaptiveAvgPool2dForward: pool.adaptiveAvgPool2dForward,
+  adaptiveAvgPool2dBackward: pool.adaptiveAvgPool2dBackward,
+  upsample2dForward: pool.upsample2dForward,
+  upsample2dBackward: pool.upsample2dBackward,
+  batchNormForward: norm.batchNormForward,
+  batchNormBackward: norm.batchNormBackward,
+  rowNormForward: norm.rowNormForward,
+  rowNormBackward: norm.rowNormBackward,
+  sgdStep: optim.sgdStep,
+  adamStep: optim.adamStep,
+};
