@@ -107,7 +107,8 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
  */
 export function grad(output: Tensor, inputs: readonly Tensor[], gradient?: Tensor, options: BackwardOptions = {}): Tensor[] {
   inputs.forEach((t, i) => {
-    if (!t.requiresGrad) throw new Error(`grad: input ${i} (shape [${t.shape.join(', ')}]) does not require grad, so it has no gradient; call requiresGrad_() on it first`);
+    if (!t.requiresGrad)
+      throw new Error(`grad: input ${i} (shape [${t.shape.join(', ')}]) does not require grad, so it has no gradient; call requiresGrad_() on it first`);
   });
   const savedGrads = inputs.map((t) => t.grad);
   const savedRetain = inputs.map((t) => t.retainsGrad);

@@ -12,21 +12,7 @@
 export type F32 = Float32Array;
 
 /** Elementwise functions of one input. `alpha` parameterises leakyRelu (slope), elu (alpha) and softplus (beta). */
-export type UnaryOp =
-  | 'neg'
-  | 'exp'
-  | 'log'
-  | 'sqrt'
-  | 'rsqrt'
-  | 'abs'
-  | 'relu'
-  | 'leakyRelu'
-  | 'elu'
-  | 'gelu'
-  | 'silu'
-  | 'sigmoid'
-  | 'tanh'
-  | 'softplus';
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'relu' | 'leakyRelu' | 'elu' | 'gelu' | 'silu' | 'sigmoid' | 'tanh' | 'softplus';
 
 export const UNARY_OPS: readonly UnaryOp[] = [
   'neg',
@@ -185,9 +171,31 @@ export interface Backend {
 
   // ── fused optimizer updates (in place on param and state) ────────────────────
   /** PyTorch SGD: g += wd·p; buf = momentum·buf + (1−dampening)·g (buf = g on the first step); p −= lr·(nesterov ? g + momentum·buf : buf). */
-  sgdStep(param: F32, grad: F32, momentumBuffer: F32 | null, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean): void;
+  sgdStep(
+    param: F32,
+    grad: F32,
+    momentumBuffer: F32 | null,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void;
   /** Adam (decoupled = false, L2 weight decay added to g) or AdamW (decoupled = true, p −= lr·wd·p). step counts from 1. */
-  adamStep(param: F32, grad: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
+  adamStep(
+    param: F32,
+    grad: F32,
+    m: F32,
+    v: F32,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: boolean,
+    step: number,
+  ): void;
 }
 
 /** A backend that implements only some kernels gets the rest from the reference. */

@@ -5,9 +5,9 @@
  *   const idx = tensor([0, 2, 1], 'int32');
  *   manualSeed(0); const w = randn([3, 4]);
  */
-import { type DType, type TypedArray, allocate, castArray } from './dtype.ts';
-import { type Generator, defaultGenerator } from './random.ts';
-import { type Shape, formatShape, sizeOf } from './shape.ts';
+import { allocate, castArray, type DType, type TypedArray } from './dtype.ts';
+import { defaultGenerator, type Generator } from './random.ts';
+import { formatShape, type Shape, sizeOf } from './shape.ts';
 import { type NestedArray, Tensor } from './tensor.ts';
 
 /** A tensor from a number, nested arrays of numbers, or a typed array (copied) with an optional shape. */
@@ -31,7 +31,9 @@ export function tensor(values: NestedArray | TypedArray | readonly number[], dty
       return;
     }
     if (!Array.isArray(node) || node.length !== inferred[dim]) {
-      throw new TypeError(`tensor: ragged nested array at depth ${dim}: expected ${inferred[dim]} elements, got ${Array.isArray(node) ? node.length : typeof node}`);
+      throw new TypeError(
+        `tensor: ragged nested array at depth ${dim}: expected ${inferred[dim]} elements, got ${Array.isArray(node) ? node.length : typeof node}`,
+      );
     }
     for (const child of node) walk(child, dim + 1);
   };

@@ -5,8 +5,8 @@
  * live in src/ops and are installed as methods by src/ops/methods.ts; backward() is installed by src/autograd.
  * Memory belongs to a typed array and the garbage collector: nothing ever needs to be disposed.
  */
-import { type DType, type TypedArray, allocate, castArray, dtypeOf } from './dtype.ts';
-import { type Shape, formatShape, sizeOf, stridesOf } from './shape.ts';
+import { allocate, castArray, type DType, dtypeOf, type TypedArray } from './dtype.ts';
+import { formatShape, type Shape, sizeOf, stridesOf } from './shape.ts';
 
 /** Counts in-place changes to a buffer; shared by tensors that share the buffer so saved-tensor checks see every change. */
 export interface VersionCounter {

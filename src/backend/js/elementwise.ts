@@ -10,7 +10,11 @@ export function erf(x: number): number {
     Math.exp(
       -z * z -
         1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? 1 - r : r - 1;
 }
@@ -33,7 +37,7 @@ export function unaryScalar(op: UnaryOp, x: number, alpha: number): number {
     case 'abs':
       return Math.abs(x);
     case 'relu':
-      return x > 0 ? x : 0;
+      return Math.max(x, 0);
     case 'leakyRelu':
       return x > 0 ? x : alpha * x;
     case 'elu':
@@ -94,7 +98,7 @@ export function unaryDerivative(op: UnaryOp, x: number, y: number, alpha: number
 export function unary(op: UnaryOp, x: F32, out: F32, alpha: number): void {
   const n = x.length;
   if (op === 'relu') {
-    for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+    for (let i = 0; i < n; i++) out[i] = Math.max(x[i], 0);
     return;
   }
   for (let i = 0; i < n; i++) out[i] = unaryScalar(op, x[i], alpha);
@@ -159,7 +163,12 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
 }
 
 /** Calls visit(outIndex, aIndex, bIndex) for every output element in order, walking an odometer over outShape. */
-function forEachBroadcast(aShape: readonly number[], bShape: readonly number[], outShape: readonly number[], visit: (o: number, ia: number, ib: number) => void): void {
+function forEachBroadcast(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  outShape: readonly number[],
+  visit: (o: number, ia: number, ib: number) => void,
+): void {
   const rank = outShape.length;
   let total = 1;
   for (const d of outShape) total *= d;
@@ -203,7 +212,15 @@ export function binary(op: BinaryOp, a: F32, aShape: readonly number[], b: F32, 
   });
 }
 
-export function compare(op: CompareOp, a: F32, aShape: readonly number[], b: F32, bShape: readonly number[], out: Uint8Array, outShape: readonly number[]): void {
+export function compare(
+  op: CompareOp,
+  a: F32,
+  aShape: readonly number[],
+  b: F32,
+  bShape: readonly number[],
+  out: Uint8Array,
+  outShape: readonly number[],
+): void {
   const f = compareFn(op);
   forEachBroadcast(aShape, bShape, outShape, (o, ia, ib) => {
     out[o] = f(a[ia], b[ib]) ? 1 : 0;
@@ -217,6 +234,6 @@ export function affine(x: F32, scale: number, shift: number, out: F32): void {
 export function clamp(x: F32, lo: number, hi: number, out: F32): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    out[i] = v < lo ? lo : v > hi ? hi : v;
+    out[i] = v < lo ? lo : Math.min(v, hi);
   }
 }

@@ -1,0 +1,13 @@
+/** Every differentiable op, by family. Importing this also installs them as Tensor methods. */
+import './methods.ts';
+
+export * from './activation.ts';
+export * from './conv.ts';
+export * from './elementwise.ts';
+export * from './loss.ts';
+export * from './matmul.ts';
+export * from './norm.ts';
+export * from './pool.ts';
+export * from './reduce.ts';
+export * from './shape.ts';
+export type { Reduction } from './util.ts';
