@@ -145,6 +145,7 @@ export function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
 
 /** Moves axis to the end (a copy), runs fn over rows, and moves it back. */
 function alongLastAxis(x: Tensor, axis: number, op: string, fn: (rowsTensor: Tensor) => Tensor): Tensor {
+  if (x.rank === 0) throw new RangeError(`${op}: expected at least a 1-D tensor, got a scalar`);
   const a = normalizeAxis(axis, x.rank, op);
   if (a === x.rank - 1) return fn(x);
   const perm = Array.from({ length: x.rank }, (_, i) => i);
