@@ -1,0 +1,2 @@
+/** The model zoo. */
+export * from './classifiers.ts';

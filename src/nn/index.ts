@@ -1,0 +1,10 @@
+/** Layers, models' building blocks and initialisation (PyTorch's torch.nn). */
+export * from './init.ts';
+export * from './layers/activation.ts';
+export * from './layers/container.ts';
+export * from './layers/conv.ts';
+export * from './layers/linear.ts';
+export * from './layers/norm.ts';
+export * from './layers/pool.ts';
+export { Module, Parameter, type StateDict } from './module.ts';
+export * from './summary.ts';

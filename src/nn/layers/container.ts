@@ -1,0 +1,93 @@
+/** Containers: Sequential, ModuleList, and the residual block of ResNets. */
+import { relu } from '../../ops/activation.ts';
+import { add } from '../../ops/elementwise.ts';
+import type { Tensor } from '../../tensor/tensor.ts';
+import { Module } from '../module.ts';
+import { Conv2d } from './conv.ts';
+import { BatchNorm2d } from './norm.ts';
+
+/**
+ * Runs modules one after another. Children are named '0', '1', … as in PyTorch, so state-dict keys match.
+ * @example const mlp = new Sequential(new Flatten(), new Linear(784, 128), new ReLU(), new Linear(128, 10));
+ */
+export class Sequential extends Module {
+  constructor(...modules: Module[]) {
+    super();
+    modules.forEach((m, i) => {
+      (this as unknown as Record<string, Module>)[String(i)] = m;
+    });
+  }
+
+  get length(): number {
+    return this.children().length;
+  }
+
+  at(i: number): Module {
+    return this.children()[i < 0 ? this.length + i : i];
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.children()) y = m.forward(y);
+    return y;
+  }
+}
+
+/** Holds submodules in a list so their parameters are registered; you call them yourself. */
+export class ModuleList extends Module {
+  constructor(modules: Module[] = []) {
+    super();
+    modules.forEach((m) => this.append(m));
+  }
+
+  append(m: Module): this {
+    (this as unknown as Record<string, Module>)[String(this.children().length)] = m;
+    return this;
+  }
+
+  get length(): number {
+    return this.children().length;
+  }
+
+  at(i: number): Module {
+    return this.children()[i];
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.children()[Symbol.iterator]();
+  }
+
+  forward(): Tensor {
+    throw new Error('ModuleList has no forward(): iterate over it and call each module yourself');
+  }
+}
+
+/**
+ * ResNet's basic block: conv3x3 → BN → ReLU → conv3x3 → BN, plus the input (through a 1x1 conv + BN when the
+ * shape changes), then ReLU.
+ */
+export class ResidualBlock extends Module {
+  readonly conv1: Conv2d;
+  readonly bn1: BatchNorm2d;
+  readonly conv2: Conv2d;
+  readonly bn2: BatchNorm2d;
+  readonly shortcut: Sequential | null;
+
+  constructor(inChannels: number, outChannels: number, stride = 1) {
+    super();
+    this.conv1 = new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false });
+    this.bn1 = new BatchNorm2d(outChannels);
+    this.conv2 = new Conv2d(outChannels, outChannels, 3, { padding: 1, bias: false });
+    this.bn2 = new BatchNorm2d(outChannels);
+    this.shortcut =
+      stride !== 1 || inChannels !== outChannels
+        ? new Sequential(new Conv2d(inChannels, outChannels, 1, { stride, bias: false }), new BatchNorm2d(outChannels))
+        : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    const h = relu(this.bn1.forward(this.conv1.forward(x)));
+    const y = this.bn2.forward(this.conv2.forward(h));
+    return relu(add(y, this.shortcut ? this.shortcut.forward(x) : x));
+  }
+}
