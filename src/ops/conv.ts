@@ -128,7 +128,11 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   const cout = coutG * groups;
   const oh = (h - 1) * strideH - 2 * padH + dilationH * (r - 1) + opH + 1;
   const ow = (w - 1) * strideW - 2 * padW + dilationW * (s - 1) + opW + 1;
-  if (oh < 1 || ow < 1) throw new RangeError(`convTranspose2d: the output would be ${oh}x${ow}; reduce padding`);
+  if (oh < 1 || ow < 1) {
+    throw new RangeError(
+      `convTranspose2d: input ${formatShape(x.shape)} with kernel ${r}x${s}, stride ${strideH}x${strideW}, padding ${padH}x${padW} gives an output of ${oh}x${ow}; reduce padding`,
+    );
+  }
   if (bias && (bias.rank !== 1 || bias.shape[0] !== cout)) throw new RangeError(`convTranspose2d: bias must be [${cout}], got ${formatShape(bias.shape)}`);
   // The conv whose input-gradient this is: its input is our output, its output is our input.
   const g: Conv2dGeometry = { n, c: cout, h: oh, w: ow, k: cin, r, s, oh: h, ow: w, strideH, strideW, padH, padW, dilationH, dilationW, groups };
