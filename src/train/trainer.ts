@@ -215,44 +215,13 @@ export class Trainer {
   }
 
   /** Loss, accuracy, top-k and a confusion matrix over a data source, in eval mode without a graph. */
-  async evaluate(source: BatchSource): Promise<EvalResult> {
-    const wasTraining = this.model.training;
-    this.model.eval();
-    let loss = 0;
-    let count = 0;
-    let topK = 0;
-    let confusion: ConfusionMatrix | null = null;
-    let k = this.options.topK ?? 5;
-    try {
-      for await (const batch of source.epoch(0)) {
-        noGrad(() => {
-          const out = this.model.forward(batch.x);
-          const n = batch.x.shape[0];
-          loss += this.loss(out, batch.y).item() * n;
-          count += n;
-          const classes = out.shape[1];
-          k = Math.min(k, classes);
-          confusion ??= new ConfusionMatrix(classes);
-          confusion.update(argmax(out, 1), batch.y);
-          topK += topKCorrect(out, batch.y, k);
-        });
-      }
-    } finally {
-      this.model.train(wasTraining);
-    }
-    const cm = confusion ?? new ConfusionMatrix(0);
-    return { loss: loss / Math.max(1, count), accuracy: cm.accuracy(), topK: topK / Math.max(1, count), k, confusion: cm, count };
+  evaluate(source: BatchSource): Promise<EvalResult> {
+    return evaluateModel(this.model, source, { loss: this.loss, topK: this.options.topK });
   }
 
   /** Class probabilities [N, classes] for a batch of images. */
   predict(x: Tensor): Tensor {
-    const wasTraining = this.model.training;
-    this.model.eval();
-    try {
-      return noGrad(() => softmax(this.model.forward(x), 1));
-    } finally {
-      this.model.train(wasTraining);
-    }
+    return predictProbabilities(this.model, x);
   }
 
   /** Everything needed to continue exactly here. */
@@ -290,5 +259,47 @@ export class Trainer {
     this.history = s.history as unknown as EpochReport[];
     this.best = s.best;
     if (s.partialEpoch) this.partial = { ...this.partial, ...s.partialEpoch };
+  }
+}
+
+/** Loss, accuracy, top-k and a confusion matrix of a model over a data source, in eval mode without a graph. */
+export async function evaluateModel(model: Module, source: BatchSource, options: { loss?: LossFn; topK?: number } = {}): Promise<EvalResult> {
+  const lossFn = options.loss ?? ((out: Tensor, y: Tensor) => crossEntropy(out, y));
+  const wasTraining = model.training;
+  model.eval();
+  let loss = 0;
+  let count = 0;
+  let topK = 0;
+  let confusion: ConfusionMatrix | null = null;
+  let k = options.topK ?? 5;
+  try {
+    for await (const batch of source.epoch(0)) {
+      noGrad(() => {
+        const out = model.forward(batch.x);
+        const n = batch.x.shape[0];
+        loss += lossFn(out, batch.y).item() * n;
+        count += n;
+        const classes = out.shape[1];
+        k = Math.min(k, classes);
+        confusion ??= new ConfusionMatrix(classes);
+        confusion.update(argmax(out, 1), batch.y);
+        topK += topKCorrect(out, batch.y, k);
+      });
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  const cm = confusion ?? new ConfusionMatrix(0);
+  return { loss: loss / Math.max(1, count), accuracy: cm.accuracy(), topK: topK / Math.max(1, count), k, confusion: cm, count };
+}
+
+/** Class probabilities [N, classes] for a batch of images, in eval mode without a graph. */
+export function predictProbabilities(model: Module, x: Tensor): Tensor {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return noGrad(() => softmax(model.forward(x), 1));
+  } finally {
+    model.train(wasTraining);
   }
 }

@@ -1,0 +1,35 @@
+/** `simmer eval <checkpoint> [dataset]`: metrics and a confusion matrix for a trained model on held-out data. */
+import type { Command } from 'commander';
+import { prepareEvalData } from '../../train/data-setup.ts';
+import { formatConfusion } from '../../train/metrics.ts';
+import { openCheckpointModel } from '../../train/open-model.ts';
+import { evaluateModel } from '../../train/trainer.ts';
+import { number } from '../options.ts';
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description("evaluate a checkpoint: loss, accuracy, top-k, per-class precision/recall/F1 and the confusion matrix on the dataset's test split")
+    .argument('<checkpoint>', 'a .safetensors checkpoint written by simmer train')
+    .argument('[dataset]', 'dataset to evaluate on (default: the one it was trained on)')
+    .option('--data <path>', 'folder holding the dataset files')
+    .option('-b, --batch-size <n>', 'images per batch', number('--batch-size', { integer: true, min: 1 }), 256)
+    .option('--json', 'print JSON')
+    .action(async (checkpoint: string, dataset: string | undefined, o: { data?: string; batchSize: number; json?: boolean }) => {
+      const opened = openCheckpointModel(checkpoint);
+      const recipe = { ...opened.recipe, ...(dataset ? { dataset, data: o.data } : o.data ? { data: o.data } : {}), batchSize: o.batchSize };
+      const data = await prepareEvalData(recipe, opened.inputShape);
+      if (data.classes.join('\n') !== opened.classes.join('\n')) {
+        throw new Error(`the dataset's classes (${data.classes.join(', ')}) differ from the model's (${opened.classes.join(', ')}); evaluate on data with the same labels`);
+      }
+      const r = await evaluateModel(opened.model, data.source);
+      if (o.json) {
+        const perClass = r.confusion.perClass().map((c, i) => ({ class: opened.classes[i], ...c }));
+        process.stdout.write(`${JSON.stringify({ split: data.split, count: r.count, loss: r.loss, accuracy: r.accuracy, topK: r.topK, k: r.k, perClass, confusion: r.confusion.toArray() }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`${checkpoint} on ${recipe.dataset} (${data.split}, ${r.count} images)\n`);
+      process.stdout.write(`loss ${r.loss.toFixed(4)}, accuracy ${(r.accuracy * 100).toFixed(2)}%, top-${r.k} ${(r.topK * 100).toFixed(2)}%\n\n`);
+      process.stdout.write(`${formatConfusion(r.confusion, opened.classes)}\n`);
+    });
+}

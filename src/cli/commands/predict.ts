@@ -1,0 +1,44 @@
+/** `simmer predict <checkpoint> <images...>`: top-k labels with probabilities for image files. */
+import type { Command } from 'commander';
+import { decodeImageFile } from '../../data/image-file.ts';
+import { Tensor } from '../../tensor/tensor.ts';
+import { openCheckpointModel } from '../../train/open-model.ts';
+import { predictProbabilities } from '../../train/trainer.ts';
+import { number } from '../options.ts';
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('classify image files with a trained checkpoint: top-k labels with probabilities')
+    .argument('<checkpoint>', 'a .safetensors checkpoint written by simmer train (runs/<id>/checkpoints/best.safetensors)')
+    .argument('<images...>', 'image files (jpg, png, webp, gif, tiff, avif); resized to the model input')
+    .option('-k, --top-k <k>', 'how many labels to show', number('--top-k', { integer: true, min: 1 }), 3)
+    .option('--json', 'print JSON')
+    .action(async (checkpoint: string, images: string[], o: { topK: number; json?: boolean }) => {
+      const { model, classes, inputShape } = openCheckpointModel(checkpoint);
+      const [c, h, w] = inputShape;
+      const batch = new Float32Array(images.length * c * h * w);
+      for (const [i, path] of images.entries()) {
+        const img = await decodeImageFile(path, { size: [h, w], channels: c === 1 ? 1 : 3 });
+        for (let j = 0; j < img.data.length; j++) batch[i * c * h * w + j] = img.data[j] / 255;
+      }
+      const probs = predictProbabilities(model, new Tensor(batch, [images.length, c, h, w]));
+      const k = Math.min(o.topK, classes.length);
+      const results = images.map((path, i) => {
+        const row = Array.from(probs.f32.subarray(i * classes.length, (i + 1) * classes.length));
+        const top = row
+          .map((p, j) => ({ label: classes[j], index: j, probability: p }))
+          .sort((a, b) => b.probability - a.probability)
+          .slice(0, k);
+        return { image: path, top };
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+        return;
+      }
+      for (const r of results) {
+        process.stdout.write(`${r.image}\n`);
+        for (const t of r.top) process.stdout.write(`  ${(t.probability * 100).toFixed(1).padStart(5)}%  ${t.label}\n`);
+      }
+    });
+}

@@ -1,0 +1,29 @@
+/**
+ * `simmer start` (what `npm start` runs): train the cnn-small model on the built-in synthetic shapes dataset — no
+ * download needed — with a progress bar, then print the validation report.
+ */
+import type { Command } from 'commander';
+import { formatConfusion } from '../../train/metrics.ts';
+import { runTraining } from '../../train/run.ts';
+import { addRecipeOptions, recipeFromOptions } from '../options.ts';
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('start')
+    .description('the quick tour: train cnn-small on the built-in shapes dataset and print what it learned')
+    .argument('[dataset]', 'dataset to train on', 'shapes');
+  addRecipeOptions(cmd, { model: 'cnn-small', epochs: 3, limit: 6000 })
+    .option('--runs <dir>', 'folder holding runs', process.env.SIMMER_RUNS ?? 'runs')
+    .action(async (dataset: string, o: Record<string, unknown>) => {
+      const recipe = recipeFromOptions(dataset, o);
+      const out = process.stdout;
+      out.write(`Simmer: training ${recipe.model} on '${dataset}' for ${recipe.epochs} epochs (batch ${recipe.batchSize}, ${recipe.optimizer} lr ${recipe.lr}).\n`);
+      out.write('Each step: forward pass → loss → backpropagation → optimizer step; validation on images the model never trains on.\n\n');
+      const result = await runTraining(recipe, { root: o.runs as string });
+      if (result.report) {
+        out.write(`\n${result.reportSplit === 'test' ? 'Test' : 'Validation'} report (${result.report.count} held-out images):\n`);
+        out.write(`${formatConfusion(result.report.confusion, result.data.classes)}\n`);
+      }
+      out.write(`\nRun saved in ${result.run.dir} (list runs with \`npx simmer runs\`, evaluate with \`npx simmer eval ${result.run.checkpoints}/best.safetensors\`).\n`);
+    });
+}

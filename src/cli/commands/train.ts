@@ -1,0 +1,62 @@
+/** `simmer train <dataset>`: train a model, validating every epoch, into a run folder. */
+import type { Command } from 'commander';
+import { formatConfusion } from '../../train/metrics.ts';
+import { runTraining } from '../../train/run.ts';
+import { addRecipeOptions, number, recipeFromOptions } from '../options.ts';
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('train a model on a dataset (fashion-mnist, shapes, an image folder or a manifest) and validate it every epoch')
+    .argument('[dataset]', "'fashion-mnist', 'shapes', a folder with one subfolder per class, or a CSV/JSON manifest", 'shapes');
+  addRecipeOptions(cmd)
+    .option('--resume <run>', 'continue a run (its id under runs/, or its folder) from its last checkpoint')
+    .option('--runs <dir>', 'folder holding runs', process.env.SIMMER_RUNS ?? 'runs')
+    .option('--max-steps <n>', 'stop after N batches in total', number('--max-steps', { integer: true, min: 1 }))
+    .option('--json', 'print the result as JSON on stdout (progress still goes to stderr)')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (dataset: string, o: Record<string, unknown>) => {
+      const recipe = recipeFromOptions(dataset, o);
+      // With --resume, only flags given explicitly override the saved recipe.
+      const explicitEpochs = cmd.getOptionValueSource('epochs') === 'cli' ? { epochs: recipe.epochs } : {};
+      const result = await runTraining(o.resume ? explicitEpochs : recipe, {
+        root: o.runs as string,
+        resume: o.resume as string | undefined,
+        quiet: Boolean(o.quiet),
+        maxSteps: o.maxSteps as number | undefined,
+      });
+      if (o.json) {
+        process.stdout.write(
+          `${JSON.stringify(
+            {
+              run: result.run.id,
+              dir: result.run.dir,
+              seconds: result.seconds,
+              history: result.history,
+              report: result.report
+                ? {
+                    split: result.reportSplit,
+                    loss: result.report.loss,
+                    accuracy: result.report.accuracy,
+                    topK: result.report.topK,
+                    k: result.report.k,
+                    confusion: result.report.confusion.toArray(),
+                  }
+                : null,
+            },
+            null,
+            2,
+          )}\n`,
+        );
+        return;
+      }
+      if (o.quiet) return;
+      const out = process.stdout;
+      out.write(`\nrun ${result.run.id} (${result.run.dir}) in ${result.seconds.toFixed(1)}s\n`);
+      if (result.report) {
+        out.write(`\n${result.reportSplit === 'test' ? 'Test' : 'Validation'} set (${result.report.count} images never used for training):\n`);
+        out.write(`${formatConfusion(result.report.confusion, result.data.classes)}\n`);
+      }
+      out.write(`checkpoints: ${result.run.checkpoints}/last.safetensors, best.safetensors\n`);
+    });
+}

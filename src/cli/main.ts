@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * The `simmer` command. Each verb lives in ./commands/<verb>.ts and only calls the library (src/train, src/data, …).
+ * Errors are printed as one clear line (set SIMMER_DEBUG=1 for the stack) and exit with status 1.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import '../index.ts';
+import { register as registerAudit } from './commands/audit.ts';
+import { register as registerAugmentPreview } from './commands/augment-preview.ts';
+import { register as registerEval } from './commands/eval.ts';
+import { register as registerInfo } from './commands/info.ts';
+import { register as registerPredict } from './commands/predict.ts';
+import { register as registerRuns } from './commands/runs.ts';
+import { register as registerStart } from './commands/start.ts';
+import { register as registerTrain } from './commands/train.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('simmer')
+    .description('Train, evaluate and explain image models on your CPU, in TypeScript.')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+  registerStart(program);
+  registerTrain(program);
+  registerEval(program);
+  registerPredict(program);
+  registerRuns(program);
+  registerAudit(program);
+  registerAugmentPreview(program);
+  registerInfo(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (e) {
+    const err = e as Error;
+    process.stderr.write(`\nsimmer: ${err.message}\n`);
+    if (process.env.SIMMER_DEBUG) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
