@@ -175,6 +175,8 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
   if (target.dtype !== 'int32') throw new TypeError(`nllLoss: target must be int32 class indices, got ${target.dtype}; convert it with .int()`);
   const [n, c] = logProbs.shape;
   if (target.rank !== 1 || target.shape[0] !== n) throw new RangeError(`nllLoss: target must be [${n}], got ${formatShape(target.shape)}`);
+  if (options.weight && (options.weight.rank !== 1 || options.weight.shape[0] !== c))
+    throw new RangeError(`nllLoss: weight must be [${c}] (one per class), got ${formatShape(options.weight.shape)}`);
   const ignore = options.ignoreIndex ?? -100;
   const w = options.weight ? options.weight.f32 : null;
   const labels = target.data as Int32Array;

@@ -362,6 +362,7 @@ describe('loss errors name the op, the shapes and what was expected', () => {
   errorTest('nllLoss', 'target shape', () => nllLoss(logits, tensor([0, 1], 'int32')), /^nllLoss: target must be \[5\], got \[2\]/);
   errorTest('nllLoss', 'float target', () => nllLoss(logits, tensor([0, 1, 2, 3, 0])), /^nllLoss: target must be int32 class indices, got float32/);
   errorTest('nllLoss', '3-D input', () => nllLoss(randn([2, 3, 4], 1), tensor([0, 1], 'int32')), /^nllLoss: input must be \[N, C\] log-probabilities, got \[2, 3, 4\]/);
+  errorTest('nllLoss', 'weight shape', () => nllLoss(logits, tensor([0, 1, 2, 3, 0], 'int32'), { weight: tensor([1, 1]) }), /^nllLoss: weight must be \[4\] \(one per class\), got \[2\]/);
   errorTest('nllLoss', 'target out of range', () => nllLoss(logits, tensor([0, 1, 2, 3, 7], 'int32')), /^nllLoss: target 7 at position 4 is not a class index for 4 classes/);
   for (const [name, fn] of [
     ['mse', mse],

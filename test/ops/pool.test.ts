@@ -3,9 +3,9 @@
  * size and ceil-mode rule, its avg-pool divisor, adaptive windows floor(i·H/OH)..ceil((i+1)·H/OH), and the bilinear
  * source-coordinate formula), gradients by central differences; max-pool inputs are distinct so no window ties.
  */
-import { describe } from 'node:test';
+import { describe, test } from 'node:test';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, tensor, type UpsampleOptions, upsample } from '../../src/index.ts';
-import { distinct, errorTest, opTest, randn } from '../helpers/check.ts';
+import { checkForward, distinct, errorTest, opTest, randn } from '../helpers/check.ts';
 import { Nd } from '../helpers/nd.ts';
 
 type P = number | [number, number];
@@ -166,6 +166,38 @@ describe('upsample', () => {
     [[1, 1, 1, 1], { size: 3, mode: 'bilinear' }, 3, 3],
     [[1, 1, 1, 3], { size: [1, 17], mode: 'bilinear', alignCorners: true }, 1, 17],
   ];
+  // PyTorch maps coordinates with 1/scaleFactor when a scale factor is given; the kernels use in/out, which agrees
+  // only when H·scaleFactor is an integer. The ResampleGeometry contract has no room for the scale yet.
+  test('upsample with a non-integer scaleFactor maps coordinates by 1/scaleFactor, as PyTorch', { todo: 'needs the scale in ResampleGeometry' }, () => {
+    const inv = 1 / 1.5;
+    const taps15 = (inSize: number, outSize: number) =>
+      Array.from({ length: outSize }, (_, o) => {
+        const src = Math.max(0, (o + 0.5) * inv - 0.5);
+        const i0 = Math.min(Math.floor(src), inSize - 1);
+        const i1 = Math.min(i0 + 1, inSize - 1);
+        return [
+          [i0, 1 - (src - i0)],
+          [i1, src - i0],
+        ];
+      });
+    checkForward({
+      name: 'upsample',
+      label: 'bilinear, scaleFactor 1.5 on 5×5',
+      fn: (x) => upsample(x, { scaleFactor: 1.5, mode: 'bilinear' }),
+      inputs: [randn([1, 1, 5, 5], 1590)],
+      reference: (x) => {
+        const t = taps15(5, 7);
+        const y = new Nd([1, 1, 7, 7]);
+        for (let i = 0; i < y.size; i++) {
+          const [, , oy, ox] = y.unravel(i);
+          let s = 0;
+          for (const [iy, wy] of t[oy]) for (const [ix, wx] of t[ox]) s += wy * wx * x.get(0, 0, iy, ix);
+          y.data[i] = s;
+        }
+        return y;
+      },
+    });
+  });
   cases.forEach(([xs, o, oh, ow], i) => {
     opTest({
       name: 'upsample',
