@@ -1,0 +1,69 @@
+/*
+ * Simmer native kernels: a flat C ABI over raw float32 buffers and integers.
+ *
+ * Nothing here knows about tensors, graphs or JavaScript: native/addon.cc adapts these to N-API, and the
+ * same functions could be built for WebAssembly. Conventions follow src/backend/backend.ts:
+ *   - inputs are read-only, outputs are caller-allocated and overwritten unless a flag says accumulate;
+ *   - layout is contiguous row-major (NCHW for images);
+ *   - geometry arrays are int32: conv = {n,c,h,w,k,r,s,oh,ow,strideH,strideW,padH,padW,dilationH,dilationW,groups},
+ *     pool = {n,c,h,w,oh,ow,kernelH,kernelW,strideH,strideW,padH,padW,dilationH,dilationW}.
+ * Kernels run on the shared thread pool (SIMMER_THREADS) with the SIMD path picked at load (SIMMER_SIMD).
+ */
+#ifndef SIMMER_H
+#define SIMMER_H
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ── info ── */
+const char* simmer_simd_path(void);   /* "avx512" | "avx2" | "portable" */
+const char* simmer_simd_note(void);   /* why that path was chosen */
+const char* simmer_gemm_kernel(void); /* micro-kernel shape, e.g. "avx512 8x32" */
+int simmer_threads(void);
+
+/* ── linear algebra ── */
+/* C[b] (+)= op(A[b])·op(B[b]); A is m×k (k×m when transA), B is k×n (n×k when transB). */
+void simmer_matmul(const float* a, const float* b, float* c, int64_t batch, int64_t m, int64_t n, int64_t k, int trans_a, int trans_b,
+                   int64_t stride_a, int64_t stride_b, int64_t stride_c, int accumulate);
+
+/* ── convolution ── */
+void simmer_conv2d_forward(const float* x, const float* w, const float* bias /* nullable */, float* y, const int32_t* geom);
+void simmer_conv2d_backward_input(const float* gy, const float* w, float* gx, const int32_t* geom);
+void simmer_conv2d_backward_weight(const float* x, const float* gy, float* gw, const int32_t* geom);
+
+/* ── pooling ── */
+void simmer_max_pool2d_forward(const float* x, float* y, int32_t* argmax, const int32_t* geom);
+void simmer_max_pool2d_backward(const float* gy, const int32_t* argmax, float* gx, const int32_t* geom);
+void simmer_avg_pool2d_forward(const float* x, float* y, const int32_t* geom, int count_include_pad);
+void simmer_avg_pool2d_backward(const float* gy, float* gx, const int32_t* geom, int count_include_pad);
+
+/* ── elementwise ── op codes follow UNARY_OPS / BINARY_OPS order in src/backend/backend.ts */
+void simmer_unary(int op, const float* x, float* out, int64_t n, float alpha);
+void simmer_unary_backward(int op, const float* x, const float* y, const float* gy, float* gx, int64_t n, float alpha);
+/* Broadcast shapes are right-aligned to out_shape (rank <= 8). */
+void simmer_binary(int op, const float* a, const int32_t* a_shape, int a_rank, const float* b, const int32_t* b_shape, int b_rank, float* out,
+                   const int32_t* out_shape, int out_rank);
+void simmer_affine(const float* x, float scale, float shift, float* out, int64_t n);
+void simmer_clamp(const float* x, float lo, float hi, float* out, int64_t n);
+
+/* ── reductions and softmax ── op: 0 sum, 1 max, 2 min */
+void simmer_reduce(int op, const float* x, int64_t outer, int64_t size, int64_t inner, float* out);
+void simmer_softmax(const float* x, int64_t rows, int64_t cols, float* out, int log);
+void simmer_softmax_backward(const float* y, const float* gy, int64_t rows, int64_t cols, float* gx, int log);
+
+/* ── normalisation ── */
+void simmer_batch_norm_forward(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* x_hat, float* mean, float* inv_std);
+void simmer_batch_norm_backward(const float* x_hat, const float* gx_hat, const float* inv_std, int64_t n, int64_t c, int64_t hw, float* gx);
+
+/* ── fused optimizer updates (in place) ── */
+void simmer_sgd_step(float* param, const float* grad, float* momentum_buffer /* nullable */, int64_t len, double lr, double momentum,
+                     double dampening, double weight_decay, int nesterov, int first_step);
+void simmer_adam_step(float* param, const float* grad, float* m, float* v, int64_t len, double lr, double beta1, double beta2, double eps,
+                      double weight_decay, int decoupled, double step);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

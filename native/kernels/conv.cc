@@ -1,0 +1,311 @@
+// 2-D convolution as GEMM, with im2col fused into the packing of the GEMM operand.
+//
+// Shapes (per group g; cg = C/groups input channels, kg = K/groups filters, P = cg·R·S, Q = OH·OW):
+//   forward          y[n]  (kg×Q)  = W (kg×P) · col(x[n]) (P×Q)                 (+ bias)
+//   backward input   gcol  (P×Q)   = Wᵀ (P×kg) · gy[n] (kg×Q),   gx[n] = col2im(gcol)
+//   backward weight  gW    (kg×P)  = Σ_n gy[n] (kg×Q) · col(x[n])ᵀ (Q×P)
+// With a batch of at least 2·threads every image is one task of the thread pool (the filters are packed
+// once and shared; each task packs its own image into thread-local scratch, so nothing is allocated
+// per call once warm). Smaller batches run image by image with the GEMM itself threaded.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "scratch.h"
+#include "sgemm.h"
+#include "simmer.h"
+#include "thread_pool.h"
+
+namespace simmer {
+namespace {
+
+struct Geom {
+  int64_t n, c, h, w, k, r, s, oh, ow, sh, sw, ph, pw, dh, dw, groups;
+  int64_t cg, kg, P, Q;
+  explicit Geom(const int32_t* g)
+      : n(g[0]), c(g[1]), h(g[2]), w(g[3]), k(g[4]), r(g[5]), s(g[6]), oh(g[7]), ow(g[8]), sh(g[9]), sw(g[10]), ph(g[11]), pw(g[12]), dh(g[13]),
+        dw(g[14]), groups(g[15]) {
+    cg = c / groups;
+    kg = k / groups;
+    P = cg * r * s;
+    Q = oh * ow;
+  }
+  bool pointwise() const { return r == 1 && s == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
+};
+
+// Writes col(x)[p][start .. start+count) (p = (ci, rr, ss)) to dst with stride `stride`.
+// xc is the plane of input channel ci.
+void gatherRow(const Geom& g, const float* xc, int64_t rr, int64_t ss, int64_t start, int64_t count, float* dst, int64_t stride) {
+  int64_t oy = start / g.ow, ox = start % g.ow;
+  const int64_t iyOff = rr * g.dh - g.ph, ixOff = ss * g.dw - g.pw;
+  while (count > 0) {
+    const int64_t seg = std::min(count, g.ow - ox);
+    const int64_t iy = oy * g.sh + iyOff;
+    if (iy < 0 || iy >= g.h) {
+      for (int64_t t = 0; t < seg; t++) dst[t * stride] = 0.f;
+    } else {
+      const float* row = xc + iy * g.w;
+      const int64_t ix0 = ox * g.sw + ixOff;
+      // valid t: 0 <= ix0 + t·sw < W
+      int64_t lo = ix0 >= 0 ? 0 : (-ix0 + g.sw - 1) / g.sw;
+      int64_t hi = ix0 > g.w - 1 ? 0 : (g.w - 1 - ix0) / g.sw + 1;
+      lo = std::min(lo, seg);
+      hi = std::max(lo, std::min(hi, seg));
+      int64_t t = 0;
+      for (; t < lo; t++) dst[t * stride] = 0.f;
+      if (stride == 1 && g.sw == 1) {
+        std::memcpy(dst + lo, row + ix0 + lo, (hi - lo) * sizeof(float));
+        t = hi;
+      } else {
+        for (; t < hi; t++) dst[t * stride] = row[ix0 + t * g.sw];
+      }
+      for (; t < seg; t++) dst[t * stride] = 0.f;
+    }
+    dst += seg * stride;
+    count -= seg;
+    oy++;
+    ox = 0;
+  }
+}
+
+// col(x) (P×Q) packed as the B operand, panels [q0, q1) of NR output positions. x points at the group's first channel.
+void packColAsB(const GemmArch& ga, const Geom& g, const float* x, float* out, int64_t q0, int64_t q1) {
+  const int64_t nr = ga.nr, nq = q1 - q0, rs = g.r * g.s;
+  for (int64_t p = 0; p < g.P; p++) {
+    const int64_t ci = p / rs, rr = (p / g.s) % g.r, ss = p % g.s;
+    const int64_t p0 = p / ga.kc * ga.kc, kc = std::min<int64_t>(ga.kc, g.P - p0);
+    const float* xc = x + ci * g.h * g.w;
+    for (int64_t q = 0; q < nq; q++) {
+      float* dst = out + p0 * nq * nr + q * nr * kc + (p - p0) * nr;
+      const int64_t j0 = (q0 + q) * nr, nv = std::min(nr, g.Q - j0);
+      gatherRow(g, xc, rr, ss, j0, nv, dst, 1);
+      for (int64_t j = nv; j < nr; j++) dst[j] = 0.f;
+    }
+  }
+}
+
+// col(x)ᵀ (Q×P) packed as the B operand (all panels): K runs over output positions.
+void packColTAsB(const GemmArch& ga, const Geom& g, const float* x, float* out) {
+  const int64_t nr = ga.nr, nq = ceilDiv(g.P, nr), rs = g.r * g.s;
+  for (int64_t q = 0; q < nq; q++)
+    for (int64_t jj = 0; jj < nr; jj++) {
+      const int64_t p = q * nr + jj;
+      for (int64_t p0 = 0; p0 < g.Q; p0 += ga.kc) {
+        const int64_t kc = std::min<int64_t>(ga.kc, g.Q - p0);
+        float* dst = out + p0 * nq * nr + q * nr * kc + jj;
+        if (p >= g.P) {
+          for (int64_t t = 0; t < kc; t++) dst[t * nr] = 0.f;
+          continue;
+        }
+        const int64_t ci = p / rs, rr = (p / g.s) % g.r, ss = p % g.s;
+        gatherRow(g, x + ci * g.h * g.w, rr, ss, p0, kc, dst, nr);
+      }
+    }
+}
+
+// Plain im2col (P×Q, row-major) for channels [c0, c1) of one group.
+void im2col(const Geom& g, const float* x, float* col, int64_t c0, int64_t c1) {
+  const int64_t rs = g.r * g.s;
+  for (int64_t p = c0 * rs; p < c1 * rs; p++) gatherRow(g, x + (p / rs) * g.h * g.w, (p / g.s) % g.r, p % g.s, 0, g.Q, col + p * g.Q, 1);
+}
+
+// gx += col2im(gcol) for channels [c0, c1) of one group (gx points at the group's first channel).
+void col2imAdd(const Geom& g, const float* col, float* gx, int64_t c0, int64_t c1) {
+  for (int64_t ci = c0; ci < c1; ci++) {
+    float* gxc = gx + ci * g.h * g.w;
+    for (int64_t rr = 0; rr < g.r; rr++)
+      for (int64_t ss = 0; ss < g.s; ss++) {
+        const float* src = col + ((ci * g.r + rr) * g.s + ss) * g.Q;
+        const int64_t ixOff = ss * g.dw - g.pw;
+        for (int64_t oy = 0; oy < g.oh; oy++) {
+          const int64_t iy = oy * g.sh + rr * g.dh - g.ph;
+          if (iy < 0 || iy >= g.h) continue;
+          float* row = gxc + iy * g.w;
+          const float* s = src + oy * g.ow;
+          const int64_t ix0 = ixOff;
+          int64_t lo = ix0 >= 0 ? 0 : (-ix0 + g.sw - 1) / g.sw;
+          int64_t hi = ix0 > g.w - 1 ? 0 : (g.w - 1 - ix0) / g.sw + 1;
+          hi = std::min(hi, g.ow);
+          if (g.sw == 1)
+            for (int64_t t = lo; t < hi; t++) row[ix0 + t] += s[t];
+          else
+            for (int64_t t = lo; t < hi; t++) row[ix0 + t * g.sw] += s[t];
+        }
+      }
+  }
+}
+
+bool batchParallel(const Geom& g) { return g.n >= 2 * poolThreads(); }
+
+// Filters of every group packed as the A operand; `transpose` packs Wᵀ (P×kg) instead of W (kg×P).
+float* packFilters(const GemmArch& ga, const Geom& g, const float* w, bool transpose, int64_t* panels) {
+  thread_local Scratch buf;
+  const int64_t m = transpose ? g.P : g.kg, kk = transpose ? g.kg : g.P;
+  *panels = ceilDiv(m, ga.mr);
+  const int64_t per = *panels * ga.mr * kk;
+  float* out = buf.floats(per * g.groups);
+  for (int64_t gi = 0; gi < g.groups; gi++) {
+    const float* wg = w + gi * g.kg * g.P;
+    if (transpose) packAPanels(ga, m, kk, wg, 1, g.P, out + gi * per, 0, *panels);
+    else packAPanels(ga, m, kk, wg, g.P, 1, out + gi * per, 0, *panels);
+  }
+  return out;
+}
+
+void addBias(const Geom& g, const float* bias, float* y, int64_t img, int64_t j0, int64_t j1) {
+  for (int64_t k = 0; k < g.k; k++) {
+    float* row = y + (img * g.k + k) * g.Q;
+    const float b = bias[k];
+    for (int64_t j = j0; j < j1; j++) row[j] += b;
+  }
+}
+
+}  // namespace
+}  // namespace simmer
+
+using namespace simmer;
+
+extern "C" void simmer_conv2d_forward(const float* x, const float* w, const float* bias, float* y, const int32_t* geom) {
+  const Geom g(geom);
+  if (g.n == 0 || g.Q == 0) return;
+  const GemmArch& ga = gemmArch();
+  if (!batchParallel(g)) {
+    thread_local Scratch colBuf;
+    for (int64_t img = 0; img < g.n; img++)
+      for (int64_t gi = 0; gi < g.groups; gi++) {
+        const float* xg = x + (img * g.c + gi * g.cg) * g.h * g.w;
+        const float* b = xg;
+        if (!g.pointwise()) {
+          float* col = colBuf.floats(g.P * g.Q);
+          parallelFor(g.cg, 1, [&](int64_t c0, int64_t c1, int) { im2col(g, xg, col, c0, c1); });
+          b = col;
+        }
+        sgemm(g.kg, g.Q, g.P, w + gi * g.kg * g.P, g.P, 1, b, g.Q, 1, y + (img * g.k + gi * g.kg) * g.Q, g.Q, 1, false, true);
+      }
+    if (bias != nullptr)
+      for (int64_t img = 0; img < g.n; img++) addBias(g, bias, y, img, 0, g.Q);
+    return;
+  }
+  int64_t aPanels;
+  const float* wp = packFilters(ga, g, w, false, &aPanels);
+  const int64_t perGroup = aPanels * ga.mr * g.P;
+  const int64_t bPanels = ceilDiv(g.Q, ga.nr);
+  parallelFor(g.n, 1, [&](int64_t i0, int64_t i1, int) {
+    thread_local Scratch bBuf;
+    float* bp = bBuf.floats(bPanels * ga.nr * g.P);
+    for (int64_t img = i0; img < i1; img++) {
+      for (int64_t gi = 0; gi < g.groups; gi++) {
+        packColAsB(ga, g, x + (img * g.c + gi * g.cg) * g.h * g.w, bp, 0, bPanels);
+        gemmPacked(ga, g.kg, g.Q, g.P, wp + gi * perGroup, aPanels, bp, bPanels, y + (img * g.k + gi * g.kg) * g.Q, g.Q, 1, false, 0, aPanels, 0, bPanels);
+      }
+      if (bias != nullptr) addBias(g, bias, y, img, 0, g.Q);
+    }
+  });
+}
+
+extern "C" void simmer_conv2d_backward_input(const float* gy, const float* w, float* gx, const int32_t* geom) {
+  const Geom g(geom);
+  const int64_t plane = g.h * g.w;
+  if (g.n == 0) return;
+  if (g.Q == 0) {
+    std::memset(gx, 0, sizeof(float) * g.n * g.c * plane);
+    return;
+  }
+  const GemmArch& ga = gemmArch();
+  if (!batchParallel(g)) {
+    thread_local Scratch colBuf;
+    for (int64_t img = 0; img < g.n; img++)
+      for (int64_t gi = 0; gi < g.groups; gi++) {
+        float* gxg = gx + (img * g.c + gi * g.cg) * plane;
+        const float* gyg = gy + (img * g.k + gi * g.kg) * g.Q;
+        const float* wg = w + gi * g.kg * g.P;
+        if (g.pointwise()) {
+          sgemm(g.P, g.Q, g.kg, wg, 1, g.P, gyg, g.Q, 1, gxg, g.Q, 1, false, true);
+          continue;
+        }
+        float* col = colBuf.floats(g.P * g.Q);
+        sgemm(g.P, g.Q, g.kg, wg, 1, g.P, gyg, g.Q, 1, col, g.Q, 1, false, true);
+        std::memset(gxg, 0, sizeof(float) * g.cg * plane);
+        parallelFor(g.cg, 1, [&](int64_t c0, int64_t c1, int) { col2imAdd(g, col, gxg, c0, c1); });
+      }
+    return;
+  }
+  int64_t aPanels;
+  const float* wp = packFilters(ga, g, w, true, &aPanels);
+  const int64_t perGroup = aPanels * ga.mr * g.kg;
+  const int64_t bPanels = ceilDiv(g.Q, ga.nr);
+  parallelFor(g.n, 1, [&](int64_t i0, int64_t i1, int) {
+    thread_local Scratch bBuf, colBuf;
+    float* bp = bBuf.floats(bPanels * ga.nr * g.kg);
+    for (int64_t img = i0; img < i1; img++)
+      for (int64_t gi = 0; gi < g.groups; gi++) {
+        float* gxg = gx + (img * g.c + gi * g.cg) * plane;
+        packBPanels(ga, g.Q, g.kg, gy + (img * g.k + gi * g.kg) * g.Q, g.Q, 1, bp, 0, bPanels);
+        float* col = g.pointwise() ? gxg : colBuf.floats(g.P * g.Q);
+        gemmPacked(ga, g.P, g.Q, g.kg, wp + gi * perGroup, aPanels, bp, bPanels, col, g.Q, 1, false, 0, aPanels, 0, bPanels);
+        if (!g.pointwise()) {
+          std::memset(gxg, 0, sizeof(float) * g.cg * plane);
+          col2imAdd(g, col, gxg, 0, g.cg);
+        }
+      }
+  });
+}
+
+extern "C" void simmer_conv2d_backward_weight(const float* x, const float* gy, float* gw, const int32_t* geom) {
+  const Geom g(geom);
+  const int64_t plane = g.h * g.w;
+  const int64_t wSize = g.k * g.P;
+  if (g.n == 0 || g.Q == 0) {
+    std::memset(gw, 0, sizeof(float) * wSize);
+    return;
+  }
+  const GemmArch& ga = gemmArch();
+  if (!batchParallel(g)) {
+    thread_local Scratch colBuf;
+    for (int64_t img = 0; img < g.n; img++)
+      for (int64_t gi = 0; gi < g.groups; gi++) {
+        const float* xg = x + (img * g.c + gi * g.cg) * plane;
+        const float* col = xg;
+        if (!g.pointwise()) {
+          float* cb = colBuf.floats(g.P * g.Q);
+          parallelFor(g.cg, 1, [&](int64_t c0, int64_t c1, int) { im2col(g, xg, cb, c0, c1); });
+          col = cb;
+        }
+        // gW (kg×P) (+)= gy[n] (kg×Q) · colᵀ (Q×P)
+        sgemm(g.kg, g.P, g.Q, gy + (img * g.k + gi * g.kg) * g.Q, g.Q, 1, col, 1, g.Q, gw + gi * g.kg * g.P, g.P, 1, img > 0, true);
+      }
+    return;
+  }
+  // Every thread accumulates its images into its own copy of gW; the copies are summed at the end.
+  const int threads = poolThreads();
+  thread_local std::vector<Scratch> partialBufs;
+  if (static_cast<int>(partialBufs.size()) < threads) partialBufs = std::vector<Scratch>(threads);
+  std::vector<float*> partial(threads);
+  for (int t = 0; t < threads; t++) partial[t] = partialBufs[t].floats(wSize);
+  std::vector<char> touched(threads, 0);
+  const int64_t aPanels = ceilDiv(g.kg, ga.mr), bPanels = ceilDiv(g.P, ga.nr);
+  parallelFor(g.n, 1, [&](int64_t i0, int64_t i1, int tid) {
+    thread_local Scratch aBuf, bBuf;
+    float* ap = aBuf.floats(aPanels * ga.mr * g.Q);
+    float* bp = bBuf.floats(bPanels * ga.nr * g.Q);
+    for (int64_t img = i0; img < i1; img++) {
+      for (int64_t gi = 0; gi < g.groups; gi++) {
+        packAPanels(ga, g.kg, g.Q, gy + (img * g.k + gi * g.kg) * g.Q, g.Q, 1, ap, 0, aPanels);
+        const float* xg = x + (img * g.c + gi * g.cg) * plane;
+        if (g.pointwise()) packBPanels(ga, g.P, g.Q, xg, 1, g.Q, bp, 0, bPanels);
+        else packColTAsB(ga, g, xg, bp);
+        gemmPacked(ga, g.kg, g.P, g.Q, ap, aPanels, bp, bPanels, partial[tid] + gi * g.kg * g.P, g.P, 1, touched[tid] != 0, 0, aPanels, 0, bPanels);
+      }
+      touched[tid] = 1;
+    }
+  });
+  bool first = true;
+  for (int t = 0; t < threads; t++) {
+    if (!touched[t]) continue;
+    const float* src = partial[t];
+    if (first) std::memcpy(gw, src, sizeof(float) * wSize);
+    else
+      for (int64_t i = 0; i < wSize; i++) gw[i] += src[i];
+    first = false;
+  }
+}

@@ -1,0 +1,148 @@
+// Max and average pooling over N·C independent planes (one plane per task chunk), with the
+// reference's semantics: argmax is the flat index into the input plane (first maximum wins, NaN
+// propagates), average pooling ignores dilation and counts padded cells like PyTorch.
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "simd_run.h"
+#include "simmer.h"
+#include "thread_pool.h"
+
+namespace simmer {
+namespace {
+
+struct PoolGeom {
+  int64_t n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw;
+  explicit PoolGeom(const int32_t* g)
+      : n(g[0]), c(g[1]), h(g[2]), w(g[3]), oh(g[4]), ow(g[5]), kh(g[6]), kw(g[7]), sh(g[8]), sw(g[9]), ph(g[10]), pw(g[11]), dh(g[12]), dw(g[13]) {}
+  int64_t planes() const { return n * c; }
+  int64_t grain() const { return std::max<int64_t>(1, 8192 / std::max<int64_t>(1, h * w)); }
+};
+
+float windowCount(const PoolGeom& g, int64_t oy, int64_t ox, bool includePad) {
+  const int64_t y0 = oy * g.sh - g.ph, x0 = ox * g.sw - g.pw;
+  if (includePad) {
+    const int64_t y1 = std::min(y0 + g.kh, g.h + g.ph), x1 = std::min(x0 + g.kw, g.w + g.pw);
+    return static_cast<float>((y1 - y0) * (x1 - x0));
+  }
+  const int64_t ya = std::max<int64_t>(y0, 0), yb = std::min(y0 + g.kh, g.h);
+  const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min(x0 + g.kw, g.w);
+  return static_cast<float>(std::max<int64_t>(0, yb - ya) * std::max<int64_t>(0, xb - xa));
+}
+
+}  // namespace
+}  // namespace simmer
+
+using namespace simmer;
+
+extern "C" void simmer_max_pool2d_forward(const float* x, float* y, int32_t* argmax, const int32_t* geom) {
+  const PoolGeom g(geom);
+  const int64_t plane = g.h * g.w, outPlane = g.oh * g.ow;
+  const bool plain2x2 = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1;
+  parallelFor(g.planes(), g.grain(), [&](int64_t p0, int64_t p1, int) {
+    for (int64_t p = p0; p < p1; p++) {
+      const float* xp = x + p * plane;
+      float* yp = y + p * outPlane;
+      int32_t* ap = argmax + p * outPlane;
+      if (plain2x2 && 2 * g.oh <= g.h && 2 * g.ow <= g.w) {
+        for (int64_t oy = 0; oy < g.oh; oy++) {
+          const float* r0 = xp + 2 * oy * g.w;
+          const float* r1 = r0 + g.w;
+          for (int64_t ox = 0; ox < g.ow; ox++) {
+            const int64_t ix = 2 * ox;
+            float best = r0[ix];
+            int64_t bi = 2 * oy * g.w + ix;
+            if (r0[ix + 1] > best || r0[ix + 1] != r0[ix + 1]) best = r0[ix + 1], bi = 2 * oy * g.w + ix + 1;
+            if (r1[ix] > best || r1[ix] != r1[ix]) best = r1[ix], bi = (2 * oy + 1) * g.w + ix;
+            if (r1[ix + 1] > best || r1[ix + 1] != r1[ix + 1]) best = r1[ix + 1], bi = (2 * oy + 1) * g.w + ix + 1;
+            yp[oy * g.ow + ox] = best;
+            ap[oy * g.ow + ox] = static_cast<int32_t>(bi);
+          }
+        }
+        continue;
+      }
+      for (int64_t oy = 0; oy < g.oh; oy++)
+        for (int64_t ox = 0; ox < g.ow; ox++) {
+          float best = -std::numeric_limits<float>::infinity();
+          int64_t bi = -1;
+          for (int64_t r = 0; r < g.kh; r++) {
+            const int64_t iy = oy * g.sh - g.ph + r * g.dh;
+            if (iy < 0 || iy >= g.h) continue;
+            for (int64_t s = 0; s < g.kw; s++) {
+              const int64_t ix = ox * g.sw - g.pw + s * g.dw;
+              if (ix < 0 || ix >= g.w) continue;
+              const float v = xp[iy * g.w + ix];
+              if (v > best || bi < 0 || v != v) {
+                best = v;
+                bi = iy * g.w + ix;
+              }
+            }
+          }
+          yp[oy * g.ow + ox] = best;
+          ap[oy * g.ow + ox] = static_cast<int32_t>(bi);
+        }
+    }
+  });
+}
+
+extern "C" void simmer_max_pool2d_backward(const float* gy, const int32_t* argmax, float* gx, const int32_t* geom) {
+  const PoolGeom g(geom);
+  const int64_t plane = g.h * g.w, outPlane = g.oh * g.ow;
+  parallelFor(g.planes(), g.grain(), [&](int64_t p0, int64_t p1, int) {
+    for (int64_t p = p0; p < p1; p++) {
+      float* gxp = gx + p * plane;
+      std::memset(gxp, 0, sizeof(float) * plane);
+      const float* gyp = gy + p * outPlane;
+      const int32_t* ap = argmax + p * outPlane;
+      for (int64_t i = 0; i < outPlane; i++)
+        if (ap[i] >= 0) gxp[ap[i]] += gyp[i];
+    }
+  });
+}
+
+extern "C" void simmer_avg_pool2d_forward(const float* x, float* y, const int32_t* geom, int countIncludePad) {
+  const PoolGeom g(geom);
+  const int64_t plane = g.h * g.w, outPlane = g.oh * g.ow;
+  parallelFor(g.planes(), g.grain(), [&](int64_t p0, int64_t p1, int) {
+    for (int64_t p = p0; p < p1; p++) {
+      const float* xp = x + p * plane;
+      float* yp = y + p * outPlane;
+      for (int64_t oy = 0; oy < g.oh; oy++) {
+        const int64_t y0 = oy * g.sh - g.ph;
+        const int64_t ya = std::max<int64_t>(y0, 0), yb = std::min(y0 + g.kh, g.h);
+        for (int64_t ox = 0; ox < g.ow; ox++) {
+          const int64_t x0 = ox * g.sw - g.pw;
+          const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min(x0 + g.kw, g.w);
+          float sum = 0.f;
+          for (int64_t iy = ya; iy < yb; iy++)
+            for (int64_t ix = xa; ix < xb; ix++) sum += xp[iy * g.w + ix];
+          yp[oy * g.ow + ox] = sum / windowCount(g, oy, ox, countIncludePad != 0);
+        }
+      }
+    }
+  });
+}
+
+extern "C" void simmer_avg_pool2d_backward(const float* gy, float* gx, const int32_t* geom, int countIncludePad) {
+  const PoolGeom g(geom);
+  const int64_t plane = g.h * g.w, outPlane = g.oh * g.ow;
+  parallelFor(g.planes(), g.grain(), [&](int64_t p0, int64_t p1, int) {
+    for (int64_t p = p0; p < p1; p++) {
+      float* gxp = gx + p * plane;
+      std::memset(gxp, 0, sizeof(float) * plane);
+      const float* gyp = gy + p * outPlane;
+      for (int64_t oy = 0; oy < g.oh; oy++) {
+        const int64_t y0 = oy * g.sh - g.ph;
+        const int64_t ya = std::max<int64_t>(y0, 0), yb = std::min(y0 + g.kh, g.h);
+        for (int64_t ox = 0; ox < g.ow; ox++) {
+          const int64_t x0 = ox * g.sw - g.pw;
+          const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min(x0 + g.kw, g.w);
+          const float v = gyp[oy * g.ow + ox] / windowCount(g, oy, ox, countIncludePad != 0);
+          for (int64_t iy = ya; iy < yb; iy++)
+            for (int64_t ix = xa; ix < xb; ix++) gxp[iy * g.w + ix] += v;
+        }
+      }
+    }
+  });
+}
