@@ -49,7 +49,10 @@ describe('autograd errors', () => {
   test('a non-scalar output without a gradient, or a gradient of the wrong shape', () => {
     const x = tensor([1, 2, 3]).requiresGrad_();
     const y = x.mul(2);
-    assert.throws(() => y.backward(), /^Error: backward: gradient can be implied only for a one-element output, this one has shape \[3\]; pass backward\(gradient\)/);
+    assert.throws(
+      () => y.backward(),
+      /^Error: backward: gradient can be implied only for a one-element output, this one has shape \[3\]; pass backward\(gradient\)/,
+    );
     assert.throws(() => y.backward(tensor([1, 2])), /^RangeError: backward: gradient has shape \[2\] but the output has shape \[3\]/);
   });
 });

@@ -65,13 +65,21 @@ const count = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 /** Standard normal values (times scale), float32. */
 export function randn(shape: readonly number[], seed: number, scale = 1): Tensor {
   const r = makeRng(seed);
-  return tensor(Float32Array.from({ length: count(shape) }, () => scale * r.normal()), 'float32', shape);
+  return tensor(
+    Float32Array.from({ length: count(shape) }, () => scale * r.normal()),
+    'float32',
+    shape,
+  );
 }
 
 /** Uniform in [lo, hi), float32. */
 export function uniform(shape: readonly number[], seed: number, lo: number, hi: number): Tensor {
   const r = makeRng(seed);
-  return tensor(Float32Array.from({ length: count(shape) }, () => lo + (hi - lo) * r.uniform()), 'float32', shape);
+  return tensor(
+    Float32Array.from({ length: count(shape) }, () => lo + (hi - lo) * r.uniform()),
+    'float32',
+    shape,
+  );
 }
 
 /** Uniform in [lo, hi) but at least `margin` away from every kink, so finite differences never straddle one. */
@@ -95,13 +103,21 @@ export function distinct(shape: readonly number[], seed: number, gap = 0.1): Ten
     const j = r.int(0, i + 1);
     [order[i], order[j]] = [order[j], order[i]];
   }
-  return tensor(Float32Array.from(order, (k) => (k - (n - 1) / 2) * gap), 'float32', shape);
+  return tensor(
+    Float32Array.from(order, (k) => (k - (n - 1) / 2) * gap),
+    'float32',
+    shape,
+  );
 }
 
 /** int32 values uniform in [lo, hi). */
 export function randInt(shape: readonly number[], seed: number, lo: number, hi: number): Tensor {
   const r = makeRng(seed);
-  return tensor(Int32Array.from({ length: count(shape) }, () => r.int(lo, hi)), 'int32', shape);
+  return tensor(
+    Int32Array.from({ length: count(shape) }, () => r.int(lo, hi)),
+    'int32',
+    shape,
+  );
 }
 
 // ── the harness ─────────────────────────────────────────────────────────────────────────────────────────

@@ -20,7 +20,13 @@ describe('activations', () => {
     opTest({ name: 'leakyRelu', label: `${label}, default slope`, fn: (x) => leakyRelu(x), inputs: [kinked], reference: ref1((x) => (x > 0 ? x : 0.01 * x)) });
     opTest({ name: 'leakyRelu', label: `${label}, slope 0.2`, fn: (x) => leakyRelu(x, 0.2), inputs: [kinked], reference: ref1((x) => (x > 0 ? x : 0.2 * x)) });
     opTest({ name: 'elu', label: `${label}, alpha 1`, fn: (x) => elu(x), inputs: [kinked], reference: ref1((x) => (x > 0 ? x : Math.exp(x) - 1)) });
-    opTest({ name: 'elu', label: `${label}, alpha 1.5`, fn: (x) => elu(x, 1.5), inputs: [kinked], reference: ref1((x) => (x > 0 ? x : 1.5 * (Math.exp(x) - 1))) });
+    opTest({
+      name: 'elu',
+      label: `${label}, alpha 1.5`,
+      fn: (x) => elu(x, 1.5),
+      inputs: [kinked],
+      reference: ref1((x) => (x > 0 ? x : 1.5 * (Math.exp(x) - 1))),
+    });
     opTest({ name: 'gelu', label, fn: gelu, inputs: [smooth], reference: ref1((x) => 0.5 * x * (1 + erf64(x / Math.SQRT2))), atol: 1e-5 });
     opTest({ name: 'silu', label, fn: silu, inputs: [smooth], reference: ref1((x) => x / (1 + Math.exp(-x))) });
     opTest({ name: 'sigmoid', label, fn: sigmoid, inputs: [smooth], reference: ref1((x) => 1 / (1 + Math.exp(-x))) });

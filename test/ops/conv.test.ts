@@ -140,18 +140,33 @@ describe('conv geometry errors', () => {
     () => conv2d(x, randn([4, 2, 3, 3], 2)),
     /^conv2d: input \[2, 3, 5, 5\] has 3 channels but weight \[4, 2, 3, 3\] expects 2 \(inChannels\/groups = 2, groups = 1\)/,
   );
-  errorTest('conv2d', 'groups that do not divide', () => conv2d(x, w, null, { groups: 2 }), /^conv2d: groups=2 must divide both input channels \(3\) and output channels \(4\)/);
+  errorTest(
+    'conv2d',
+    'groups that do not divide',
+    () => conv2d(x, w, null, { groups: 2 }),
+    /^conv2d: groups=2 must divide both input channels \(3\) and output channels \(4\)/,
+  );
   errorTest(
     'conv2d',
     'kernel larger than the input',
     () => conv2d(randn([1, 3, 2, 2], 1), w),
     /^conv2d: kernel 3x3 \(dilation 1x1\) is larger than the padded input 2x2; use a smaller kernel or more padding/,
   );
-  errorTest('conv2d', 'negative padding', () => conv2d(x, w, null, { padding: -1 }), /^conv2d: stride and dilation must be >= 1 and padding >= 0, got stride 1x1, padding -1x-1/);
+  errorTest(
+    'conv2d',
+    'negative padding',
+    () => conv2d(x, w, null, { padding: -1 }),
+    /^conv2d: stride and dilation must be >= 1 and padding >= 0, got stride 1x1, padding -1x-1/,
+  );
   errorTest('conv2d', 'stride 0', () => conv2d(x, w, null, { stride: 0 }), /^conv2d: stride and dilation must be >= 1/);
   errorTest('conv2d', 'non-integer stride', () => conv2d(x, w, null, { stride: 1.5 }), /^conv2d: stride must be an integer or a pair of integers, got 1\.5/);
   errorTest('conv2d', 'wrong bias', () => conv2d(x, w, randn([3], 3)), /^conv2d: bias must be \[4\], got \[3\]/);
-  errorTest('conv2d', '3-D weight', () => conv2d(x, randn([4, 3, 3], 2)), /^conv2d: weight must be 4-D \[outChannels, inChannels\/groups, kH, kW\], got \[4, 3, 3\]/);
+  errorTest(
+    'conv2d',
+    '3-D weight',
+    () => conv2d(x, randn([4, 3, 3], 2)),
+    /^conv2d: weight must be 4-D \[outChannels, inChannels\/groups, kH, kW\], got \[4, 3, 3\]/,
+  );
   errorTest('conv2d', 'an int32 input', () => conv2d(tensor([[[[1]]]], 'int32'), w), /^conv2d: input must be float32, got int32 with shape \[1, 1, 1, 1\]/);
   errorTest(
     'convTranspose2d',
@@ -165,8 +180,23 @@ describe('conv geometry errors', () => {
     () => convTranspose2d(x, randn([3, 2, 3, 3], 2), null, { stride: 2, outputPadding: 2 }),
     /^convTranspose2d: outputPadding 2x2 must be smaller than stride or dilation/,
   );
-  errorTest('convTranspose2d', 'groups that do not divide', () => convTranspose2d(x, randn([3, 2, 3, 3], 2), null, { groups: 2 }), /^convTranspose2d: groups=2 must divide the input channels \(3\)/);
-  errorTest('convTranspose2d', 'too much padding', () => convTranspose2d(randn([1, 1, 1, 1], 1), randn([1, 1, 1, 1], 2), null, { padding: 1 }), /^convTranspose2d: input \[1, 1, 1, 1\] with kernel 1x1, stride 1x1, padding 1x1 gives an output of -1x-1; reduce padding/);
+  errorTest(
+    'convTranspose2d',
+    'groups that do not divide',
+    () => convTranspose2d(x, randn([3, 2, 3, 3], 2), null, { groups: 2 }),
+    /^convTranspose2d: groups=2 must divide the input channels \(3\)/,
+  );
+  errorTest(
+    'convTranspose2d',
+    'too much padding',
+    () => convTranspose2d(randn([1, 1, 1, 1], 1), randn([1, 1, 1, 1], 2), null, { padding: 1 }),
+    /^convTranspose2d: input \[1, 1, 1, 1\] with kernel 1x1, stride 1x1, padding 1x1 gives an output of -1x-1; reduce padding/,
+  );
   errorTest('convTranspose2d', '2-D input', () => convTranspose2d(randn([3, 5], 1), w), /^convTranspose2d: input must be 4-D \[N, C, H, W\], got \[3, 5\]/);
-  errorTest('convTranspose2d', 'wrong bias', () => convTranspose2d(x, randn([3, 2, 3, 3], 2), randn([3], 3)), /^convTranspose2d: bias must be \[2\], got \[3\]/);
+  errorTest(
+    'convTranspose2d',
+    'wrong bias',
+    () => convTranspose2d(x, randn([3, 2, 3, 3], 2), randn([3], 3)),
+    /^convTranspose2d: bias must be \[2\], got \[3\]/,
+  );
 });

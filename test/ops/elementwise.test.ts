@@ -42,7 +42,10 @@ const PAIRS: [number[], number[]][] = [
   [[17], [17]],
   [[3, 1], [17]],
   [[2, 3, 4], [4]],
-  [[1, 3, 1], [2, 1, 5]],
+  [
+    [1, 3, 1],
+    [2, 1, 5],
+  ],
 ];
 
 /** b with |a − b| ≥ margin everywhere after broadcasting, so maximum/minimum never tie. */
@@ -249,6 +252,27 @@ describe('elementwise errors name the op, the shapes and what was expected', () 
   errorTest('mul', 'an int32 operand', () => mul(randn([3], 1), int), /^mul: second operand must be float32, got int32/);
   errorTest('exp', 'an int32 input', () => exp(int), /^exp: input must be float32, got int32 with shape \[3\]/);
   errorTest('log', 'a uint8 input', () => log(tensor([1], 'uint8')), /^log: input must be float32, got uint8 with shape \[1\]/);
+  for (const [name, fn] of [
+    ['neg', neg],
+    ['sqrt', sqrt],
+    ['rsqrt', rsqrt],
+    ['abs', abs],
+  ] as const) {
+    errorTest(name, 'an int32 input', () => fn(int), new RegExp(`^${name}: input must be float32, got int32 with shape \\[3\\]`));
+  }
+  for (const [name, fn] of [
+    ['ne', ne],
+    ['le', le],
+    ['gt', gt],
+    ['ge', ge],
+  ] as const) {
+    errorTest(
+      name,
+      'shapes that do not broadcast',
+      () => fn(randn([2, 3], 1), randn([2], 2)),
+      new RegExp(`^${name}: shapes \\[2, 3\\] and \\[2\\] cannot be broadcast`),
+    );
+  }
   errorTest('clamp', 'min above max', () => clamp(randn([3], 1), 2, 1), /^clamp: min \(2\) is greater than max \(1\)/);
   errorTest('clamp', 'an int32 input', () => clamp(int, 0, 1), /^clamp: input must be float32, got int32/);
   errorTest('where', 'an int32 value', () => where(tensor([1, 0, 1], 'uint8'), int, 0), /^where: first value must be float32, got int32/);

@@ -34,8 +34,7 @@ function rows(x: Nd): number[][] {
   const [n, c] = x.shape;
   const inner = x.size / (n * c);
   const out: number[][] = [];
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < inner; i++) out.push(Array.from({ length: c }, (_, j) => x.data[(b * c + j) * inner + i]));
+  for (let b = 0; b < n; b++) for (let i = 0; i < inner; i++) out.push(Array.from({ length: c }, (_, j) => x.data[(b * c + j) * inner + i]));
   return out;
 }
 
@@ -96,7 +95,11 @@ function probs(shape: number[], seed: number): Tensor {
   const sums = new Map<string, number>();
   const key = (idx: number[]) => idx.filter((_, d) => d !== 1).join();
   for (let i = 0; i < x.size; i++) sums.set(key(x.unravel(i)), (sums.get(key(x.unravel(i))) ?? 0) + x.data[i]);
-  return tensor(Float32Array.from(x.data, (v, i) => v / (sums.get(key(x.unravel(i))) as number)), 'float32', shape);
+  return tensor(
+    Float32Array.from(x.data, (v, i) => v / (sums.get(key(x.unravel(i))) as number)),
+    'float32',
+    shape,
+  );
 }
 
 describe('crossEntropy', () => {
@@ -145,22 +148,24 @@ describe('crossEntropy', () => {
 
 describe('nllLoss', () => {
   const weight = [0.5, 2, 1];
-  const nllRef = (reduction: Reduction, wArr?: number[], ignore = -100) => (lp: Nd, t: Nd) => {
-    const per: number[] = [];
-    let denom = 0;
-    for (let i = 0; i < lp.shape[0]; i++) {
-      const y = t.data[i];
-      if (y === ignore) {
-        per.push(0);
-        continue;
+  const nllRef =
+    (reduction: Reduction, wArr?: number[], ignore = -100) =>
+    (lp: Nd, t: Nd) => {
+      const per: number[] = [];
+      let denom = 0;
+      for (let i = 0; i < lp.shape[0]; i++) {
+        const y = t.data[i];
+        if (y === ignore) {
+          per.push(0);
+          continue;
+        }
+        const wy = wArr ? wArr[y] : 1;
+        per.push(-wy * lp.get(i, y));
+        denom += wy;
       }
-      const wy = wArr ? wArr[y] : 1;
-      per.push(-wy * lp.get(i, y));
-      denom += wy;
-    }
-    if (reduction === 'none') return new Nd([lp.shape[0]], per);
-    return reduction === 'sum' ? sumOf(per) : sumOf(per) / denom;
-  };
+      if (reduction === 'none') return new Nd([lp.shape[0]], per);
+      return reduction === 'sum' ? sumOf(per) : sumOf(per) / denom;
+    };
   const t = tensor([0, 2, 1, 2, -100, 0, 1], 'int32');
   (['mean', 'sum', 'none'] as const).forEach((reduction, k) => {
     opTest({
@@ -171,7 +176,13 @@ describe('nllLoss', () => {
       reference: nllRef(reduction, weight),
     });
   });
-  opTest({ name: 'nllLoss', label: 'plain mean, [17, 3]', fn: (x, tt) => nllLoss(x, tt), inputs: [randn([17, 3], 2210), randInt([17], 2211, 0, 3)], reference: nllRef('mean') });
+  opTest({
+    name: 'nllLoss',
+    label: 'plain mean, [17, 3]',
+    fn: (x, tt) => nllLoss(x, tt),
+    inputs: [randn([17, 3], 2210), randInt([17], 2211, 0, 3)],
+    reference: nllRef('mean'),
+  });
   opTest({
     name: 'nllLoss',
     label: 'ignoreIndex 2',
@@ -188,7 +199,14 @@ describe('regression losses', () => {
   const pair = (shape: number[], seed: number, kinks: number[]) => {
     const input = randn(shape, seed);
     const d = awayFrom(shape, seed + 1, kinks, 0.05, -2, 2);
-    return [input, tensor(Float32Array.from(input.f32, (v, i) => v - d.f32[i]), 'float32', shape)];
+    return [
+      input,
+      tensor(
+        Float32Array.from(input.f32, (v, i) => v - d.f32[i]),
+        'float32',
+        shape,
+      ),
+    ];
   };
   shapes.forEach((shape, k) => {
     reductions.forEach((reduction, r) => {
@@ -199,14 +217,22 @@ describe('regression losses', () => {
         label,
         fn: (a, b) => mse(a, b, reduction),
         inputs: [randn(shape, seed), randn(shape, seed + 1)],
-        reference: (a, b) => reduceRef(zipBroadcast([a, b], (x, y) => (x - y) ** 2), reduction),
+        reference: (a, b) =>
+          reduceRef(
+            zipBroadcast([a, b], (x, y) => (x - y) ** 2),
+            reduction,
+          ),
       });
       opTest({
         name: 'l1',
         label,
         fn: (a, b) => l1(a, b, reduction),
         inputs: pair(shape, seed + 2, [0]),
-        reference: (a, b) => reduceRef(zipBroadcast([a, b], (x, y) => Math.abs(x - y)), reduction),
+        reference: (a, b) =>
+          reduceRef(
+            zipBroadcast([a, b], (x, y) => Math.abs(x - y)),
+            reduction,
+          ),
       });
       const beta = [1, 0.5, 2][r];
       opTest({
@@ -230,14 +256,21 @@ describe('regression losses', () => {
     label: 'beta 0 is l1',
     fn: (a, b) => smoothL1(a, b, 0),
     inputs: pair([3, 5], 2390, [0]),
-    reference: (a, b) => reduceRef(zipBroadcast([a, b], (x, y) => Math.abs(x - y)), 'mean'),
+    reference: (a, b) =>
+      reduceRef(
+        zipBroadcast([a, b], (x, y) => Math.abs(x - y)),
+        'mean',
+      ),
   });
 });
 
 describe('binary losses', () => {
   const bceRef = (reduction: Reduction, weighted: boolean) => (p: Nd, t: Nd, w?: Nd) =>
     reduceRef(
-      zipBroadcast(weighted && w ? [p, t, w] : [p, t], (pv, tv, wv = 1) => -wv * (tv * Math.max(Math.log(pv), -100) + (1 - tv) * Math.max(Math.log(1 - pv), -100))),
+      zipBroadcast(
+        weighted && w ? [p, t, w] : [p, t],
+        (pv, tv, wv = 1) => -wv * (tv * Math.max(Math.log(pv), -100) + (1 - tv) * Math.max(Math.log(1 - pv), -100)),
+      ),
       reduction,
     );
   (['mean', 'sum', 'none'] as const).forEach((reduction, k) => {
@@ -306,11 +339,13 @@ describe('binary losses', () => {
 
 describe('klDiv', () => {
   /** Σ target·(log target − input), 0 where target = 0 (torch.nn.functional.kl_div with log-probability input). */
-  const klRef = (reduction: Reduction | 'batchmean', logTarget = false) => (x: Nd, t: Nd) =>
-    reduceRef(
-      zipBroadcast([x, t], (xv, tv) => (logTarget ? Math.exp(tv) * (tv - xv) : tv > 0 ? tv * (Math.log(tv) - xv) : 0)),
-      reduction,
-    );
+  const klRef =
+    (reduction: Reduction | 'batchmean', logTarget = false) =>
+    (x: Nd, t: Nd) =>
+      reduceRef(
+        zipBroadcast([x, t], (xv, tv) => (logTarget ? Math.exp(tv) * (tv - xv) : tv > 0 ? tv * (Math.log(tv) - xv) : 0)),
+        reduction,
+      );
   /** Probabilities with some exact zeros. */
   const target = (shape: number[], seed: number) => {
     const r = makeRng(seed);
@@ -353,17 +388,62 @@ describe('loss errors name the op, the shapes and what was expected', () => {
     () => crossEntropy(logits, tensor([0, 1, 2, 4, 0], 'int32')),
     /^crossEntropy: target 4 at position 3 is not a class index for 4 classes \(valid: 0\.\.3, or ignoreIndex -100\)/,
   );
-  errorTest('crossEntropy', 'weight shape', () => crossEntropy(logits, tensor([0, 1, 2, 3, 0], 'int32'), { weight: tensor([1, 1]) }), /^crossEntropy: weight must be \[4\] \(one per class\), got \[2\]/);
-  errorTest('crossEntropy', 'uint8 target', () => crossEntropy(logits, tensor([0, 1, 2, 3, 0], 'uint8')), /^crossEntropy: target must be int32 class indices or float32 probabilities, got uint8/);
-  errorTest('crossEntropy', '1-D logits', () => crossEntropy(randn([4], 1), tensor([0], 'int32')), /^crossEntropy: logits must be \[N, C\] \(or \[N, C, d…\]\), got \[4\]/);
-  errorTest('crossEntropy', 'probability target shape', () => crossEntropy(logits, randn([5, 3], 2)), /^crossEntropy: input \[5, 4\] and target \[5, 3\] must have the same shape/);
-  errorTest('crossEntropy', 'label smoothing above 1', () => crossEntropy(logits, tensor([0, 1, 2, 3, 0], 'int32'), { labelSmoothing: 1.5 }), /^crossEntropy: labelSmoothing must be in \[0, 1\], got 1\.5/);
-  errorTest('crossEntropy', 'int32 logits', () => crossEntropy(tensor([[1, 2]], 'int32'), tensor([0], 'int32')), /^crossEntropy: logits must be float32, got int32 with shape \[1, 2\]/);
+  errorTest(
+    'crossEntropy',
+    'weight shape',
+    () => crossEntropy(logits, tensor([0, 1, 2, 3, 0], 'int32'), { weight: tensor([1, 1]) }),
+    /^crossEntropy: weight must be \[4\] \(one per class\), got \[2\]/,
+  );
+  errorTest(
+    'crossEntropy',
+    'uint8 target',
+    () => crossEntropy(logits, tensor([0, 1, 2, 3, 0], 'uint8')),
+    /^crossEntropy: target must be int32 class indices or float32 probabilities, got uint8/,
+  );
+  errorTest(
+    'crossEntropy',
+    '1-D logits',
+    () => crossEntropy(randn([4], 1), tensor([0], 'int32')),
+    /^crossEntropy: logits must be \[N, C\] \(or \[N, C, d…\]\), got \[4\]/,
+  );
+  errorTest(
+    'crossEntropy',
+    'probability target shape',
+    () => crossEntropy(logits, randn([5, 3], 2)),
+    /^crossEntropy: input \[5, 4\] and target \[5, 3\] must have the same shape/,
+  );
+  errorTest(
+    'crossEntropy',
+    'label smoothing above 1',
+    () => crossEntropy(logits, tensor([0, 1, 2, 3, 0], 'int32'), { labelSmoothing: 1.5 }),
+    /^crossEntropy: labelSmoothing must be in \[0, 1\], got 1\.5/,
+  );
+  errorTest(
+    'crossEntropy',
+    'int32 logits',
+    () => crossEntropy(tensor([[1, 2]], 'int32'), tensor([0], 'int32')),
+    /^crossEntropy: logits must be float32, got int32 with shape \[1, 2\]/,
+  );
   errorTest('nllLoss', 'target shape', () => nllLoss(logits, tensor([0, 1], 'int32')), /^nllLoss: target must be \[5\], got \[2\]/);
   errorTest('nllLoss', 'float target', () => nllLoss(logits, tensor([0, 1, 2, 3, 0])), /^nllLoss: target must be int32 class indices, got float32/);
-  errorTest('nllLoss', '3-D input', () => nllLoss(randn([2, 3, 4], 1), tensor([0, 1], 'int32')), /^nllLoss: input must be \[N, C\] log-probabilities, got \[2, 3, 4\]/);
-  errorTest('nllLoss', 'weight shape', () => nllLoss(logits, tensor([0, 1, 2, 3, 0], 'int32'), { weight: tensor([1, 1]) }), /^nllLoss: weight must be \[4\] \(one per class\), got \[2\]/);
-  errorTest('nllLoss', 'target out of range', () => nllLoss(logits, tensor([0, 1, 2, 3, 7], 'int32')), /^nllLoss: target 7 at position 4 is not a class index for 4 classes/);
+  errorTest(
+    'nllLoss',
+    '3-D input',
+    () => nllLoss(randn([2, 3, 4], 1), tensor([0, 1], 'int32')),
+    /^nllLoss: input must be \[N, C\] log-probabilities, got \[2, 3, 4\]/,
+  );
+  errorTest(
+    'nllLoss',
+    'weight shape',
+    () => nllLoss(logits, tensor([0, 1, 2, 3, 0], 'int32'), { weight: tensor([1, 1]) }),
+    /^nllLoss: weight must be \[4\] \(one per class\), got \[2\]/,
+  );
+  errorTest(
+    'nllLoss',
+    'target out of range',
+    () => nllLoss(logits, tensor([0, 1, 2, 3, 7], 'int32')),
+    /^nllLoss: target 7 at position 4 is not a class index for 4 classes/,
+  );
   for (const [name, fn] of [
     ['mse', mse],
     ['l1', l1],
@@ -372,8 +452,23 @@ describe('loss errors name the op, the shapes and what was expected', () => {
     ['bceWithLogits', bceWithLogits],
     ['klDiv', klDiv],
   ] as const) {
-    errorTest(name, 'mismatched shapes', () => (fn as (a: Tensor, b: Tensor) => Tensor)(uniform([3], 1, 0.1, 0.9), uniform([3, 1], 2, 0.1, 0.9)), new RegExp(`^${name}: input \\[3\\] and target \\[3, 1\\] must have the same shape`));
+    errorTest(
+      name,
+      'mismatched shapes',
+      () => (fn as (a: Tensor, b: Tensor) => Tensor)(uniform([3], 1, 0.1, 0.9), uniform([3, 1], 2, 0.1, 0.9)),
+      new RegExp(`^${name}: input \\[3\\] and target \\[3, 1\\] must have the same shape`),
+    );
   }
-  errorTest('binaryCrossEntropy', 'input outside [0, 1]', () => binaryCrossEntropy(tensor([0.5, 1.5]), tensor([1, 0])), /^binaryCrossEntropy: input 1\.5 at position 1 is not a probability in \[0, 1\]/);
-  errorTest('mse', 'unknown reduction', () => mse(randn([3], 1), randn([3], 2), 'max' as Reduction), /^mse: reduction must be 'mean', 'sum' or 'none', got 'max'/);
+  errorTest(
+    'binaryCrossEntropy',
+    'input outside [0, 1]',
+    () => binaryCrossEntropy(tensor([0.5, 1.5]), tensor([1, 0])),
+    /^binaryCrossEntropy: input 1\.5 at position 1 is not a probability in \[0, 1\]/,
+  );
+  errorTest(
+    'mse',
+    'unknown reduction',
+    () => mse(randn([3], 1), randn([3], 2), 'max' as Reduction),
+    /^mse: reduction must be 'mean', 'sum' or 'none', got 'max'/,
+  );
 });

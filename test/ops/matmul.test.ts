@@ -37,16 +37,37 @@ function matmulRef(a: Nd, b: Nd): Nd {
 
 describe('matmul', () => {
   const cases: [number[], number[]][] = [
-    [[3, 17], [17, 5]],
-    [[1, 1], [1, 1]],
+    [
+      [3, 17],
+      [17, 5],
+    ],
+    [
+      [1, 1],
+      [1, 1],
+    ],
     [[17], [17, 3]],
     [[3, 17], [17]],
     [[17], [17]],
-    [[2, 3, 4], [2, 4, 5]],
-    [[2, 3, 4], [4, 5]],
-    [[3, 4], [2, 4, 5]],
-    [[2, 1, 3, 4], [3, 4, 2]],
-    [[4, 1, 2, 3], [1, 5, 3, 2]],
+    [
+      [2, 3, 4],
+      [2, 4, 5],
+    ],
+    [
+      [2, 3, 4],
+      [4, 5],
+    ],
+    [
+      [3, 4],
+      [2, 4, 5],
+    ],
+    [
+      [2, 1, 3, 4],
+      [3, 4, 2],
+    ],
+    [
+      [4, 1, 2, 3],
+      [1, 5, 3, 2],
+    ],
     [[3], [2, 3, 4]],
     [[2, 3, 4], [4]],
   ];
@@ -103,9 +124,19 @@ describe('matmul and linear errors', () => {
     () => matmul(randn([3, 4], 1), randn([5, 2], 2)),
     /^matmul: inner dimensions differ: \[3, 4\] · \[5, 2\] \(4 vs 5\); the last dimension of the first operand must equal the second-to-last of the second/,
   );
-  errorTest('matmul', 'batch dims that do not broadcast', () => matmul(randn([2, 3, 4], 1), randn([3, 4, 5], 2)), /^matmul: shapes \[2\] and \[3\] cannot be broadcast/);
+  errorTest(
+    'matmul',
+    'batch dims that do not broadcast',
+    () => matmul(randn([2, 3, 4], 1), randn([3, 4, 5], 2)),
+    /^matmul: shapes \[2\] and \[3\] cannot be broadcast/,
+  );
   errorTest('matmul', 'a scalar operand', () => matmul(tensor(2), randn([3], 1)), /^matmul: both operands need at least one dimension, got \[\] and \[3\]/);
-  errorTest('matmul', 'an int32 operand', () => matmul(tensor([[1]], 'int32'), randn([1, 1], 1)), /^matmul: first operand must be float32, got int32 with shape \[1, 1\]/);
+  errorTest(
+    'matmul',
+    'an int32 operand',
+    () => matmul(tensor([[1]], 'int32'), randn([1, 1], 1)),
+    /^matmul: first operand must be float32, got int32 with shape \[1, 1\]/,
+  );
   errorTest(
     'linear',
     'input does not end in inFeatures',

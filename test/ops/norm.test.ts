@@ -82,10 +82,11 @@ describe('batchNorm', () => {
     label: 'eval mode uses the running statistics',
     fn: (x, w, b) => batchNorm(x, rm, rv, w, b, { training: false }),
     inputs: [randn([2, 3, 3, 3], 1642), uniform([3], 1643, 0.5, 1.5), randn([3], 1644)],
-    reference: (x, w, b) => x.map((v, i) => {
-      const c = x.unravel(i)[1];
-      return ((v - rm.data[c]) / Math.sqrt(rv.data[c] + 1e-5)) * w.data[c] + b.data[c];
-    }),
+    reference: (x, w, b) =>
+      x.map((v, i) => {
+        const c = x.unravel(i)[1];
+        return ((v - rm.data[c]) / Math.sqrt(rv.data[c] + 1e-5)) * w.data[c] + b.data[c];
+      }),
   });
   test('eval mode leaves the running statistics alone', () => {
     const m = tensor([1, 2, 3]);
@@ -128,7 +129,13 @@ describe('layerNorm', () => {
     label: 'eps 0.1',
     fn: (x) => layerNorm(x, [5], null, null, 0.1),
     inputs: [randn([3, 5], 1730, 0.3)],
-    reference: (x) => normalize(x, (idx) => idx[0], 0.1, () => [1, 0]),
+    reference: (x) =>
+      normalize(
+        x,
+        (idx) => idx[0],
+        0.1,
+        () => [1, 0],
+      ),
   });
 });
 
@@ -225,24 +232,53 @@ describe('embedding', () => {
 describe('norm errors', () => {
   const x = randn([2, 3, 4], 1);
   errorTest('batchNorm', '1-D input', () => batchNorm(randn([3], 1), null, null), /^batchNorm: input must be \[N, C\] or \[N, C, …\], got \[3\]/);
-  errorTest('batchNorm', 'wrong weight', () => batchNorm(x, null, null, randn([4], 2)), /^batchNorm: weight must have shape \[3\] \(one per channel\), got \[4\]/);
-  errorTest('batchNorm', 'wrong running mean', () => batchNorm(x, randn([2], 2), randn([3], 3)), /^batchNorm: runningMean must have shape \[3\] \(one per channel\), got \[2\]/);
+  errorTest(
+    'batchNorm',
+    'wrong weight',
+    () => batchNorm(x, null, null, randn([4], 2)),
+    /^batchNorm: weight must have shape \[3\] \(one per channel\), got \[4\]/,
+  );
+  errorTest(
+    'batchNorm',
+    'wrong running mean',
+    () => batchNorm(x, randn([2], 2), randn([3], 3)),
+    /^batchNorm: runningMean must have shape \[3\] \(one per channel\), got \[2\]/,
+  );
   errorTest(
     'batchNorm',
     'one value per channel in training',
     () => batchNorm(randn([1, 3], 1), null, null),
     /^batchNorm: expected more than one value per channel in training, got input \[1, 3\]/,
   );
-  errorTest('batchNorm', 'eval without running statistics', () => batchNorm(x, null, null, null, null, { training: false }), /^batchNorm: evaluation mode needs runningMean and runningVar/);
-  errorTest('batchNorm', 'an int32 input', () => batchNorm(tensor([[1, 2]], 'int32'), null, null), /^batchNorm: input must be float32, got int32 with shape \[1, 2\]/);
+  errorTest(
+    'batchNorm',
+    'eval without running statistics',
+    () => batchNorm(x, null, null, null, null, { training: false }),
+    /^batchNorm: evaluation mode needs runningMean and runningVar/,
+  );
+  errorTest(
+    'batchNorm',
+    'an int32 input',
+    () => batchNorm(tensor([[1, 2]], 'int32'), null, null),
+    /^batchNorm: input must be float32, got int32 with shape \[1, 2\]/,
+  );
   errorTest('layerNorm', 'normalizedShape not at the end', () => layerNorm(x, [3]), /^layerNorm: input \[2, 3, 4\] does not end in normalizedShape \[3\]/);
   errorTest('layerNorm', 'wrong weight', () => layerNorm(x, [4], randn([3], 2)), /^layerNorm: weight must have shape \[4\], got \[3\]/);
   errorTest('groupNorm', 'groups that do not divide channels', () => groupNorm(x, 2), /^groupNorm: numGroups=2 must divide the channel count 3/);
   errorTest('groupNorm', '1-D input', () => groupNorm(randn([4], 1), 2), /^groupNorm: input must be \[N, C, …\], got \[4\]/);
   errorTest('groupNorm', 'wrong bias', () => groupNorm(x, 3, null, randn([2], 2)), /^groupNorm: bias must have shape \[3\] \(one per channel\), got \[2\]/);
   errorTest('dropout', 'p outside [0, 1]', () => dropout(x, 1.5), /^dropout: p must be in \[0, 1\], got 1\.5/);
-  errorTest('embedding', 'index out of range', () => embedding(tensor([0, 5], 'int32'), randn([5, 2], 1)), /^embedding: index 5 is out of range for 5 embeddings \(valid: 0\.\.4\)/);
-  errorTest('embedding', 'float indices', () => embedding(tensor([0, 1]), randn([5, 2], 1)), /^embedding: indices must be int32 class indices, got float32 with shape \[2\]/);
+  errorTest(
+    'embedding',
+    'index out of range',
+    () => embedding(tensor([0, 5], 'int32'), randn([5, 2], 1)),
+    /^embedding: index 5 is out of range for 5 embeddings \(valid: 0\.\.4\)/,
+  );
+  errorTest(
+    'embedding',
+    'float indices',
+    () => embedding(tensor([0, 1]), randn([5, 2], 1)),
+    /^embedding: indices must be int32 class indices, got float32 with shape \[2\]/,
+  );
   errorTest('embedding', '1-D weight', () => embedding(tensor([0], 'int32'), randn([5], 1)), /^embedding: weight must be \[numEmbeddings, dim\], got \[5\]/);
 });
-

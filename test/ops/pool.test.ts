@@ -118,14 +118,26 @@ describe('adaptiveAvgPool2d', () => {
     return y;
   };
   const cases: [number[], P][] = [
-    [[1, 2, 5, 7], [3, 4]],
-    [[1, 1, 17, 3], [5, 1]],
+    [
+      [1, 2, 5, 7],
+      [3, 4],
+    ],
+    [
+      [1, 1, 17, 3],
+      [5, 1],
+    ],
     [[2, 3, 4, 4], 1],
     [[1, 1, 3, 3], 5],
   ];
   cases.forEach(([xs, size], i) => {
     const [oh, ow] = two(size, 1);
-    opTest({ name: 'adaptiveAvgPool2d', label: `x [${xs}] → ${oh}×${ow}`, fn: (x) => adaptiveAvgPool2d(x, size), inputs: [randn(xs, 1400 + i)], reference: ref(oh, ow) });
+    opTest({
+      name: 'adaptiveAvgPool2d',
+      label: `x [${xs}] → ${oh}×${ow}`,
+      fn: (x) => adaptiveAvgPool2d(x, size),
+      inputs: [randn(xs, 1400 + i)],
+      reference: ref(oh, ow),
+    });
   });
 });
 
@@ -212,7 +224,12 @@ describe('upsample', () => {
 describe('pool geometry errors', () => {
   const x = randn([1, 2, 5, 5], 1);
   errorTest('maxPool2d', '3-D input', () => maxPool2d(randn([2, 5, 5], 1), 2), /^maxPool2d: input must be 4-D \[N, C, H, W\], got \[2, 5, 5\]/);
-  errorTest('maxPool2d', 'padding above half the kernel', () => maxPool2d(x, 2, { padding: 2 }), /^maxPool2d: padding 2x2 must be between 0 and half the kernel \(2x2\)/);
+  errorTest(
+    'maxPool2d',
+    'padding above half the kernel',
+    () => maxPool2d(x, 2, { padding: 2 }),
+    /^maxPool2d: padding 2x2 must be between 0 and half the kernel \(2x2\)/,
+  );
   errorTest(
     'maxPool2d',
     'kernel larger than the input',
@@ -220,11 +237,26 @@ describe('pool geometry errors', () => {
     /^maxPool2d: kernel 3x3 does not fit the input 2x2 \(padding 0x0\); use a smaller kernel/,
   );
   errorTest('maxPool2d', 'stride 0', () => maxPool2d(x, 2, { stride: [1, -1] }), /^maxPool2d: kernel and stride must be >= 1, got kernel 2x2, stride 1x-1/);
-  errorTest('avgPool2d', 'an int32 input', () => avgPool2d(tensor([[[[1]]]], 'int32'), 1), /^avgPool2d: input must be float32, got int32 with shape \[1, 1, 1, 1\]/);
+  errorTest(
+    'avgPool2d',
+    'an int32 input',
+    () => avgPool2d(tensor([[[[1]]]], 'int32'), 1),
+    /^avgPool2d: input must be float32, got int32 with shape \[1, 1, 1, 1\]/,
+  );
   errorTest('avgPool2d', 'kernel larger than the input', () => avgPool2d(randn([1, 1, 3, 3], 1), [4, 1]), /^avgPool2d: kernel 4x1 does not fit the input 3x3/);
   errorTest('adaptiveAvgPool2d', 'output size 0', () => adaptiveAvgPool2d(x, [0, 2]), /^adaptiveAvgPool2d: output size must be positive integers, got 0x2/);
-  errorTest('adaptiveAvgPool2d', '2-D input', () => adaptiveAvgPool2d(randn([5, 5], 1), 2), /^adaptiveAvgPool2d: input must be 4-D \[N, C, H, W\], got \[5, 5\]/);
-  errorTest('upsample', 'unknown mode', () => upsample(x, { scaleFactor: 2, mode: 'bicubic' as 'bilinear' }), /^upsample: mode must be 'nearest' or 'bilinear', got 'bicubic'/);
+  errorTest(
+    'adaptiveAvgPool2d',
+    '2-D input',
+    () => adaptiveAvgPool2d(randn([5, 5], 1), 2),
+    /^adaptiveAvgPool2d: input must be 4-D \[N, C, H, W\], got \[5, 5\]/,
+  );
+  errorTest(
+    'upsample',
+    'unknown mode',
+    () => upsample(x, { scaleFactor: 2, mode: 'bicubic' as 'bilinear' }),
+    /^upsample: mode must be 'nearest' or 'bilinear', got 'bicubic'/,
+  );
   errorTest('upsample', 'both size and scaleFactor', () => upsample(x, { size: 4, scaleFactor: 2 }), /^upsample: give exactly one of size or scaleFactor/);
   errorTest('upsample', '3-D input', () => upsample(randn([2, 5, 5], 1), { scaleFactor: 2 }), /^upsample: input must be 4-D \[N, C, H, W\], got \[2, 5, 5\]/);
   errorTest('upsample', 'scale that empties the output', () => upsample(x, { scaleFactor: 0.1 }), /^upsample: output size must be positive integers, got 0x0/);

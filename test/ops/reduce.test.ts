@@ -60,7 +60,12 @@ describe('reductions', () => {
       name: 'logsumexp',
       label: 'values near ±1000',
       fn: (x) => logsumexp(x, 1),
-      inputs: [tensor([[1000, 1000, 999], [-1000, -1001, -1002]])],
+      inputs: [
+        tensor([
+          [1000, 1000, 999],
+          [-1000, -1001, -1002],
+        ]),
+      ],
       reference: (a) => reduceLists(a, [1], false, lseOf),
       rtol: 1e-6,
     });
@@ -68,7 +73,10 @@ describe('reductions', () => {
   });
 
   test('max gradient is split evenly among ties (as torch.amax)', () => {
-    const x = tensor([[1, 3, 3], [2, 0, 1]]).requiresGrad_();
+    const x = tensor([
+      [1, 3, 3],
+      [2, 0, 1],
+    ]).requiresGrad_();
     max(x, 1).sum().backward();
     assert.deepEqual(x.grad?.toArray(), [
       [0, 0.5, 0.5],
@@ -115,7 +123,16 @@ describe('argmax and argmin (no gradient)', () => {
     }
   });
   test('argmax picks the first of tied maxima (as NumPy)', () => {
-    assert.deepEqual(argmax(tensor([[1, 5, 5], [2, 2, 0]]), 1).toArray(), [1, 0]);
+    assert.deepEqual(
+      argmax(
+        tensor([
+          [1, 5, 5],
+          [2, 2, 0],
+        ]),
+        1,
+      ).toArray(),
+      [1, 0],
+    );
     assert.deepEqual(argmin(tensor([3, 1, 1])).toArray(), 1);
   });
 });

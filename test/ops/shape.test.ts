@@ -70,10 +70,22 @@ describe('permute and transpose', () => {
       },
     );
   const cases: [number[], number[]][] = [
-    [[3, 17], [1, 0]],
-    [[2, 3, 5], [2, 0, 1]],
-    [[2, 3, 5], [1, 2, 0]],
-    [[2, 1, 3, 4], [3, 1, 0, 2]],
+    [
+      [3, 17],
+      [1, 0],
+    ],
+    [
+      [2, 3, 5],
+      [2, 0, 1],
+    ],
+    [
+      [2, 3, 5],
+      [1, 2, 0],
+    ],
+    [
+      [2, 1, 3, 4],
+      [3, 1, 0, 2],
+    ],
     [[17], [0]],
   ];
   cases.forEach(([shape, perm], k) => {
@@ -81,12 +93,28 @@ describe('permute and transpose', () => {
   });
   opTest({ name: 'transpose', label: '[3, 17] default', fn: (x) => transpose(x), inputs: [randn([3, 17], 30)], reference: permRef([1, 0]) });
   opTest({ name: 'transpose', label: '[2, 3, 5] 0↔2', fn: (x) => transpose(x, 0, 2), inputs: [randn([2, 3, 5], 31)], reference: permRef([2, 1, 0]) });
-  opTest({ name: 'transpose', label: '[2, 3, 5] −1↔1 (same axis)', fn: (x) => transpose(x, -2, 1).mul(1), inputs: [randn([2, 3, 5], 32)], reference: permRef([0, 1, 2]) });
+  opTest({
+    name: 'transpose',
+    label: '[2, 3, 5] −1↔1 (same axis)',
+    fn: (x) => transpose(x, -2, 1).mul(1),
+    inputs: [randn([2, 3, 5], 32)],
+    reference: permRef([0, 1, 2]),
+  });
   test('permute keeps int32 and uint8 data exact', () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]], 'int32');
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      'int32',
+    );
     const t = permute(x, [1, 0]);
     assert.equal(t.dtype, 'int32');
-    assert.deepEqual(t.toArray(), [[1, 4], [2, 5], [3, 6]]);
+    assert.deepEqual(t.toArray(), [
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
     assert.deepEqual(transpose(tensor([[255, 0]], 'uint8')).toArray(), [[255], [0]]);
   });
 });
@@ -94,10 +122,18 @@ describe('permute and transpose', () => {
 describe('expand', () => {
   const expandRef = (shape: number[]) => (a: Nd) => pick(a, shape, () => null).map((_, i) => broadcastGet(a, new Nd(shape).unravel(i)));
   const cases: [number[], number[], number[]][] = [
-    [[3, 1], [3, 17], [3, 17]],
+    [
+      [3, 1],
+      [3, 17],
+      [3, 17],
+    ],
     [[1], [17], [17]],
     [[17], [2, 3, 17], [2, 3, 17]],
-    [[2, 1, 5], [-1, 3, -1], [2, 3, 5]],
+    [
+      [2, 1, 5],
+      [-1, 3, -1],
+      [2, 3, 5],
+    ],
   ];
   cases.forEach(([from, to, result], k) => {
     opTest({ name: 'expand', label: `[${from}] → [${to}]`, fn: (x) => expand(x, to), inputs: [randn(from, 40 + k)], reference: expandRef(result) });
@@ -105,40 +141,65 @@ describe('expand', () => {
   test('expand of int32 stays int32', () => {
     const e = expand(tensor([[1], [2]], 'int32'), [2, 3]);
     assert.equal(e.dtype, 'int32');
-    assert.deepEqual(e.toArray(), [[1, 1, 1], [2, 2, 2]]);
+    assert.deepEqual(e.toArray(), [
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
   });
 });
 
 describe('cat, stack, split, chunk, slice, narrow', () => {
-  const catRef = (axis: number) => (...parts: Nd[]) => {
-    const ax = axis < 0 ? axis + parts[0].rank : axis;
-    const shape = [...parts[0].shape];
-    shape[ax] = parts.reduce((p, t) => p + t.shape[ax], 0);
-    const out = new Nd(shape);
-    for (let i = 0; i < out.size; i++) {
-      const idx = out.unravel(i);
-      let j = idx[ax];
-      let part = 0;
-      while (j >= parts[part].shape[ax]) j -= parts[part++].shape[ax];
-      idx[ax] = j;
-      out.data[i] = parts[part].get(...idx);
-    }
-    return out;
-  };
-  opTest({ name: 'cat', label: 'three [*, 3] along 0 (sizes 1, 3, 17)', fn: (a, b, c) => cat([a, b, c], 0), inputs: [randn([1, 3], 50), randn([3, 3], 51), randn([17, 3], 52)], reference: catRef(0) });
-  opTest({ name: 'cat', label: 'along the last axis of [2, *, 3]', fn: (a, b) => cat([a, b], -1), inputs: [randn([2, 3, 1], 53), randn([2, 3, 4], 54)], reference: catRef(-1) });
+  const catRef =
+    (axis: number) =>
+    (...parts: Nd[]) => {
+      const ax = axis < 0 ? axis + parts[0].rank : axis;
+      const shape = [...parts[0].shape];
+      shape[ax] = parts.reduce((p, t) => p + t.shape[ax], 0);
+      const out = new Nd(shape);
+      for (let i = 0; i < out.size; i++) {
+        const idx = out.unravel(i);
+        let j = idx[ax];
+        let part = 0;
+        while (j >= parts[part].shape[ax]) j -= parts[part++].shape[ax];
+        idx[ax] = j;
+        out.data[i] = parts[part].get(...idx);
+      }
+      return out;
+    };
+  opTest({
+    name: 'cat',
+    label: 'three [*, 3] along 0 (sizes 1, 3, 17)',
+    fn: (a, b, c) => cat([a, b, c], 0),
+    inputs: [randn([1, 3], 50), randn([3, 3], 51), randn([17, 3], 52)],
+    reference: catRef(0),
+  });
+  opTest({
+    name: 'cat',
+    label: 'along the last axis of [2, *, 3]',
+    fn: (a, b) => cat([a, b], -1),
+    inputs: [randn([2, 3, 1], 53), randn([2, 3, 4], 54)],
+    reference: catRef(-1),
+  });
   opTest({ name: 'cat', label: 'one tensor', fn: (a) => cat([a], 1), inputs: [randn([3, 5], 55)], reference: catRef(1) });
-  const stackRef = (axis: number) => (...parts: Nd[]) => {
-    const shape = [...parts[0].shape];
-    const ax = axis < 0 ? axis + shape.length + 1 : axis;
-    shape.splice(ax, 0, parts.length);
-    return pick(parts[0], shape, () => null).map((_, i) => {
-      const idx = new Nd(shape).unravel(i);
-      const [p] = idx.splice(ax, 1);
-      return parts[p].get(...idx);
-    });
-  };
-  opTest({ name: 'stack', label: 'three [3, 5] at 0', fn: (a, b, c) => stack([a, b, c]), inputs: [randn([3, 5], 60), randn([3, 5], 61), randn([3, 5], 62)], reference: stackRef(0) });
+  const stackRef =
+    (axis: number) =>
+    (...parts: Nd[]) => {
+      const shape = [...parts[0].shape];
+      const ax = axis < 0 ? axis + shape.length + 1 : axis;
+      shape.splice(ax, 0, parts.length);
+      return pick(parts[0], shape, () => null).map((_, i) => {
+        const idx = new Nd(shape).unravel(i);
+        const [p] = idx.splice(ax, 1);
+        return parts[p].get(...idx);
+      });
+    };
+  opTest({
+    name: 'stack',
+    label: 'three [3, 5] at 0',
+    fn: (a, b, c) => stack([a, b, c]),
+    inputs: [randn([3, 5], 60), randn([3, 5], 61), randn([3, 5], 62)],
+    reference: stackRef(0),
+  });
   opTest({ name: 'stack', label: 'two [17] at −1', fn: (a, b) => stack([a, b], -1), inputs: [randn([17], 63), randn([17], 64)], reference: stackRef(-1) });
   opTest({ name: 'stack', label: 'two [2, 3] at 1', fn: (a, b) => stack([a, b], 1), inputs: [randn([2, 3], 65), randn([2, 3], 66)], reference: stackRef(1) });
 
@@ -165,7 +226,13 @@ describe('cat, stack, split, chunk, slice, narrow', () => {
     });
   });
   opTest({ name: 'narrow', label: '[3, 17] axis 1 from 4 length 9', fn: (t) => narrow(t, 1, 4, 9), inputs: [x], reference: rangeRef(1, 4, 1, 9) });
-  opTest({ name: 'narrow', label: '[2, 3, 5] axis 0 from 1 length 1', fn: (t) => narrow(t, 0, 1, 1), inputs: [randn([2, 3, 5], 71)], reference: rangeRef(0, 1, 1, 1) });
+  opTest({
+    name: 'narrow',
+    label: '[2, 3, 5] axis 0 from 1 length 1',
+    fn: (t) => narrow(t, 0, 1, 1),
+    inputs: [randn([2, 3, 5], 71)],
+    reference: rangeRef(0, 1, 1, 1),
+  });
 
   // split and chunk return lists: check each piece (its gradient is zero outside the piece).
   [
@@ -185,7 +252,13 @@ describe('cat, stack, split, chunk, slice, narrow', () => {
     });
   });
   [0, 1, 2].forEach((i) => {
-    opTest({ name: 'chunk', label: `[17, 3] into 3, piece ${i}`, fn: (t) => chunk(t, 3, 0)[i], inputs: [randn([17, 3], 72)], reference: rangeRef(0, 6 * i, 1, i < 2 ? 6 : 5) });
+    opTest({
+      name: 'chunk',
+      label: `[17, 3] into 3, piece ${i}`,
+      fn: (t) => chunk(t, 3, 0)[i],
+      inputs: [randn([17, 3], 72)],
+      reference: rangeRef(0, 6 * i, 1, i < 2 ? 6 : 5),
+    });
   });
   test('split and chunk piece counts and shapes; cat of int32 stays int32', () => {
     assert.deepEqual(
@@ -267,7 +340,13 @@ describe('indexSelect, gather, scatterAdd, pad', () => {
     );
   };
   opTest({ name: 'pad', label: 'last axis [1, 2]', fn: (t) => pad(t, [1, 2]), inputs: [randn([3, 17], 90)], reference: padRef([1, 2], 0) });
-  opTest({ name: 'pad', label: 'last two axes [2, 0, 1, 3], value −1.5', fn: (t) => pad(t, [2, 0, 1, 3], -1.5), inputs: [randn([2, 3, 5], 91)], reference: padRef([2, 0, 1, 3], -1.5) });
+  opTest({
+    name: 'pad',
+    label: 'last two axes [2, 0, 1, 3], value −1.5',
+    fn: (t) => pad(t, [2, 0, 1, 3], -1.5),
+    inputs: [randn([2, 3, 5], 91)],
+    reference: padRef([2, 0, 1, 3], -1.5),
+  });
   opTest({ name: 'pad', label: 'negative pads crop [−1, 2]', fn: (t) => pad(t, [-1, 2]), inputs: [randn([3, 5], 92)], reference: padRef([-1, 2], 0) });
   opTest({ name: 'pad', label: '[1] to [3]', fn: (t) => pad(t, [1, 1], 7), inputs: [randn([1], 93)], reference: padRef([1, 1], 7) });
 });
@@ -285,22 +364,47 @@ describe('shape op errors name the op, the shapes and what was expected', () => 
   errorTest('transpose', 'axis out of range', () => transpose(x, 0, 2), /^transpose: axis 2 is out of range for a tensor of rank 2/);
   errorTest('expand', 'a non-1 dimension', () => expand(x, [3, 34]), /^expand: /, lit('[3, 17]'), lit('[3, 34]'));
   errorTest('expand', 'fewer dimensions', () => expand(x, [51]), /^expand: target \[51\] has fewer dimensions than \[3, 17\]/);
-  errorTest('cat', 'mismatched shapes', () => cat([x, randn([3, 4], 2)], 0), /^cat: tensor 1 has shape \[3, 4\] but tensor 0 has \[3, 17\]; all dimensions except axis 0 must match/);
+  errorTest(
+    'cat',
+    'mismatched shapes',
+    () => cat([x, randn([3, 4], 2)], 0),
+    /^cat: tensor 1 has shape \[3, 4\] but tensor 0 has \[3, 17\]; all dimensions except axis 0 must match/,
+  );
   errorTest('cat', 'mixed dtypes', () => cat([tensor([1]), tensor([1], 'int32')]), /^cat: tensor 1 is int32 but tensor 0 is float32/);
   errorTest('cat', 'no tensors', () => cat([]), /^cat: expected at least one tensor/);
-  errorTest('stack', 'mismatched shapes', () => stack([x, randn([17, 3], 2)]), /^stack: tensor 1 has shape \[17, 3\] but tensor 0 has \[3, 17\]; stack needs equal shapes/);
+  errorTest(
+    'stack',
+    'mismatched shapes',
+    () => stack([x, randn([17, 3], 2)]),
+    /^stack: tensor 1 has shape \[17, 3\] but tensor 0 has \[3, 17\]; stack needs equal shapes/,
+  );
   errorTest('split', 'sizes that do not add up', () => split(x, [5, 5], 1), /^split: sizes \[5, 5\] add up to 10 but axis 1 of \[3, 17\] has 17/);
   errorTest('split', 'size 0', () => split(x, 0, 1), /^split: size must be positive, got 0/);
   errorTest('chunk', 'axis out of range', () => chunk(x, 2, 3), /^chunk: axis 3 is out of range for a tensor of rank 2/);
   errorTest('slice', 'step 0', () => slice(x, 1, 0, 5, 0), /^slice: step must be a positive integer, got 0/);
   errorTest('narrow', 'range outside the axis', () => narrow(x, 1, 10, 10), /^narrow: range \[10, 20\) is outside axis 1 of size 17 \(shape \[3, 17\]\)/);
-  errorTest('indexSelect', 'index out of range', () => indexSelect(x, 0, tensor([3], 'int32')), /^indexSelect: index 3 is out of range for axis 0 of size 3 \(shape \[3, 17\]\)/);
-  errorTest('indexSelect', 'float index', () => indexSelect(x, 0, tensor([1])), /^indexSelect: index must be int32 class indices, got float32 with shape \[1\]/);
+  errorTest(
+    'indexSelect',
+    'index out of range',
+    () => indexSelect(x, 0, tensor([3], 'int32')),
+    /^indexSelect: index 3 is out of range for axis 0 of size 3 \(shape \[3, 17\]\)/,
+  );
+  errorTest(
+    'indexSelect',
+    'float index',
+    () => indexSelect(x, 0, tensor([1])),
+    /^indexSelect: index must be int32 class indices, got float32 with shape \[1\]/,
+  );
   errorTest('indexSelect', '2-D index', () => indexSelect(x, 0, tensor([[1]], 'int32')), /^indexSelect: index must be 1-D, got shape \[1, 1\]/);
   errorTest('gather', 'rank mismatch', () => gather(x, 1, tensor([1], 'int32')), /^gather: index has rank 1 but the tensor has rank 2; they must match/);
   errorTest('gather', 'index shape too large', () => gather(x, 1, randInt([4, 2], 1, 0, 3)), /^gather: index shape \[4, 2\] exceeds \[3, 17\] at dimension 0/);
   errorTest('gather', 'index out of range', () => gather(x, 1, tensor([[17]], 'int32')), /^gather: index 17 is out of range for axis 1 of size 17/);
-  errorTest('scatterAdd', 'index and src shapes differ', () => scatterAdd(x, 1, randInt([3, 2], 1, 0, 3), randn([3, 3], 2)), /^scatterAdd: index shape \[3, 2\] must equal src shape \[3, 3\]/);
+  errorTest(
+    'scatterAdd',
+    'index and src shapes differ',
+    () => scatterAdd(x, 1, randInt([3, 2], 1, 0, 3), randn([3, 3], 2)),
+    /^scatterAdd: index shape \[3, 2\] must equal src shape \[3, 3\]/,
+  );
   errorTest('pad', 'odd pads', () => pad(x, [1]), /^pad: pads must hold a \(before, after\) pair per padded axis, at most 2 pairs; got \[1\]/);
   errorTest('pad', 'cropping below zero', () => pad(x, [-10, -10]), /^pad: pads \[-10, -10\] crop axis 1 of size 17 below zero/);
 });

@@ -34,6 +34,9 @@ describe('dtypes and casts', () => {
   test('only float32 tensors can require gradients; float ops reject other dtypes by name', () => {
     assert.throws(() => tensor([1], 'int32').requiresGrad_(), /^TypeError: requiresGrad_: only float32 tensors can require gradients, this one is int32/);
     assert.throws(() => tensor([1], 'uint8').f32, /expected a float32 tensor, got uint8 with shape \[1\]; cast it with \.float\(\)/);
-    assert.throws(() => add(tensor([1], 'uint8'), 1), /^TypeError: add: first operand must be float32, got uint8 with shape \[1\]; convert it with \.float\(\)/);
+    assert.throws(
+      () => add(tensor([1], 'uint8'), 1),
+      /^TypeError: add: first operand must be float32, got uint8 with shape \[1\]; convert it with \.float\(\)/,
+    );
   });
 });

@@ -29,7 +29,10 @@ describe('distributions', () => {
     assert.equal(t.dtype, 'int32');
     const counts = new Map<number, number>();
     for (const v of t.data) counts.set(v, (counts.get(v) ?? 0) + 1);
-    assert.deepEqual([...counts.keys()].sort((a, b) => a - b), [-2, -1, 0, 1, 2]);
+    assert.deepEqual(
+      [...counts.keys()].sort((a, b) => a - b),
+      [-2, -1, 0, 1, 2],
+    );
     for (const c of counts.values()) assert.ok(Math.abs(c - 2000) < 200);
     assert.throws(() => randint(3, 3, [1]), /randint: empty range \[3, 3\)/);
   });
@@ -37,7 +40,10 @@ describe('distributions', () => {
     for (const n of [1, 3, 17]) {
       const p = randperm(n);
       assert.equal(p.dtype, 'int32');
-      assert.deepEqual(Array.from(p.data).sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+      assert.deepEqual(
+        Array.from(p.data).sort((a, b) => a - b),
+        Array.from({ length: n }, (_, i) => i),
+      );
     }
   });
 });

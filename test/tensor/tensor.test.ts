@@ -1,7 +1,7 @@
 /** Tensor basics: toString, toArray, item, clone, detach, requiresGrad_ and views sharing data. */
 import assert from 'node:assert/strict';
-import { inspect } from 'node:util';
 import { describe, test } from 'node:test';
+import { inspect } from 'node:util';
 import { arange, ones, tensor, zeros } from '../../src/index.ts';
 
 describe('reading values', () => {
