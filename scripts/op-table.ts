@@ -51,15 +51,18 @@ const lines = [
   '',
   `Backend: ${process.env.SIMMER_BACKEND || 'default (native if built, else js)'}. Test run: ${run.status === 0 ? 'passed' : 'FAILED'}.`,
   '',
-  '| op | family | forward test | gradient check | error test |',
-  '| --- | --- | --- | --- | --- |',
 ];
+const rows: string[][] = [['op', 'family', 'forward test', 'gradient check', 'error test']];
 const missing: string[] = [];
 for (const { name, family, grad } of OPS) {
   const c = counts.get(name) ?? { forward: 0, gradient: 0, error: 0 };
   if (c.forward === 0 || (grad && c.gradient === 0)) missing.push(name);
-  lines.push(`| \`${name}\` | ${family} | ${cell(c.forward)} | ${grad ? cell(c.gradient) : 'n/a (no gradient)'} | ${cell(c.error)} |`);
+  rows.push([`\`${name}\``, family, cell(c.forward), grad ? cell(c.gradient) : 'n/a (no gradient)', cell(c.error)]);
 }
+// Columns padded to equal width, as biome formats markdown tables.
+const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+const formatRow = (r: string[]) => `| ${r.map((v, j) => v.padEnd(widths[j])).join(' | ')} |`;
+lines.push(formatRow(rows[0]), formatRow(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(formatRow));
 const withForward = OPS.filter((o) => (counts.get(o.name)?.forward ?? 0) > 0).length;
 const withGrad = OPS.filter((o) => o.grad && (counts.get(o.name)?.gradient ?? 0) > 0).length;
 const withError = OPS.filter((o) => (counts.get(o.name)?.error ?? 0) > 0).length;
