@@ -115,8 +115,24 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     throw new RangeError(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}; only size-1 dimensions can grow`);
   }
   if (shapeEquals(target, x.shape)) return x;
-  const out = x.dtype === 'float32' ? broadcastTo(x, target) : broadcastTo(x.to('float32'), target).to(x.dtype);
+  const out = x.dtype === 'float32' ? broadcastTo(x, target) : broadcastCopy(x, target);
   return record(out, 'expand', [x], (g) => [sumToShape(g, x.shape)]);
+}
+
+/** Broadcast copy for any dtype; exact for int32 (a float32 round trip would round values above 2^24). */
+function broadcastCopy(x: Tensor, shape: readonly number[]): Tensor {
+  const out = new Tensor(allocate(x.dtype, sizeOf(shape)), shape);
+  const lead = shape.length - x.rank;
+  const inStrides = stridesOf(x.shape);
+  const outStrides = stridesOf(shape);
+  for (let i = 0; i < out.size; i++) {
+    let src = 0;
+    for (let d = 0; d < x.rank; d++) {
+      if (x.shape[d] !== 1) src += (Math.floor(i / outStrides[d + lead]) % shape[d + lead]) * inStrides[d];
+    }
+    out.data[i] = x.data[src];
+  }
+  return out;
 }
 
 /** Joins tensors along an existing axis; all other dimensions must match. */

@@ -138,6 +138,19 @@ describe('expand', () => {
   cases.forEach(([from, to, result], k) => {
     opTest({ name: 'expand', label: `[${from}] → [${to}]`, fn: (x) => expand(x, to), inputs: [randn(from, 40 + k)], reference: expandRef(result) });
   });
+  test('expand of int32 is exact above 2^24 and of uint8 stays uint8', () => {
+    assert.deepEqual(expand(tensor([[16777217], [-5]], 'int32'), [2, 3]).toArray(), [
+      [16777217, 16777217, 16777217],
+      [-5, -5, -5],
+    ]);
+    const u = expand(tensor([255, 7], 'uint8'), [3, 2]);
+    assert.equal(u.dtype, 'uint8');
+    assert.deepEqual(u.toArray(), [
+      [255, 7],
+      [255, 7],
+      [255, 7],
+    ]);
+  });
   test('expand of int32 stays int32', () => {
     const e = expand(tensor([[1], [2]], 'int32'), [2, 3]);
     assert.equal(e.dtype, 'int32');
