@@ -29,7 +29,7 @@ export function addRecipeOptions(cmd: Command, defaults: Partial<Recipe> = {}): 
         .choices(['none', 'step', 'multistep', 'exponential', 'cosine', 'onecycle', 'plateau'])
         .default(d.schedule),
     )
-    .option('--augment <preset>', 'augmentation preset: none | light | standard', d.augment)
+    .addOption(new Option('--augment <preset>', 'augmentation preset').choices(['none', 'light', 'standard', 'strong']).default(d.augment))
     .option('--seed <n>', 'random seed (init, shuffling, split, augmentation)', number('--seed', { integer: true, min: 0 }), d.seed)
     .option(
       '--val-split <f>',

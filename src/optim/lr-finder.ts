@@ -5,6 +5,7 @@
  * @example
  *   const { suggestion } = await lrFind({ model, optimizer, batches: loader.epoch(0), loss: (out, y) => crossEntropy(out, y) });
  */
+import { backward } from '../autograd/backward.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Optimizer } from './optimizer.ts';
 
@@ -60,7 +61,7 @@ export async function lrFind(o: LrFindOptions): Promise<LrFindResult> {
       const loss = o.loss(o.model.forward(x), y);
       const value = loss.item();
       if (!Number.isFinite(value)) break;
-      loss.backward();
+      backward(loss);
       o.optimizer.step();
       avg = beta * avg + (1 - beta) * value;
       const smoothed = avg / (1 - beta ** (i + 1));

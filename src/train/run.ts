@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.ts';
 import { buildClassifier } from '../models/classifiers.ts';
 import type { Module } from '../nn/module.ts';
 import { crossEntropy } from '../ops/loss.ts';
@@ -65,7 +66,11 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     run = createRun(root, { model: recipe.model, recipe });
   }
   manualSeed(recipe.seed);
-  const data = await prepareData(recipe);
+  // The split is stored with the run so a resumed run trains and validates on exactly the same images.
+  const splitPath = join(run.dir, 'split.json');
+  const storedSplit = options.resume && existsSync(splitPath) ? JSON.parse(readFileSync(splitPath, 'utf8')) : null;
+  const data = await prepareData(recipe, storedSplit);
+  if (data.split && !storedSplit) writeFileAtomic(splitPath, JSON.stringify(data.split));
   const model = buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
   const optimizer = buildOptimizer(model, recipe);
   const scheduler = buildScheduler(optimizer, recipe, data.train.batchesPerEpoch);
@@ -98,9 +103,11 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   const started = performance.now();
   let status = 'finished';
   let error: string | undefined;
+  let report: EvalResult | undefined;
   try {
     await trainer.fit(data.train, { epochs: recipe.epochs, val: data.val });
     if (trainer.stopRequested) status = 'stopped';
+    else report = await trainer.evaluate(data.test ?? data.val);
   } catch (e) {
     // A NaN loss or any other failure is recorded in the summary; the last good checkpoint stays in place.
     status = 'failed';
@@ -108,6 +115,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     throw e;
   } finally {
     const h = trainer.history;
+    await data.close();
     writeSummary(run, {
       status,
       error,
@@ -119,7 +127,6 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
       classes: data.classes,
     });
   }
-  const report = status === 'finished' ? await trainer.evaluate(data.test ?? data.val) : undefined;
   const reportSplit = data.test || data.valIsTest ? 'test' : 'validation';
   return { run, history: trainer.history, model, data, report, reportSplit, seconds: (performance.now() - started) / 1000 };
 }

@@ -5,6 +5,7 @@
  *   const trainer = new Trainer({ model, optimizer: new Adam(model.parameters(), { lr: 1e-3 }) });
  *   const history = await trainer.fit(trainLoader, { epochs: 2, val: testLoader });
  */
+import { backward } from '../autograd/backward.ts';
 import { noGrad } from '../autograd/grad-mode.ts';
 import type { Module } from '../nn/module.ts';
 import { crossEntropy } from '../ops/loss.ts';
@@ -115,7 +116,7 @@ export class Trainer {
     const loss = this.loss(out, batch.y);
     const value = loss.item();
     if (!Number.isFinite(value)) throw new NonFiniteLossError(this.epoch, this.batchInEpoch, this.globalStep, value);
-    loss.backward();
+    backward(loss);
     if (this.options.clipGradNorm) clipGradNorm(this.model.parameters(), this.options.clipGradNorm);
     this.optimizer.step();
     let correct = 0;

@@ -20,12 +20,16 @@ export function register(program: Command): void {
       const recipe = { ...opened.recipe, ...(dataset ? { dataset, data: o.data } : o.data ? { data: o.data } : {}), batchSize: o.batchSize };
       const data = await prepareEvalData(recipe, opened.inputShape);
       if (data.classes.join('\n') !== opened.classes.join('\n')) {
-        throw new Error(`the dataset's classes (${data.classes.join(', ')}) differ from the model's (${opened.classes.join(', ')}); evaluate on data with the same labels`);
+        throw new Error(
+          `the dataset's classes (${data.classes.join(', ')}) differ from the model's (${opened.classes.join(', ')}); evaluate on data with the same labels`,
+        );
       }
       const r = await evaluateModel(opened.model, data.source);
       if (o.json) {
         const perClass = r.confusion.perClass().map((c, i) => ({ class: opened.classes[i], ...c }));
-        process.stdout.write(`${JSON.stringify({ split: data.split, count: r.count, loss: r.loss, accuracy: r.accuracy, topK: r.topK, k: r.k, perClass, confusion: r.confusion.toArray() }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ split: data.split, count: r.count, loss: r.loss, accuracy: r.accuracy, topK: r.topK, k: r.k, perClass, confusion: r.confusion.toArray() }, null, 2)}\n`,
+        );
         return;
       }
       process.stdout.write(`${checkpoint} on ${recipe.dataset} (${data.split}, ${r.count} images)\n`);

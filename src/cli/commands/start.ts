@@ -17,13 +17,17 @@ export function register(program: Command): void {
     .action(async (dataset: string, o: Record<string, unknown>) => {
       const recipe = recipeFromOptions(dataset, o);
       const out = process.stdout;
-      out.write(`Simmer: training ${recipe.model} on '${dataset}' for ${recipe.epochs} epochs (batch ${recipe.batchSize}, ${recipe.optimizer} lr ${recipe.lr}).\n`);
+      out.write(
+        `Simmer: training ${recipe.model} on '${dataset}' for ${recipe.epochs} epochs (batch ${recipe.batchSize}, ${recipe.optimizer} lr ${recipe.lr}).\n`,
+      );
       out.write('Each step: forward pass → loss → backpropagation → optimizer step; validation on images the model never trains on.\n\n');
       const result = await runTraining(recipe, { root: o.runs as string });
       if (result.report) {
         out.write(`\n${result.reportSplit === 'test' ? 'Test' : 'Validation'} report (${result.report.count} held-out images):\n`);
         out.write(`${formatConfusion(result.report.confusion, result.data.classes)}\n`);
       }
-      out.write(`\nRun saved in ${result.run.dir} (list runs with \`npx simmer runs\`, evaluate with \`npx simmer eval ${result.run.checkpoints}/best.safetensors\`).\n`);
+      out.write(
+        `\nRun saved in ${result.run.dir} (list runs with \`npx simmer runs\`, evaluate with \`npx simmer eval ${result.run.checkpoints}/best.safetensors\`).\n`,
+      );
     });
 }

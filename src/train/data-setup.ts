@@ -1,0 +1,103 @@
+/**
+ * From a recipe to the loaders a run trains and validates on: opens the dataset, carves a stratified, seeded
+ * validation split when asked (or when the dataset has no test split), and builds the DataLoaders with the chosen
+ * augmentation. The split is returned as a record that the run stores, so a resumed run sees the very same split.
+ */
+
+import type { SpecDataset } from '../data/dataset.ts';
+import { loadDataset } from '../data/index.ts';
+import { DataLoader } from '../data/loader.ts';
+import { applySplit, makeSplit, type SplitRecord } from '../data/split.ts';
+import { SubsetDataset } from '../data/subset.ts';
+import type { PresetName } from '../data/transforms/spec.ts';
+import type { Recipe } from './recipe.ts';
+
+export interface PreparedData {
+  train: DataLoader;
+  val: DataLoader;
+  /** Present when validation was carved from the training set: the dataset's own test split, for the final report. */
+  test?: DataLoader;
+  /** True when the dataset's test split doubles as validation (nothing was held out of training). */
+  valIsTest: boolean;
+  classes: string[];
+  inputShape: [number, number, number];
+  splitSeed: number;
+  split: SplitRecord | null;
+  close(): Promise<void>;
+}
+
+const EVAL_BATCH = 256;
+
+async function open(r: Recipe, split: 'train' | 'test'): Promise<SpecDataset> {
+  return loadDataset(r.dataset, {
+    split,
+    data: r.data,
+    size: r.imageSize > 0 ? r.imageSize : undefined,
+    seed: r.seed,
+    count: r.dataset === 'shapes' && r.limit > 0 ? (split === 'train' ? r.limit : Math.max(200, Math.round(r.limit / 5))) : undefined,
+  });
+}
+
+/** The dataset's test split, or null when it has none (a plain folder returns itself for every split). */
+async function openTest(r: Recipe, train: SpecDataset): Promise<SpecDataset | null> {
+  try {
+    const test = await open(r, 'test');
+    return JSON.stringify(test.spec) === JSON.stringify(train.spec) ? null : test;
+  } catch {
+    return null;
+  }
+}
+
+export async function prepareData(r: Recipe, storedSplit: SplitRecord | null = null): Promise<PreparedData> {
+  let train: SpecDataset = await open(r, 'train');
+  if (r.limit > 0 && r.limit < train.length && r.dataset !== 'shapes')
+    train = new SubsetDataset(
+      train,
+      Array.from({ length: r.limit }, (_, i) => i),
+    );
+  const testDs = await openTest(r, train);
+  let val: SpecDataset;
+  let split: SplitRecord | null = null;
+  let valIsTest = false;
+  if (r.valSplit > 0 || testDs === null) {
+    const fraction = r.valSplit > 0 ? r.valSplit : 0.2;
+    split = storedSplit ?? (await makeSplit(train, { fractions: { train: 1 - fraction, val: fraction }, seed: r.seed }));
+    val = applySplit(train, split, 'val');
+    train = applySplit(train, split, 'train');
+  } else {
+    val = testDs;
+    valIsTest = true;
+  }
+  const trainLoader = new DataLoader(train, {
+    batchSize: r.batchSize,
+    shuffle: true,
+    seed: r.seed,
+    transform: r.augment && r.augment !== 'none' ? (r.augment as PresetName) : undefined,
+    workers: r.workers,
+  });
+  const valLoader = new DataLoader(val, { batchSize: EVAL_BATCH, workers: r.workers });
+  const testLoader = !valIsTest && testDs ? new DataLoader(testDs, { batchSize: EVAL_BATCH, workers: r.workers }) : undefined;
+  return {
+    train: trainLoader,
+    val: valLoader,
+    test: testLoader,
+    valIsTest,
+    classes: train.classes,
+    inputShape: [train.channels, train.height, train.width],
+    splitSeed: r.seed,
+    split,
+    async close() {
+      await Promise.all([trainLoader.close(), valLoader.close(), testLoader?.close()]);
+    },
+  };
+}
+
+/** Held-out data to evaluate a trained model on: the test split, else the run's validation part. */
+export async function prepareEvalData(r: Recipe, inputShape: [number, number, number]): Promise<{ source: DataLoader; split: string; classes: string[] }> {
+  const sized: Recipe = { ...r, imageSize: r.imageSize || inputShape[1] };
+  const train = await open(sized, 'train');
+  const test = await openTest(sized, train);
+  if (test) return { source: new DataLoader(test, { batchSize: r.batchSize }), split: 'test split', classes: test.classes };
+  const data = await prepareData(sized);
+  return { source: data.val, split: 'validation split', classes: data.classes };
+}
