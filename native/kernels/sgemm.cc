@@ -256,11 +256,12 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64_t
     if (q0 < aPanels) packAPanels(g, m, k, a, rsa, csa, ap, q0, std::min(q1, aPanels));
     if (q1 > aPanels) packBPanels(g, n, k, b, rsb, csb, bp, std::max<int64_t>(q0 - aPanels, 0), q1 - aPanels);
   });
-  // Tiles of C: start from L2-sized blocks, split until every thread has several tiles to take.
+  // Tiles of C: start from L2-sized blocks, split until every thread has several tiles to take
+  // (8 per thread: if a worker is preempted holding a tile, the others wait for at most that tile).
   int64_t tm = std::min<int64_t>(aPanels, std::max<int64_t>(1, 192 / g.mr));
   int64_t tn = std::min<int64_t>(bPanels, std::max<int64_t>(1, 1536 / g.nr));
   auto tiles = [&] { return ceilDiv(aPanels, tm) * ceilDiv(bPanels, tn); };
-  while (tiles() < 4 * nt && (tm > 1 || tn > 1)) {
+  while (tiles() < 8 * nt && (tm > 1 || tn > 1)) {
     if (tn * g.nr >= tm * g.mr && tn > 1) tn = ceilDiv(tn, 2);
     else if (tm > 1) tm = ceilDiv(tm, 2);
     else tn = ceilDiv(tn, 2);

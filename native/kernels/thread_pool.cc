@@ -31,8 +31,8 @@ namespace simmer {
 namespace {
 
 constexpr uint64_t kClosed = 1ull << 31;
-constexpr int kWorkerSpins = 20000;  // ~50 µs of pause before a worker sleeps
-constexpr int kCallerSpins = 2000;
+constexpr int kWorkerSpins = 1000;  // ~20 µs of pause, then sleep: a spinning worker on a shared core loses its CFS share
+constexpr int kCallerSpins = 1000;
 
 thread_local bool tInsideTask = false;
 
