@@ -1,0 +1,351 @@
+/**
+ * Datasets of image files on disk: an image folder (one subfolder per class, nested folders allowed, or unlabelled)
+ * and a CSV/JSON manifest (path, label, optional split). Both become a list of (file, label) decoded on demand with
+ * sharp, with a bounded cache of decoded bytes, so a dataset larger than memory works.
+ *
+ * Resize policy: every image is brought to the dataset size (`size`, or the first image's size when none is given)
+ * with `resize` — 'cover' by default (scale to cover, center-crop), or 'contain' (pad), 'fill' (stretch), 'error'
+ * (refuse). Images are RGB unless `channels: 1`; alpha is flattened onto black.
+ *
+ * @example
+ *   const ds = await openFolder({ kind: 'folder', root: 'pets', size: 64 }); // pets/cat/*.jpg, pets/dog/**\/*.png
+ *   const s = await ds.get(0);
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { checkIndex, type FolderSpec, type ImageDecodeOptions, type ManifestSpec, type Sample, type SpecDataset } from './dataset.ts';
+import { DataError } from './errors.ts';
+import { DEFAULT_MAX_PIXELS, decodeImageFile, IMAGE_EXTENSIONS, isImageFile, readImageInfo } from './image-file.ts';
+
+export interface ImageEntry {
+  path: string;
+  label: number;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+/** Least-recently-used cache of decoded images bounded by bytes. */
+class ByteLru {
+  private map = new Map<number, Uint8Array>();
+  private bytes = 0;
+  constructor(private readonly limit: number) {}
+  get(k: number): Uint8Array | undefined {
+    const v = this.map.get(k);
+    if (v) {
+      this.map.delete(k);
+      this.map.set(k, v);
+    }
+    return v;
+  }
+  set(k: number, v: Uint8Array): void {
+    if (v.byteLength > this.limit) return;
+    this.map.set(k, v);
+    this.bytes += v.byteLength;
+    for (const [key, old] of this.map) {
+      if (this.bytes <= this.limit) break;
+      this.map.delete(key);
+      this.bytes -= old.byteLength;
+    }
+  }
+}
+
+export abstract class ImageListDataset implements SpecDataset {
+  abstract readonly spec: FolderSpec | ManifestSpec;
+  readonly entries: ImageEntry[];
+  readonly classes: string[];
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  /** Files left out when the dataset was opened, with why. */
+  readonly skipped: SkippedFile[];
+  protected readonly decode: ImageDecodeOptions;
+  private readonly cache: ByteLru;
+
+  protected constructor(entries: ImageEntry[], classes: string[], size: [number, number], opts: ImageDecodeOptions, skipped: SkippedFile[]) {
+    this.entries = entries;
+    this.classes = classes;
+    this.channels = opts.channels ?? 3;
+    [this.height, this.width] = size;
+    this.skipped = skipped;
+    this.decode = { ...opts, size, maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS };
+    this.cache = new ByteLru(opts.cacheBytes ?? 256 * 1024 * 1024);
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  async get(index: number): Promise<Sample> {
+    checkIndex(index, this.length, 'ImageListDataset.get');
+    const { path, label } = this.entries[index];
+    let bytes = this.cache.get(index);
+    if (!bytes) {
+      bytes = (await decodeImageFile(path, this.decode)).data;
+      this.cache.set(index, bytes);
+    }
+    const image = new Float32Array(bytes.length);
+    for (let i = 0; i < bytes.length; i++) image[i] = bytes[i] / 255;
+    return { image, shape: [this.channels, this.height, this.width], label, path };
+  }
+
+  labels(): Int32Array {
+    return Int32Array.from(this.entries, (e) => e.label);
+  }
+
+  pathOf(index: number): string {
+    return this.entries[index].path;
+  }
+
+  describe(): object {
+    return {
+      kind: this.spec.kind,
+      samples: this.length,
+      shape: [this.channels, this.height, this.width],
+      resize: this.decode.resize ?? 'cover',
+      classes: this.classes,
+      skipped: this.skipped,
+    };
+  }
+}
+
+/** Every image file under `dir`, recursively, sorted; 0-byte files go to `skipped`. */
+function listImages(dir: string, skipped: SkippedFile[]): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const ent of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (ent.name.startsWith('.')) continue;
+      const p = join(d, ent.name);
+      if (ent.isDirectory()) walk(p);
+      else if (isImageFile(ent.name)) {
+        if (statSync(p).size === 0) skipped.push({ path: p, reason: 'empty file (0 bytes)' });
+        else out.push(p);
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * The first readable image's size, for datasets opened without one. Unreadable files stay in the list (the loader skips
+ * them when it meets them) so that the same spec opens to the same indices in every thread.
+ */
+async function inferSize(entries: ImageEntry[], opts: ImageDecodeOptions, where: string): Promise<[number, number]> {
+  for (const e of entries) {
+    try {
+      const info = await readImageInfo(e.path, opts.maxPixels ?? DEFAULT_MAX_PIXELS);
+      return [info.height, info.width];
+    } catch {
+      // try the next one
+    }
+  }
+  throw new DataError('empty-dataset', `${where}: none of the images could be read`, 'check the files with `simmer audit`', where);
+}
+
+function sizeOf(size: number | [number, number] | undefined): [number, number] | undefined {
+  return size === undefined ? undefined : typeof size === 'number' ? [size, size] : size;
+}
+
+export class FolderDataset extends ImageListDataset {
+  readonly spec: FolderSpec;
+  constructor(spec: FolderSpec, entries: ImageEntry[], classes: string[], size: [number, number], skipped: SkippedFile[]) {
+    super(entries, classes, size, spec, skipped);
+    this.spec = { ...spec, size };
+  }
+}
+
+/**
+ * Opens an image folder. Labelled (default): each subfolder of `root` is a class and every image below it, at any depth,
+ * belongs to it. Unlabelled (`labelled: false`, or a folder with no subfolders): every image under root, label -1.
+ * @example
+ *   const ds = await openFolder({ kind: 'folder', root: 'data/flowers', size: 64, resize: 'cover' });
+ */
+export async function openFolder(spec: FolderSpec): Promise<FolderDataset> {
+  const root = resolve(spec.root);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new DataError('missing-folder', `image folder ${root} does not exist`, 'check the path (an image folder holds one subfolder per class)', root);
+  }
+  const skipped: SkippedFile[] = [];
+  const exclude = new Set(spec.exclude ?? []);
+  const subdirs = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .map((d) => d.name)
+    .sort();
+  const labelled = spec.labelled ?? subdirs.length > 0;
+  let entries: ImageEntry[] = [];
+  let classes: string[] = [];
+  if (labelled) {
+    if (subdirs.length === 0) {
+      throw new DataError(
+        'no-classes',
+        `${root} has no subfolders, so it has no classes`,
+        'put images in one subfolder per class (root/cat/1.jpg, root/dog/2.jpg), or open it unlabelled',
+        root,
+      );
+    }
+    const perClass = subdirs.map((name) => listImages(join(root, name), skipped));
+    // A class folder without images would be a class the model can never see; leave it out (audit reports it).
+    classes = subdirs.filter((_, i) => perClass[i].length > 0);
+    perClass.filter((l) => l.length > 0).forEach((files, label) => entries.push(...files.map((path) => ({ path, label }))));
+  } else {
+    entries = listImages(root, skipped).map((path) => ({ path, label: -1 }));
+  }
+  entries = entries.filter((e) => !exclude.has(relative(root, e.path)));
+  if (entries.length === 0) {
+    throw new DataError(
+      'empty-dataset',
+      `${root} contains no images (looked for ${[...IMAGE_EXTENSIONS].join(' ')}${skipped.length ? `; ${skipped.length} empty files skipped` : ''})`,
+      labelled ? 'put images in one subfolder per class, e.g. root/cat/1.jpg and root/dog/2.jpg' : 'put image files in the folder',
+      root,
+    );
+  }
+  const size = sizeOf(spec.size) ?? (await inferSize(entries, spec, root));
+  return new FolderDataset({ ...spec, root, labelled }, entries, classes, size, skipped);
+}
+
+export class ManifestDataset extends ImageListDataset {
+  readonly spec: ManifestSpec;
+  constructor(spec: ManifestSpec, entries: ImageEntry[], classes: string[], size: [number, number], skipped: SkippedFile[]) {
+    super(entries, classes, size, spec, skipped);
+    this.spec = { ...spec, size };
+  }
+}
+
+export interface ManifestRow {
+  path: string;
+  label?: string;
+  split?: string;
+}
+
+/** Parses CSV text with a header row; quoted fields may hold commas and doubled quotes. */
+export function parseCsv(text: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      field = '';
+      if (row.some((f) => f.trim() !== '')) rows.push(row);
+      row = [];
+    } else field += ch;
+  }
+  row.push(field);
+  if (row.some((f) => f.trim() !== '')) rows.push(row);
+  if (rows.length === 0) return [];
+  const header = rows[0].map((h) => h.trim().toLowerCase());
+  return rows.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, (r[i] ?? '').trim()])));
+}
+
+const PATH_KEYS = ['path', 'file', 'filename', 'image', 'filepath'];
+const LABEL_KEYS = ['label', 'class', 'category', 'target'];
+
+/** Reads the rows of a .csv or .json manifest. */
+export function readManifest(file: string): ManifestRow[] {
+  if (!existsSync(file)) throw new DataError('missing-manifest', `manifest ${file} does not exist`, 'check the path', file);
+  const text = readFileSync(file, 'utf8');
+  let raw: Record<string, unknown>[];
+  if (/\.json$/i.test(file)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new DataError(
+        'bad-manifest',
+        `${file} is not valid JSON (${(e as Error).message})`,
+        'fix the JSON: an array of { "path": ..., "label": ..., "split": ... }',
+        file,
+      );
+    }
+    const list = Array.isArray(parsed) ? parsed : (parsed as { samples?: unknown }).samples;
+    if (!Array.isArray(list))
+      throw new DataError(
+        'bad-manifest',
+        `${file} holds no array of samples`,
+        'use an array of { "path", "label", "split" } objects (or { "samples": [...] })',
+        file,
+      );
+    raw = list as Record<string, unknown>[];
+  } else {
+    raw = parseCsv(text);
+  }
+  const pick = (r: Record<string, unknown>, keys: string[]) => {
+    for (const k of keys) if (r[k] !== undefined && r[k] !== null && r[k] !== '') return String(r[k]);
+    return undefined;
+  };
+  return raw.map((r, i) => {
+    const path = pick(r, PATH_KEYS);
+    if (!path) throw new DataError('bad-manifest', `${file}: row ${i + 1} has no path`, `give every row a path column (one of ${PATH_KEYS.join(', ')})`, file);
+    return { path, label: pick(r, LABEL_KEYS), split: pick(r, ['split', 'subset']) };
+  });
+}
+
+/**
+ * Opens a CSV/JSON manifest. Relative paths are resolved from the manifest's folder; labels are class names (sorted,
+ * numerically when all are numbers). Missing files are an error naming them, unless `onMissing: 'skip'`.
+ * @example
+ *   const val = await openManifest({ kind: 'manifest', file: 'data/labels.csv', split: 'val', size: 64 });
+ */
+export async function openManifest(spec: ManifestSpec): Promise<ManifestDataset> {
+  const file = resolve(spec.file);
+  const base = dirname(file);
+  const exclude = new Set(spec.exclude ?? []);
+  const allRows = readManifest(file);
+  const rows = allRows.filter((r) => (spec.split === undefined || r.split === spec.split) && !exclude.has(r.path));
+  if (rows.length === 0) {
+    const splits = [...new Set(allRows.map((r) => r.split).filter(Boolean))];
+    throw new DataError(
+      'empty-dataset',
+      `${file} has no rows${spec.split !== undefined ? ` with split '${spec.split}'` : ''}`,
+      spec.split !== undefined && splits.length ? `use one of the splits it has: ${splits.join(', ')}` : 'add rows: path,label[,split]',
+      file,
+    );
+  }
+  const labelled = rows.some((r) => r.label !== undefined);
+  const names = [...new Set(allRows.map((r) => r.label).filter((l): l is string => l !== undefined))];
+  const numeric = names.every((n) => /^-?\d+$/.test(n));
+  const classes = labelled ? names.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined) : [];
+  const skipped: SkippedFile[] = [];
+  const missing: string[] = [];
+  const entries: ImageEntry[] = [];
+  for (const r of rows) {
+    const path = resolve(base, r.path);
+    if (!existsSync(path)) {
+      missing.push(r.path);
+      skipped.push({ path, reason: 'missing file' });
+      continue;
+    }
+    if (statSync(path).size === 0) {
+      skipped.push({ path, reason: 'empty file (0 bytes)' });
+      continue;
+    }
+    entries.push({ path, label: r.label === undefined ? -1 : classes.indexOf(r.label) });
+  }
+  if (missing.length > 0 && spec.onMissing !== 'skip') {
+    throw new DataError(
+      'missing-files',
+      `${file} names ${missing.length} file${missing.length > 1 ? 's' : ''} that do not exist: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
+      `fix those paths (relative paths are resolved from ${base}) or remove the rows; onMissing: 'skip' leaves them out`,
+      file,
+    );
+  }
+  if (entries.length === 0) throw new DataError('empty-dataset', `${file}: none of its files can be used`, 'check the paths and files it names', file);
+  const size = sizeOf(spec.size) ?? (await inferSize(entries, spec, file));
+  return new ManifestDataset({ ...spec, file }, entries, classes, size, skipped);
+}
