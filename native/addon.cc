@@ -10,6 +10,10 @@
 
 #include "simmer.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace {
 
 template <class T>
@@ -168,7 +172,19 @@ void AdamStep(const Napi::CallbackInfo& info) {
                    num(info, 8), flag(info, 9), num(info, 10));
 }
 
+// Tensor buffers of a few MiB are allocated and freed every training step. glibc's default raises and lowers its mmap
+// threshold as such blocks are freed, so the same buffers alternate between mmap (fresh page faults on every step) and
+// the heap (holes that are never returned), and RSS drifts by tens of MiB between epochs. A fixed threshold above any
+// activation keeps them in the heap, where they are reused: flat RSS and no per-step mmap. SIMMER_MALLOC_TUNING=0 opts out.
+void tuneAllocator() {
+#if defined(__GLIBC__)
+  const char* e = std::getenv("SIMMER_MALLOC_TUNING");
+  if (e == nullptr || std::string(e) != "0") mallopt(M_MMAP_THRESHOLD, 32 << 20);
+#endif
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tuneAllocator();
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
   exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward));
