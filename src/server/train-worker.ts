@@ -1,0 +1,54 @@
+/**
+ * The child process a dashboard run trains in, so the server's event loop never waits on a training step.
+ * It reads a recipe from SIMMER_RECIPE, calls runTraining, and reports to the parent over the IPC channel:
+ *   { type: 'started', id } · { type: 'batch', ...BatchReport } · { type: 'epoch', ...EpochReport }
+ *   { type: 'warning', message } · { type: 'finished', status } · { type: 'failed', error }
+ * The parent sends { type: 'stop' } to end the run after the current batch (the run is kept, status 'stopped').
+ */
+import { basename, dirname } from 'node:path';
+import { JsonlLogger } from '../train/callbacks/loggers.ts';
+import type { Recipe } from '../train/recipe.ts';
+import { runTraining } from '../train/run.ts';
+import type { Callback } from '../train/types.ts';
+
+function send(message: Record<string, unknown>): void {
+  process.send?.(message);
+}
+
+let stop = false;
+process.on('message', (m: { type?: string }) => {
+  if (m?.type === 'stop') stop = true;
+});
+// The parent going away (server stopped) ends the run as if stopped: the next batch ends training cleanly.
+process.on('disconnect', () => {
+  stop = true;
+});
+
+const reporter: Callback = {
+  onFitStart(trainer) {
+    // runTraining names the run folder; its metrics logger knows where it is.
+    const logger = trainer.callbacks.find((c): c is JsonlLogger => c instanceof JsonlLogger);
+    send({ type: 'started', id: logger ? basename(dirname(logger.path)) : null });
+  },
+  onBatchEnd(trainer, report) {
+    send({ type: 'batch', time: Date.now(), ...report });
+    if (stop) trainer.stopRequested = true;
+  },
+  onEpochEnd(trainer, report) {
+    send({ type: 'epoch', time: Date.now(), ...report });
+    if (stop) trainer.stopRequested = true;
+  },
+  onWarning(_trainer, message) {
+    send({ type: 'warning', time: Date.now(), message });
+  },
+};
+
+const recipe = JSON.parse(process.env.SIMMER_RECIPE ?? '{}') as Partial<Recipe>;
+try {
+  const result = await runTraining(recipe, { root: process.env.SIMMER_RUNS_ROOT, quiet: true, callbacks: [reporter] });
+  send({ type: 'finished', id: result.run.id, status: stop ? 'stopped' : 'finished', report: result.report ? { accuracy: result.report.accuracy } : null });
+} catch (e) {
+  send({ type: 'failed', error: (e as Error).message });
+  process.exitCode = 1;
+}
+if (process.connected) process.disconnect();
