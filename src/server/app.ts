@@ -91,6 +91,8 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
 
+  // The API speaks JSON only: a text body is refused as 415 rather than parsed.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
     let status = error.statusCode ?? 500;
     if (error instanceof HttpError) status = error.statusCode;

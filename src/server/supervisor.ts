@@ -54,6 +54,8 @@ export class RunSupervisor {
     } catch {
       // Not permitted on some systems; the run still trains.
     }
+    // A message to a process that is just exiting fails with EPIPE; the exit handler below settles the run.
+    child.on('error', () => {});
     let stderr = '';
     child.stderr?.on('data', (d) => {
       stderr = (stderr + d).slice(-4000);
@@ -113,7 +115,7 @@ export class RunSupervisor {
     const run = this.runs.get(id);
     if (!run || run.status !== 'running') return false;
     run.status = 'stopping';
-    run.child.send({ type: 'stop' });
+    run.child.send({ type: 'stop' }, () => {});
     run.events.emit('event', { type: 'status', status: 'stopping' });
     return true;
   }
@@ -121,7 +123,7 @@ export class RunSupervisor {
   /** Stops every run and waits (up to timeoutMs) for the processes to exit; then kills what is left. */
   async close(timeoutMs = 5000): Promise<void> {
     const alive = [...this.runs.values()].filter((r) => r.child.exitCode === null && r.child.signalCode === null);
-    for (const r of alive) if (r.child.connected) r.child.send({ type: 'stop' });
+    for (const r of alive) if (r.child.connected) r.child.send({ type: 'stop' }, () => {});
     await Promise.all(
       alive.map(
         (r) =>

@@ -30,8 +30,11 @@ const reporter: Callback = {
     const logger = trainer.callbacks.find((c): c is JsonlLogger => c instanceof JsonlLogger);
     send({ type: 'started', id: logger ? basename(dirname(logger.path)) : null });
   },
-  onBatchEnd(trainer, report) {
+  async onBatchEnd(trainer, report) {
     send({ type: 'batch', time: Date.now(), ...report });
+    // With in-memory data a whole epoch runs on resolved promises and the event loop never polls for I/O, so the
+    // parent's 'stop' message would never be read: give the loop one turn per batch.
+    await new Promise((resolve) => setImmediate(resolve));
     if (stop) trainer.stopRequested = true;
   },
   onEpochEnd(trainer, report) {
