@@ -89,7 +89,8 @@ async function readNonEmpty(path: string): Promise<Buffer> {
 async function infoOf(path: string, buf: Buffer, maxPixels: number): Promise<ImageInfo> {
   let meta: Metadata;
   try {
-    meta = await sharp(buf).metadata();
+    // No pixel limit for the header read itself, so an oversized image is refused below with its declared size.
+    meta = await sharp(buf, { limitInputPixels: false }).metadata();
   } catch (e) {
     throw explainDecodeError(path, e, maxPixels);
   }

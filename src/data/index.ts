@@ -6,14 +6,6 @@
  *   const loader = new DataLoader(train, { batchSize: 64, shuffle: true, seed: 1 });
  *   for await (const { x, y } of loader.epoch(0)) { ... }
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { ImageDecodeOptions, SpecDataset } from './dataset.ts';
-import { DataError } from './errors.ts';
-import { FASHION_MNIST_DIR, IdxDataset, looksLikeIdxDir } from './idx.ts';
-import { openFolder, openManifest } from './image-list.ts';
-import { ShapesDataset } from './shapes.ts';
-
 export * from './audit.ts';
 export * from './batch.ts';
 export * from './dataset.ts';
@@ -22,6 +14,7 @@ export * from './from-spec.ts';
 export * from './idx.ts';
 export * from './image-file.ts';
 export * from './image-list.ts';
+export * from './load.ts';
 export * from './loader.ts';
 export * from './preview.ts';
 export * from './seed.ts';
@@ -29,92 +22,3 @@ export * from './shapes.ts';
 export * from './split.ts';
 export * from './subset.ts';
 export * from './transforms/index.ts';
-
-export interface LoadDatasetOptions extends ImageDecodeOptions {
-  /** 'train' (default) or 'test' for built-ins; for folders a subfolder name; for manifests the split column value. */
-  split?: string;
-  /** Where a built-in dataset lives (Fashion-MNIST: a folder with the four IDX .gz files). */
-  data?: string;
-  /** Number of samples for `shapes` (default 10000 for train, 2000 for test). */
-  count?: number;
-  /** Seed for `shapes` (train and test use different seeds derived from it). */
-  seed?: number;
-}
-
-/** The names loadDataset resolves without a path. */
-export const BUILTIN_DATASETS = ['fashion-mnist', 'shapes'];
-
-/**
- * Opens a dataset by name or path: 'fashion-mnist', 'shapes', a folder of IDX files, an image folder (with optional
- * train/ val/ test/ subfolders chosen by `split`), or a .csv/.json manifest.
- * @example
- *   const test = await loadDataset('fashion-mnist', { split: 'test' });
- *   const shapes = await loadDataset('shapes', { count: 2000, size: 32 });
- *   const pets = await loadDataset('data/pets', { size: 64, split: 'train' });
- */
-export async function loadDataset(nameOrPath: string, opts: LoadDatasetOptions = {}): Promise<SpecDataset> {
-  const split = opts.split ?? 'train';
-  const name = nameOrPath.toLowerCase();
-  if (name === 'fashion-mnist' || name === 'fashion_mnist' || name === 'fashionmnist') {
-    const dir = opts.data ? resolve(opts.data) : FASHION_MNIST_DIR;
-    if (!existsSync(dir) || !looksLikeIdxDir(dir)) {
-      throw new DataError(
-        'missing-dataset',
-        `Fashion-MNIST was not found in ${dir}`,
-        opts.data
-          ? `put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz in ${dir}`
-          : 'install it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or download the four *-ubyte.gz files and pass --data <folder>',
-        dir,
-      );
-    }
-    return new IdxDataset({ kind: 'idx', dir, split: idxSplit(split) });
-  }
-  if (name === 'shapes') {
-    const test = split === 'test';
-    const size = typeof opts.size === 'number' ? opts.size : (opts.size?.[0] ?? 32);
-    return new ShapesDataset({ kind: 'shapes', count: opts.count ?? (test ? 2000 : 10000), size, seed: (opts.seed ?? 0) * 2 + (test ? 1 : 0) });
-  }
-  const path = resolve(nameOrPath);
-  if (!existsSync(path)) {
-    throw new DataError(
-      'missing-dataset',
-      `dataset '${nameOrPath}' is neither a built-in (${BUILTIN_DATASETS.join(', ')}) nor an existing path`,
-      'use a built-in name, an image folder (one subfolder per class), or a .csv/.json manifest',
-      path,
-    );
-  }
-  const decode: ImageDecodeOptions = { size: opts.size, channels: opts.channels, resize: opts.resize, maxPixels: opts.maxPixels, cacheBytes: opts.cacheBytes };
-  if (statSync(path).isFile()) {
-    if (!/\.(csv|json)$/i.test(path)) {
-      throw new DataError(
-        'unknown-format',
-        `${path} is a file but not a .csv or .json manifest`,
-        'pass an image folder, or a manifest with columns path,label[,split]',
-        path,
-      );
-    }
-    return openManifest({ kind: 'manifest', file: path, split: opts.split, ...decode });
-  }
-  if (looksLikeIdxDir(path)) return new IdxDataset({ kind: 'idx', dir: path, split: idxSplit(split) });
-  // A folder with train/ val/ test/ subfolders holds one image folder per split.
-  const subdirs = readdirSync(path, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name);
-  const splitDirs = subdirs.filter((d) => ['train', 'val', 'valid', 'validation', 'test'].includes(d));
-  if (splitDirs.length > 0 && splitDirs.length === subdirs.length) {
-    if (!splitDirs.includes(split)) {
-      throw new DataError('missing-split', `${path} has no '${split}' subfolder (it has ${splitDirs.join(', ')})`, `use --split ${splitDirs[0]}`, path);
-    }
-    return openFolder({ kind: 'folder', root: join(path, split), ...decode });
-  }
-  return openFolder({ kind: 'folder', root: path, ...decode });
-}
-
-function idxSplit(split: string): 'train' | 'test' {
-  if (split === 'train' || split === 'test') return split;
-  throw new DataError(
-    'missing-split',
-    `IDX datasets have a 'train' and a 'test' split, not '${split}'`,
-    'carve a validation set from train with makeSplit(train, { fractions: { train: 0.9, val: 0.1 } })',
-  );
-}

@@ -98,10 +98,11 @@ export function grayscale(img: Img, keepChannels = true): Img {
   return { data: out, shape: [C, H, W] };
 }
 
-/** Pure black and white: luminance thresholded at `threshold`, in every channel. */
-export function blackAndWhite(img: Img, threshold = 0.5): Img {
+/** Pure black and white: luminance thresholded at `threshold` (default: the image's mean luminance), in every channel. */
+export function blackAndWhite(img: Img, threshold?: number): Img {
   const g = grayscale(img);
-  return { data: g.data.map((v) => (v >= threshold ? 1 : 0)), shape: g.shape };
+  const t = threshold ?? g.data.reduce((s, v) => s + v, 0) / g.data.length;
+  return { data: g.data.map((v) => (v > t ? 1 : 0)), shape: g.shape };
 }
 
 /** (x - mean[c]) / std[c] per channel; a single mean/std applies to every channel. Values leave [0, 1] by design. */
