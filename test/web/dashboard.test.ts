@@ -1,0 +1,152 @@
+/**
+ * The dashboard in a real browser (playwright-core driving Debian's chromium, headless): every page opens, a short
+ * shapes run started from the form draws its curve live, the confusion matrix and Grad-CAM open, three images get
+ * labelled by keyboard. Screenshots go to docs/screenshots/ for the README.
+ * Skipped, saying why, when /usr/bin/chromium is not installed (`apt-get install chromium`).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
+import { startTestServer, type TestServer } from '../server/helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = new URL('../../docs/screenshots/', import.meta.url);
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`;
+
+type Browser = import('playwright-core').Browser;
+type Page = import('playwright-core').Page;
+
+let server: TestServer;
+let browser: Browser;
+let page: Page;
+let profile: string;
+let runId = '';
+
+before(async () => {
+  if (skip) return;
+  if (!existsSync(join(DEFAULT_WEB_DIST, 'index.html'))) {
+    const built = spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
+    assert.equal(built.status, 0, 'npm run build:web failed');
+  }
+  server = await startTestServer({ webDist: DEFAULT_WEB_DIST });
+  const { chromium } = await import('playwright-core');
+  profile = mkdtempSync(join(tmpdir(), 'simmer-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1280, height: 860 },
+    deviceScaleFactor: 1,
+  });
+  browser = context.browser() as Browser;
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => process.stderr.write(`# page error: ${e.message}\n`));
+  (globalThis as { __context?: typeof context }).__context = context;
+});
+
+after(async () => {
+  if (skip) return;
+  await (globalThis as { __context?: { close(): Promise<void> } }).__context?.close();
+  await browser?.close().catch(() => {});
+  await server?.stop();
+  rmSync(profile, { recursive: true, force: true });
+});
+
+const shot = (name: string) => page.screenshot({ path: new URL(name, SHOTS).pathname, fullPage: false });
+
+test('runs: start a short shapes run from the form and watch the curve update live', { skip }, async () => {
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid=new-run]');
+  const form = page.locator('[data-testid=new-run]');
+  await form.locator('select[name=model]').selectOption('cnn-small');
+  await form.locator('input[name=epochs]').fill('3');
+  await form.locator('input[name=batchSize]').fill('32');
+  await form.locator('input[name=lr]').fill('0.005');
+  await form.locator('input[name=limit]').fill('600');
+  await form.locator('button[type=submit]').click();
+  await page.waitForURL(/#\/runs\/.+/);
+  runId = decodeURIComponent(page.url().split('#/runs/')[1]);
+  // Live: the loss chart gains points while the run trains.
+  const points = () => page.locator('[data-testid=loss-chart]').getAttribute('data-points').then(Number);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss-chart]')?.getAttribute('data-points')) > 2, null, { timeout: 60_000 });
+  const early = await points();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=loss-chart]')?.getAttribute('data-points')) > n, early, { timeout: 60_000 });
+  assert.ok((await points()) > early, 'the curve grew without a reload');
+  await page.waitForSelector('.badge.finished', { timeout: 90_000 });
+  await shot('run.png');
+  // A reload shows the same run with its whole curve.
+  await page.reload();
+  await page.waitForSelector('.badge.finished');
+  assert.ok((await points()) >= 3);
+  assert.equal(await page.locator('.epochs tbody tr').count(), 3);
+  await page.goto(`${server.url}#/runs`);
+  await page.waitForSelector('[data-testid=runs-table] tbody tr');
+  await page.locator('[data-testid=runs-table] input[type=checkbox]').first().check();
+  await page.waitForSelector('[data-testid=compare] .chart canvas');
+  await shot('runs.png');
+});
+
+test('evaluation: the confusion matrix opens and a cell shows its images', { skip }, async () => {
+  await page.goto(`${server.url}#/eval/${encodeURIComponent(runId)}`);
+  await page.waitForSelector('[data-testid=confusion]', { timeout: 60_000 });
+  const cell = page.locator('[data-testid=confusion] button:not([disabled])').first();
+  const count = Number(await cell.textContent());
+  await cell.click();
+  await page.waitForSelector('[data-testid=cell-images] img');
+  assert.equal(await page.locator('[data-testid=cell-images] img').count(), Math.min(60, count));
+  await shot('evaluation.png');
+});
+
+test('inside the model: architecture, filters, feature maps, saliency and Grad-CAM', { skip }, async () => {
+  await page.goto(`${server.url}#/model/${encodeURIComponent(runId)}/4`);
+  await page.waitForSelector('[data-testid=gradcam] img', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid=architecture]');
+  assert.equal(await page.locator('[data-testid=feature-map]').count(), 2);
+  assert.equal(await page.locator('[data-testid=filters] img').count(), 32);
+  await shot('model.png');
+});
+
+test('data: browse by class, preview augmentation, and label three images by keyboard', { skip }, async () => {
+  await page.goto(`${server.url}#/data/shapes`);
+  await page.waitForSelector('[data-testid=browse] img');
+  await page.locator('[data-testid=browse] button').nth(2).click();
+  await page.waitForSelector('[data-testid=augment] img');
+  await shot('data.png');
+  await page.goto(`${server.url}#/data/unsorted`);
+  await page.waitForSelector('[data-testid=labeller] img.big');
+  await page.locator('input[name=classes]').fill('filled,hollow');
+  await page.locator('input[name=classes]').press('Tab');
+  await page.locator('h1').click();
+  for (const key of ['1', '2', '1']) {
+    await page.keyboard.press(key);
+    await page.waitForTimeout(150);
+  }
+  await page.waitForFunction(() => document.querySelectorAll('.thumb-button.done').length === 3);
+  const csv = readFileSync(join(server.dataRoot, 'unsorted', 'labels.csv'), 'utf8');
+  assert.equal(csv, 'path,label\nimg-00.png,filled\nimg-01.png,hollow\nimg-02.png,filled\n');
+  await shot('labelling.png');
+});
+
+test('learn: gradient descent steps down the loss surface', { skip }, async () => {
+  await page.goto(`${server.url}#/learn`);
+  await page.waitForSelector('[data-testid=surface]');
+  const before = Number(await page.locator('[data-testid=loss]').textContent());
+  await page.locator('[data-testid=optimizer]').selectOption('momentum');
+  for (let i = 0; i < 25; i++) await page.locator('[data-testid=step]').click();
+  const afterLoss = Number(await page.locator('[data-testid=loss]').textContent());
+  assert.ok(afterLoss < before, `loss ${before} → ${afterLoss}`);
+  await shot('learn.png');
+});
