@@ -113,7 +113,7 @@ export class RunSupervisor {
   /** Asks a running run to stop after its current batch; false when it is not running here. */
   stop(id: string): boolean {
     const run = this.runs.get(id);
-    if (!run || run.status !== 'running') return false;
+    if (run?.status !== 'running') return false;
     run.status = 'stopping';
     run.child.send({ type: 'stop' }, () => {});
     run.events.emit('event', { type: 'status', status: 'stopping' });

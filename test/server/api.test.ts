@@ -103,6 +103,9 @@ test('datasets: list, browse by class, sample image, augmentation preview', asyn
   );
   const sample = await fetch(new URL('/api/datasets/shapes/samples/3.png', server.url));
   assert.equal(sample.status, 200);
+  const audit = await getJson(server.url, '/api/datasets/shapes/audit');
+  assert.equal(audit.status, 200);
+  assert.match(String(audit.body.text), /circle/);
   const aug = await getJson(server.url, '/api/datasets/shapes/augment?index=3&preset=strong&count=4');
   assert.equal(aug.status, 200);
   assert.equal((aug.body.variants as string[]).length, 4);

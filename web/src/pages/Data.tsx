@@ -1,6 +1,6 @@
 /** Data: browse a dataset by class with its audit, preview augmentation, and label an unlabelled folder by keyboard. */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, send } from '../api.ts';
+import { api, send } from '../api.ts';
 import { Pixels, Status } from '../components/Heat.tsx';
 import { href } from '../router.ts';
 
@@ -89,9 +89,9 @@ function Audit({ base }: { base: string }) {
   const [text, setText] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
   useEffect(() => {
-    api<{ text: string | null; report: unknown }>(`${base}/audit`).then(
-      (r) => setText(r.text ?? JSON.stringify(r.report, null, 2)),
-      (e) => setNote(e instanceof ApiError && e.status === 501 ? e.message : `audit failed: ${e.message}`),
+    api<{ text: string }>(`${base}/audit`).then(
+      (r) => setText(r.text),
+      (e) => setNote(`audit failed: ${e.message}`),
     );
   }, [base]);
   return (
