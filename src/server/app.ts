@@ -44,7 +44,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+/** web/dist of this repository, from src/server (run through tsx) or from dist/src/server (compiled). */
+export const DEFAULT_WEB_DIST = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../web/dist' : '../../../web/dist', import.meta.url));
 
 const MODELS = ['mlp', 'cnn-small', 'lenet5', 'resnet-mini'];
 

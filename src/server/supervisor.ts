@@ -44,7 +44,8 @@ export class RunSupervisor {
   /** Starts a run and resolves with its id once training has begun; rejects with the worker's error if it fails first. */
   start(recipe: Partial<Recipe>, timeoutMs = 120_000): Promise<LiveRun> {
     const child = fork(workerUrl, [], {
-      execArgv: import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      // tsx is resolved from here, not from the working directory, so `simmer serve` works from any folder.
+      execArgv: import.meta.url.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [],
       env: { ...process.env, SIMMER_RECIPE: JSON.stringify(recipe), SIMMER_RUNS_ROOT: this.runsRoot },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
