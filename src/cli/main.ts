@@ -12,6 +12,7 @@ import { register as registerEval } from './commands/eval.ts';
 import { register as registerInfo } from './commands/info.ts';
 import { register as registerPredict } from './commands/predict.ts';
 import { register as registerRuns } from './commands/runs.ts';
+import { register as registerServe } from './commands/serve.ts';
 import { register as registerStart } from './commands/start.ts';
 import { register as registerTrain } from './commands/train.ts';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerAudit(program);
   registerAugmentPreview(program);
+  registerServe(program);
   registerInfo(program);
   return program;
 }

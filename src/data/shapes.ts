@@ -87,7 +87,8 @@ export function shapesScene(seed: number, index: number, size: number): ShapesSc
   const sizeIdx = g.int(0, 2);
   const [sizeName, lo, hi] = SIZES[sizeIdx];
   const r = (lo + g.uniform() * (hi - lo)) * size;
-  const r2 = r * (0.7 + 0.2 * g.uniform());
+  // The second object is clearly smaller, so "the label is the larger shape" can be learned from pixels alone.
+  const r2 = r * (0.55 + 0.15 * g.uniform());
   const relation = RELATIONS[g.int(0, 4)];
   const shape2 = g.int(0, SHAPE_CLASSES.length);
   let colour2 = g.int(0, OBJECT_COLOURS.length - 1);

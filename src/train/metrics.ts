@@ -102,7 +102,7 @@ export function formatConfusion(cm: ConfusionMatrix, classes: string[]): string 
   const names = classes.length === k ? classes : Array.from({ length: k }, (_, i) => String(i));
   const short = names.map((n) => (n.length > 8 ? `${n.slice(0, 7)}…` : n));
   const cells = cm.toArray();
-  const w = Math.max(5, ...cells.flat().map((v) => String(v).length)) + 1;
+  const w = Math.max(5, ...short.map((n) => n.length), ...cells.flat().map((v) => String(v).length)) + 2;
   const label = Math.max(...short.map((s) => s.length), 6);
   const lines = [`${'true\\pred'.padEnd(label)} ${short.map((s) => s.padStart(w)).join('')}`];
   cells.forEach((row, i) => lines.push(`${short[i].padEnd(label)} ${row.map((v) => String(v).padStart(w)).join('')}`));

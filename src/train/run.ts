@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { buildClassifier } from '../models/classifiers.ts';
+import { buildClassifier, CLASSIFIERS } from '../models/classifiers.ts';
 import type { Module } from '../nn/module.ts';
 import { crossEntropy } from '../ops/loss.ts';
 import { manualSeed } from '../tensor/random.ts';
@@ -56,21 +56,22 @@ function resolveResume(root: string, resume: string): RunPaths {
 export async function runTraining(input: Partial<Recipe>, options: RunOptions = {}): Promise<RunResult> {
   const root = options.root ?? defaultRunsRoot();
   let recipe: Recipe;
-  let run: RunPaths;
+  let resumeRun: RunPaths | null = null;
   if (options.resume) {
-    run = resolveResume(root, options.resume);
-    const saved = JSON.parse(readFileSync(run.config, 'utf8'));
+    resumeRun = resolveResume(root, options.resume);
+    const saved = JSON.parse(readFileSync(resumeRun.config, 'utf8'));
     recipe = { ...DEFAULT_RECIPE, ...saved.recipe, ...(input.epochs ? { epochs: input.epochs } : {}) };
-  } else {
-    recipe = { ...DEFAULT_RECIPE, ...input };
-    run = createRun(root, { model: recipe.model, recipe });
-  }
+  } else recipe = { ...DEFAULT_RECIPE, ...input };
+  // Check what can be wrong before a run folder is made, so a typo leaves nothing behind.
+  if (!(CLASSIFIERS as readonly string[]).includes(recipe.model))
+    throw new RangeError(`unknown model '${recipe.model}'; choose one of: ${CLASSIFIERS.join(', ')}`);
   manualSeed(recipe.seed);
   // The split is stored with the run so a resumed run trains and validates on exactly the same images.
-  const splitPath = join(run.dir, 'split.json');
-  const storedSplit = options.resume && existsSync(splitPath) ? JSON.parse(readFileSync(splitPath, 'utf8')) : null;
+  const storedSplitPath = resumeRun ? join(resumeRun.dir, 'split.json') : null;
+  const storedSplit = storedSplitPath && existsSync(storedSplitPath) ? JSON.parse(readFileSync(storedSplitPath, 'utf8')) : null;
   const data = await prepareData(recipe, storedSplit);
-  if (data.split && !storedSplit) writeFileAtomic(splitPath, JSON.stringify(data.split));
+  const run = resumeRun ?? createRun(root, { model: recipe.model, recipe });
+  if (data.split && !storedSplit) writeFileAtomic(join(run.dir, 'split.json'), JSON.stringify(data.split));
   const model = buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
   const optimizer = buildOptimizer(model, recipe);
   const scheduler = buildScheduler(optimizer, recipe, data.train.batchesPerEpoch);

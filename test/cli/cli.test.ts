@@ -42,13 +42,14 @@ describe('simmer CLI', () => {
   });
 
   test('train shapes writes a run, prints epochs and a validation report; --json for scripts', () => {
-    const r = simmer(['train', 'shapes', ...SMALL, '--epochs', '2', '--runs', runs, '--json']);
+    const r = simmer(['train', 'shapes', ...SMALL, '--epochs', '2', '--val-split', '0.25', '--runs', runs, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     runId = out.run;
     assert.equal(out.history.length, 2);
     assert.ok(out.history[1].trainLoss < out.history[0].trainLoss);
-    assert.equal(out.report.split, 'validation');
+    assert.equal(out.report.split, 'test', 'validation was carved from train, so the final report is on the test split');
+    assert.equal(JSON.parse(readFileSync(join(runs, runId, 'split.json'), 'utf8')).fractions.val, 0.25);
     assert.equal(out.report.confusion.length, 4);
     assert.match(r.stderr, /epoch 2\/2 │ train loss [\d.]+ acc [\d.]+% │ val loss/);
     for (const f of [

@@ -11,15 +11,25 @@ export interface ServeOptions {
   host?: string;
   runs?: string;
   data?: string;
+  /** When the port is taken, take any free one instead of failing (what `simmer start` wants). */
+  anyFreePort?: boolean;
 }
 
 /**
  * Starts the dashboard, prints its URL, and stops it cleanly (ending any run it is training) on Ctrl-C.
  * `simmer start` calls this at the end so the tour ends in the dashboard.
- * @example await serveDashboard({ port: 8080, runs: 'runs' });
+ * @example await serveDashboard({ runs: 'runs', anyFreePort: true });
  */
 export async function serveDashboard(o: ServeOptions = {}): Promise<{ url: string; close(): Promise<void> }> {
-  const server = await startServer({ port: o.port ?? 8080, host: o.host ?? '127.0.0.1', runsRoot: o.runs, dataRoot: o.data });
+  const options = { port: o.port ?? 8080, host: o.host ?? '127.0.0.1', runsRoot: o.runs, dataRoot: o.data };
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(options);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    if (!o.anyFreePort) throw new Error(`port ${options.port} is in use; pick another with --port (0 = any free port)`);
+    server = await startServer({ ...options, port: 0 });
+  }
   process.stdout.write(`\nSimmer dashboard: ${server.url}  (Ctrl-C to stop)\n`);
   if (o.host && o.host !== '127.0.0.1' && o.host !== 'localhost' && o.host !== '::1')
     process.stdout.write('Warning: the dashboard is reachable from the network and can start training runs; it has no login.\n');
