@@ -79,8 +79,8 @@ test('runs: start a short shapes run from the form and watch the curve update li
   await form.locator('select[name=model]').selectOption('cnn-small');
   await form.locator('input[name=epochs]').fill('3');
   await form.locator('input[name=batchSize]').fill('32');
-  await form.locator('input[name=lr]').fill('0.005');
-  await form.locator('input[name=limit]').fill('600');
+  await form.locator('input[name=lr]').fill('0.001');
+  await form.locator('input[name=limit]').fill('1500');
   await form.locator('button[type=submit]').click();
   await page.waitForURL(/#\/runs\/.+/);
   runId = decodeURIComponent(page.url().split('#/runs/')[1]);
