@@ -2,7 +2,7 @@
 // Run: node --import tsx examples/train-mlp.ts
 import { DataLoader, loadDataset } from '../src/data/index.ts';
 import { manualSeed } from '../src/index.ts';
-import { Flatten, Linear, ReLU, Sequential, summary, formatSummary } from '../src/nn/index.ts';
+import { Flatten, formatSummary, Linear, ReLU, Sequential, summary } from '../src/nn/index.ts';
 import { Adam } from '../src/optim/index.ts';
 import { ProgressBar, Trainer } from '../src/train/index.ts';
 

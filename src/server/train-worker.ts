@@ -1,12 +1,3 @@
-/**
- * The child process a dashboard run trains in, so the server's event loop never waits on a training step.
- * It reads a recipe from SIMMER_RECIPE, calls runTraining, and reports to the parent over the IPC channel:
- *   { type: 'started', id } · { type: 'batch', ...BatchReport } · { type: 'epoch', ...EpochReport }
- *   { type: 'warning', message } · { type: 'finished', status } · { type: 'failed', error }
- * The parent sends { type: 'stop' } to end the run after the current batch (the run is kept, status 'stopped').
- */
-import { basename, dirname } from 'node:path';
-import { JsonlLogger } from '../train/callbacks/loggers.ts';
 import type { Recipe } from '../train/recipe.ts';
 import { runTraining } from '../train/run.ts';
 import type { Callback } from '../train/types.ts';
@@ -25,11 +16,6 @@ process.on('disconnect', () => {
 });
 
 const reporter: Callback = {
-  onFitStart(trainer) {
-    // runTraining names the run folder; its metrics logger knows where it is.
-    const logger = trainer.callbacks.find((c): c is JsonlLogger => c instanceof JsonlLogger);
-    send({ type: 'started', id: logger ? basename(dirname(logger.path)) : null });
-  },
   async onBatchEnd(trainer, report) {
     send({ type: 'batch', time: Date.now(), ...report });
     // With in-memory data a whole epoch runs on resolved promises and the event loop never polls for I/O, so the
@@ -48,7 +34,12 @@ const reporter: Callback = {
 
 const recipe = JSON.parse(process.env.SIMMER_RECIPE ?? '{}') as Partial<Recipe>;
 try {
-  const result = await runTraining(recipe, { root: process.env.SIMMER_RUNS_ROOT, quiet: true, callbacks: [reporter] });
+  const result = await runTraining(recipe, {
+    root: process.env.SIMMER_RUNS_ROOT,
+    quiet: true,
+    callbacks: [reporter],
+    onRunCreated: (run) => send({ type: 'started', id: run.id }),
+  });
   send({ type: 'finished', id: result.run.id, status: stop ? 'stopped' : 'finished', report: result.report ? { accuracy: result.report.accuracy } : null });
 } catch (e) {
   send({ type: 'failed', error: (e as Error).message });

@@ -86,12 +86,11 @@ export function buildScheduler(optimizer: Optimizer<{ lr: number }>, r: Recipe, 
       return new MultiStepLR(optimizer, [Math.round(r.epochs * 0.5), Math.round(r.epochs * 0.75)], 0.1);
     case 'exponential':
       return new ExponentialLR(optimizer, 0.9);
-    case 'cosine':
-      return new CosineAnnealingLR(optimizer, {
-        tMax: Math.max(1, total - stepsPerEpoch),
-        warmup: Math.min(stepsPerEpoch, Math.floor(total / 10)),
-        interval: 'step',
-      });
+    case 'cosine': {
+      // Per batch: linear warm-up over the first 5% of steps, then a cosine down to 0 at the last step.
+      const warmup = Math.floor(total / 20);
+      return new CosineAnnealingLR(optimizer, { tMax: Math.max(1, total - warmup), warmup, interval: 'step' });
+    }
     case 'onecycle':
       return new OneCycleLR(optimizer, { maxLr: r.lr, totalSteps: Math.max(2, total) });
     case 'plateau':

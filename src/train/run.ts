@@ -30,6 +30,8 @@ export interface RunOptions {
   callbacks?: Callback[];
   /** Stop after this many batches in total (tests use it to simulate an interruption). */
   maxSteps?: number;
+  /** Called once the run folder exists (the dashboard uses it to learn the run id). */
+  onRunCreated?: (run: RunPaths) => void;
 }
 
 export interface RunResult {
@@ -72,6 +74,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   const data = await prepareData(recipe, storedSplit);
   const run = resumeRun ?? createRun(root, { model: recipe.model, recipe });
   if (data.split && !storedSplit) writeFileAtomic(join(run.dir, 'split.json'), JSON.stringify(data.split));
+  options.onRunCreated?.(run);
   const model = buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
   const optimizer = buildOptimizer(model, recipe);
   const scheduler = buildScheduler(optimizer, recipe, data.train.batchesPerEpoch);

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { formatConfusion } from '../../train/metrics.ts';
 import { runTraining } from '../../train/run.ts';
 import { addRecipeOptions, recipeFromOptions } from '../options.ts';
+import { serveDashboard } from './serve.ts';
 
 export function register(program: Command): void {
   const cmd = program
@@ -14,6 +15,7 @@ export function register(program: Command): void {
     .argument('[dataset]', 'dataset to train on', 'shapes');
   addRecipeOptions(cmd, { model: 'cnn-small', epochs: 3, limit: 6000 })
     .option('--runs <dir>', 'folder holding runs', process.env.SIMMER_RUNS ?? 'runs')
+    .option('--no-serve', 'end after training instead of opening the dashboard')
     .action(async (dataset: string, o: Record<string, unknown>) => {
       const recipe = recipeFromOptions(dataset, o);
       const out = process.stdout;
@@ -29,5 +31,8 @@ export function register(program: Command): void {
       out.write(
         `\nRun saved in ${result.run.dir} (list runs with \`npx simmer runs\`, evaluate with \`npx simmer eval ${result.run.checkpoints}/best.safetensors\`).\n`,
       );
+      if (o.serve === false) return;
+      out.write('\nOpening the dashboard: the curves, the confusion matrix and what the model looks at (Ctrl-C to stop).\n');
+      await serveDashboard({ runs: o.runs as string, anyFreePort: true });
     });
 }
