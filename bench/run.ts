@@ -247,8 +247,9 @@ async function alternate(
   specSlow: JobSpec | null,
   timeoutS: number,
   slowSkip?: (v: Variant) => string | null,
+  nRounds = rounds,
 ): Promise<void> {
-  for (let r = 0; r < rounds; r++) {
+  for (let r = 0; r < nRounds; r++) {
     const order = [...fast.slice(r % Math.max(1, fast.length)), ...fast.slice(0, r % Math.max(1, fast.length))];
     const list = r === 0 ? [...order, ...slow] : order;
     for (const v of list) {
@@ -320,6 +321,8 @@ if (wants('W2')) {
     { kind: 'mlp-train', threads: 0, maxSteps: quick ? 60 : 0, budgetS: quick ? 10 : 300 },
     { kind: 'mlp-train', threads: 1, maxSteps: 0, minSteps: 2, budgetS: quick ? 2 : 10 },
     900,
+    undefined,
+    Math.min(rounds, 2),
   );
 }
 
@@ -330,7 +333,7 @@ if (wants('W3')) {
     'W3',
     ['images/s'],
     { kind: 'cnn-train', threads: 0, maxSteps: W3_SEGMENT, budgetS: 120, warmupSteps: 3 },
-    { kind: 'cnn-train', threads: 1, maxSteps: 938, minSteps: 1, budgetS: 5, warmupSteps: 1 },
+    { kind: 'cnn-train', threads: 1, maxSteps: 938, minSteps: 1, budgetS: 5, warmupSteps: quick ? 1 : 0 },
     900,
     (v) => (v.system === 'tfjs-cpu' && quick ? 'skipped in --quick: one batch-64 training step takes ~1 min on TF.js cpu' : null),
   );
@@ -367,7 +370,7 @@ if (wants('T1')) {
 
 if (wants('scaling')) {
   console.log('Scaling: W3 by batch size and threads');
-  const images = quick ? 320 : 6400;
+  const images = quick ? 320 : 3200;
   for (const batch of [16, 64, 256]) {
     for (const threads of cores > 1 ? [1, cores] : [1]) {
       const config = `batch ${batch}, ${threads}t`;
@@ -390,7 +393,7 @@ if (wants('loader') && available('simmer-native')) {
     ['standard augmentation, 2 workers', { augment: 'standard', workers: 2 }],
     ['standard augmentation, main thread', { augment: 'standard', workers: 0 }],
   ];
-  for (let r = 0; r < (quick ? 1 : 2); r++) {
+  for (let r = 0; r < 1; r++) {
     for (const [config, extra] of configs) {
       const o = await runJob(v, { kind: 'cnn-train', threads: cores, maxSteps: W3_SEGMENT, budgetS: 120, warmupSteps: 3, ...extra }, 600);
       record('loader', config, v, o, ['images/s', 'data-wait fraction']);
