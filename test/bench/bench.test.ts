@@ -71,7 +71,7 @@ test("the report shows medians with ranges, ratios against PyTorch's better thre
   assert.match(md, /\| W3 CNN train \(images\/s\) \| 1450 \| 1100 \(1t\) \| 1.32× \|/);
   // T1: 100 s ÷ 80 s = 1.25× in Simmer's favour.
   assert.match(md, /T1 seconds to 90% test accuracy \| 80.0 \| 100 \(1t\) \| 1.25×/);
-  // W1 as a fraction of the 2-thread peak: 310 / 400.
+  // W1 as a fraction of the best 2-thread peak run: 310 / 400.
   assert.match(md, /78% of 400/);
   assert.match(md, /cannot run/);
   assert.match(md, /Conv2DBackpropFilter/);
