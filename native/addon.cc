@@ -183,8 +183,17 @@ void tuneAllocator() {
 #endif
 }
 
+// Returns heap pages freed since the last call to the OS (glibc's malloc_trim also releases free pages in the middle
+// of the heap). The trainer calls it between epochs, after V8 has collected the tensors of the epoch.
+void ReleaseMemory(const Napi::CallbackInfo&) {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tuneAllocator();
+  exports.Set("releaseMemory", Napi::Function::New(env, ReleaseMemory));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
   exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward));

@@ -4,7 +4,7 @@
  */
 import type { Backend } from './backend.ts';
 import { jsBackend } from './js/index.ts';
-import { loadNativeBackend } from './native/load.ts';
+import { loadNativeBackend, nativeAddon } from './native/load.ts';
 
 export type { Backend } from './backend.ts';
 export { jsBackend } from './js/index.ts';
@@ -58,4 +58,13 @@ export function withBackend<T>(b: Backend, fn: () => T): T {
   } finally {
     current = previous;
   }
+}
+
+/**
+ * Gives memory freed by collected tensors back to the operating system (a no-op on the JS backend, where V8 owns it).
+ * The trainer calls it between epochs so the process size follows what is live, not the peak of the last epoch.
+ */
+export function releaseMemory(): void {
+  if (current !== null && current.name === 'js') return;
+  nativeAddon()?.releaseMemory?.();
 }

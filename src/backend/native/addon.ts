@@ -21,6 +21,8 @@ export interface NativeInfo {
 
 export interface NativeAddon {
   info(): NativeInfo;
+  /** Returns freed heap pages to the OS (malloc_trim). */
+  releaseMemory(): void;
   matmul(
     a: F32,
     b: F32,
