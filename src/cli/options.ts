@@ -20,7 +20,7 @@ export function addRecipeOptions(cmd: Command, defaults: Partial<Recipe> = {}): 
     .option('-m, --model <name>', 'mlp | cnn-small | lenet5 | resnet-mini', d.model)
     .option('-e, --epochs <n>', 'epochs to train', number('--epochs', { integer: true, min: 1 }), d.epochs)
     .option('-b, --batch-size <n>', 'images per batch', number('--batch-size', { integer: true, min: 1 }), d.batchSize)
-    .option('--lr <rate>', 'learning rate', number('--lr', { min: 0 }), d.lr)
+    .option('--lr <rate>', 'learning rate (default: 2e-3 for adam/adamw, 0.05 for sgd, 1e-3 for rmsprop)', number('--lr', { min: 0 }), d.lr)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam', 'adamw', 'rmsprop']).default(d.optimizer))
     .option('--momentum <m>', 'SGD momentum', number('--momentum', { min: 0 }), d.momentum)
     .option('--weight-decay <wd>', 'weight decay', number('--weight-decay', { min: 0 }), d.weightDecay)

@@ -15,6 +15,7 @@ export interface Recipe {
   model: string;
   epochs: number;
   batchSize: number;
+  /** Learning rate; 0 picks the optimizer's default (DEFAULT_LR). */
   lr: number;
   optimizer: 'sgd' | 'adam' | 'adamw' | 'rmsprop';
   momentum: number;
@@ -41,11 +42,11 @@ export const DEFAULT_RECIPE: Recipe = {
   model: 'cnn-small',
   epochs: 2,
   batchSize: 64,
-  lr: 1e-3,
+  lr: 0,
   optimizer: 'adam',
   momentum: 0.9,
   weightDecay: 0,
-  schedule: 'none',
+  schedule: 'cosine',
   augment: 'none',
   seed: 1,
   valSplit: 0,
@@ -57,6 +58,19 @@ export const DEFAULT_RECIPE: Recipe = {
   labelSmoothing: 0,
 };
 
+/**
+ * Learning rates that train the zoo's models well with the default cosine schedule (Fashion-MNIST, cnn-small: Adam at
+ * 2e-3 reaches 90% test accuracy in 2 epochs where a constant 1e-3 stops just short of it).
+ */
+export const DEFAULT_LR: Record<Recipe['optimizer'], number> = { sgd: 0.05, adam: 2e-3, adamw: 2e-3, rmsprop: 1e-3 };
+
+/** The recipe with every default filled in (what a run stores, so it can be repeated exactly). */
+export function resolveRecipe(r: Partial<Recipe>): Recipe {
+  const full = { ...DEFAULT_RECIPE, ...r };
+  if (!(full.optimizer in DEFAULT_LR)) throw new RangeError(`unknown optimizer '${full.optimizer}'; choose sgd, adam, adamw or rmsprop`);
+  return { ...full, lr: full.lr > 0 ? full.lr : DEFAULT_LR[full.optimizer] };
+}
+
 export function buildOptimizer(model: Module, r: Recipe): Optimizer<{ lr: number }> {
   const params = model.parameters();
   switch (r.optimizer) {
@@ -67,9 +81,8 @@ export function buildOptimizer(model: Module, r: Recipe): Optimizer<{ lr: number
     case 'adamw':
       return new AdamW(params, { lr: r.lr, weightDecay: r.weightDecay || 0.01 }) as unknown as Optimizer<{ lr: number }>;
     case 'rmsprop':
-      return new RMSprop(params, { lr: r.lr, momentum: r.momentum === 0.9 ? 0 : r.momentum, weightDecay: r.weightDecay }) as unknown as Optimizer<{
-        lr: number;
-      }>;
+      // The momentum flag is SGD's (default 0.9); RMSprop keeps PyTorch's default of none.
+      return new RMSprop(params, { lr: r.lr, weightDecay: r.weightDecay }) as unknown as Optimizer<{ lr: number }>;
     default:
       throw new RangeError(`unknown optimizer '${r.optimizer}'; choose sgd, adam, adamw or rmsprop`);
   }

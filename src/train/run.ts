@@ -14,7 +14,7 @@ import { CsvLogger, JsonlLogger } from './callbacks/loggers.ts';
 import { ProgressBar } from './callbacks/progress.ts';
 import { loadCheckpoint } from './checkpoint.ts';
 import { type PreparedData, prepareData } from './data-setup.ts';
-import { buildOptimizer, buildScheduler, DEFAULT_RECIPE, type Recipe } from './recipe.ts';
+import { buildOptimizer, buildScheduler, type Recipe, resolveRecipe } from './recipe.ts';
 import { createRun, defaultRunsRoot, type RunPaths, runPaths, writeSummary } from './run-store.ts';
 import { type EvalResult, Trainer } from './trainer.ts';
 import type { Callback, EpochReport } from './types.ts';
@@ -62,8 +62,8 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   if (options.resume) {
     resumeRun = resolveResume(root, options.resume);
     const saved = JSON.parse(readFileSync(resumeRun.config, 'utf8'));
-    recipe = { ...DEFAULT_RECIPE, ...saved.recipe, ...(input.epochs ? { epochs: input.epochs } : {}) };
-  } else recipe = { ...DEFAULT_RECIPE, ...input };
+    recipe = resolveRecipe({ ...saved.recipe, ...(input.epochs ? { epochs: input.epochs } : {}) });
+  } else recipe = resolveRecipe(input);
   // Check what can be wrong before a run folder is made, so a typo leaves nothing behind.
   if (!(CLASSIFIERS as readonly string[]).includes(recipe.model))
     throw new RangeError(`unknown model '${recipe.model}'; choose one of: ${CLASSIFIERS.join(', ')}`);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,7 +15,11 @@ import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
 import { startTestServer, type TestServer } from '../server/helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = new URL('../../docs/screenshots/', import.meta.url);
+// The README's screenshots are refreshed only on request (SIMMER_UPDATE_SCREENSHOTS=1), so a test run leaves the
+// working tree clean; otherwise they go to build/screenshots/ for a look.
+const SHOTS = process.env.SIMMER_UPDATE_SCREENSHOTS
+  ? new URL('../../docs/screenshots/', import.meta.url)
+  : new URL('../../build/screenshots/', import.meta.url);
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`;
 
 type Browser = import('playwright-core').Browser;
@@ -69,6 +73,7 @@ after(async () => {
 /** Saves a screenshot for the README as a palette PNG (a third of the size, indistinguishable for flat UI colours). */
 async function shot(name: string): Promise<void> {
   const png = await page.screenshot({ fullPage: false });
+  mkdirSync(SHOTS.pathname, { recursive: true });
   await sharp(png).png({ palette: true, quality: 90, compressionLevel: 9 }).toFile(new URL(name, SHOTS).pathname);
 }
 

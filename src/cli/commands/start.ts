@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .command('start')
     .description('the quick tour: train cnn-small on the built-in shapes dataset and print what it learned')
     .argument('[dataset]', 'dataset to train on', 'shapes');
-  addRecipeOptions(cmd, { model: 'cnn-small', epochs: 3, limit: 6000 })
+  addRecipeOptions(cmd, { model: 'cnn-small', epochs: 4, limit: 8000 })
     .option('--runs <dir>', 'folder holding runs', process.env.SIMMER_RUNS ?? 'runs')
     .option('--no-serve', 'end after training instead of opening the dashboard')
     .action(async (dataset: string, o: Record<string, unknown>) => {
