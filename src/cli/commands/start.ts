@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { formatConfusion } from '../../train/metrics.ts';
+import { resolveRecipe } from '../../train/recipe.ts';
 import { runTraining } from '../../train/run.ts';
 import { addRecipeOptions, recipeFromOptions } from '../options.ts';
 import { serveDashboard } from './serve.ts';
@@ -17,10 +18,10 @@ export function register(program: Command): void {
     .option('--runs <dir>', 'folder holding runs', process.env.SIMMER_RUNS ?? 'runs')
     .option('--no-serve', 'end after training instead of opening the dashboard')
     .action(async (dataset: string, o: Record<string, unknown>) => {
-      const recipe = recipeFromOptions(dataset, o);
+      const recipe = resolveRecipe(recipeFromOptions(dataset, o));
       const out = process.stdout;
       out.write(
-        `Simmer: training ${recipe.model} on '${dataset}' for ${recipe.epochs} epochs (batch ${recipe.batchSize}, ${recipe.optimizer} lr ${recipe.lr}).\n`,
+        `Simmer: training ${recipe.model} on '${dataset}' for ${recipe.epochs} epochs (batch ${recipe.batchSize}, ${recipe.optimizer} lr ${recipe.lr}, ${recipe.schedule} schedule).\n`,
       );
       out.write('Each step: forward pass → loss → backpropagation → optimizer step; validation on images the model never trains on.\n\n');
       const result = await runTraining(recipe, { root: o.runs as string });
