@@ -59,7 +59,7 @@ for (const { name, family, grad } of OPS) {
   if (c.forward === 0 || (grad && c.gradient === 0)) missing.push(name);
   rows.push([`\`${name}\``, family, cell(c.forward), grad ? cell(c.gradient) : 'n/a (no gradient)', cell(c.error)]);
 }
-// Columns padded to equal width, as biome formats markdown tables.
+// Columns padded to equal width, so the markdown table reads as a table in plain text too.
 const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
 const formatRow = (r: string[]) => `| ${r.map((v, j) => v.padEnd(widths[j])).join(' | ')} |`;
 lines.push(formatRow(rows[0]), formatRow(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(formatRow));

@@ -85,31 +85,35 @@ describe('IDX datasets', () => {
   });
 });
 
-describe('Fashion-MNIST', {
-  skip: existsSync(FASHION_MNIST_DIR) ? false : `not installed at ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`,
-}, () => {
-  test('train and test load with the right sizes and class names', async () => {
-    const train = await loadDataset('fashion-mnist');
-    const test_ = await loadDataset('fashion-mnist', { split: 'test' });
-    assert.equal(train.length, 60000);
-    assert.equal(test_.length, 10000);
-    assert.equal(train.classes[9], 'Ankle boot');
-    const s = await train.get(0);
-    assert.deepEqual(s.shape, [1, 28, 28]);
-    assert.ok(s.image.every((v) => v >= 0 && v <= 1));
-    const counts = new Array(10).fill(0);
-    for (const l of train.labels!()) counts[l]++;
-    assert.deepEqual(counts, new Array(10).fill(6000));
-  });
-  test('the fast path batches a whole epoch in the main thread', async () => {
-    const train = await loadDataset('fashion-mnist');
-    const loader = new DataLoader(train, { batchSize: 64, shuffle: true, seed: 3 });
-    assert.equal(loader.mode, 'fast');
-    let n = 0;
-    for await (const b of loader.epoch(0)) n += b.y.size;
-    assert.equal(n, 60000);
-  });
-});
+describe(
+  'Fashion-MNIST',
+  {
+    skip: existsSync(FASHION_MNIST_DIR) ? false : `not installed at ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`,
+  },
+  () => {
+    test('train and test load with the right sizes and class names', async () => {
+      const train = await loadDataset('fashion-mnist');
+      const test_ = await loadDataset('fashion-mnist', { split: 'test' });
+      assert.equal(train.length, 60000);
+      assert.equal(test_.length, 10000);
+      assert.equal(train.classes[9], 'Ankle boot');
+      const s = await train.get(0);
+      assert.deepEqual(s.shape, [1, 28, 28]);
+      assert.ok(s.image.every((v) => v >= 0 && v <= 1));
+      const counts = new Array(10).fill(0);
+      for (const l of train.labels!()) counts[l]++;
+      assert.deepEqual(counts, new Array(10).fill(6000));
+    });
+    test('the fast path batches a whole epoch in the main thread', async () => {
+      const train = await loadDataset('fashion-mnist');
+      const loader = new DataLoader(train, { batchSize: 64, shuffle: true, seed: 3 });
+      assert.equal(loader.mode, 'fast');
+      let n = 0;
+      for await (const b of loader.epoch(0)) n += b.y.size;
+      assert.equal(n, 60000);
+    });
+  },
+);
 
 describe('shapes', () => {
   const ds = new ShapesDataset({ kind: 'shapes', count: 200, size: 32, seed: 4 });
