@@ -75,14 +75,14 @@ export function buildOptimizer(model: Module, r: Recipe): Optimizer<{ lr: number
   const params = model.parameters();
   switch (r.optimizer) {
     case 'sgd':
-      return new SGD(params, { lr: r.lr, momentum: r.momentum, weightDecay: r.weightDecay }) as unknown as Optimizer<{ lr: number }>;
+      return new SGD(params, { lr: r.lr, momentum: r.momentum, weightDecay: r.weightDecay });
     case 'adam':
-      return new Adam(params, { lr: r.lr, weightDecay: r.weightDecay }) as unknown as Optimizer<{ lr: number }>;
+      return new Adam(params, { lr: r.lr, weightDecay: r.weightDecay });
     case 'adamw':
-      return new AdamW(params, { lr: r.lr, weightDecay: r.weightDecay || 0.01 }) as unknown as Optimizer<{ lr: number }>;
+      return new AdamW(params, { lr: r.lr, weightDecay: r.weightDecay || 0.01 });
     case 'rmsprop':
       // The momentum flag is SGD's (default 0.9); RMSprop keeps PyTorch's default of none.
-      return new RMSprop(params, { lr: r.lr, weightDecay: r.weightDecay }) as unknown as Optimizer<{ lr: number }>;
+      return new RMSprop(params, { lr: r.lr, weightDecay: r.weightDecay });
     default:
       throw new RangeError(`unknown optimizer '${r.optimizer}'; choose sgd, adam, adamw or rmsprop`);
   }

@@ -198,7 +198,7 @@ test('lrFind returns a rising-lr curve, suggests a rate and restores the model',
   const opt = new SGD(model.parameters(), { lr: 0.1 });
   const batches: { x: Tensor; y: Tensor }[] = [];
   for (let i = 0; i < 60; i++) batches.push({ x: randn([16, 4]), y: randint(0, 3, [16]) });
-  const r = await lrFind({ model, optimizer: opt as never, batches, loss: (o, y) => crossEntropy(o, y), numIter: 60, startLr: 1e-4, endLr: 100 });
+  const r = await lrFind({ model, optimizer: opt, batches, loss: (o, y) => crossEntropy(o, y), numIter: 60, startLr: 1e-4, endLr: 100 });
   assert.ok(r.lrs.length >= 10);
   for (let i = 1; i < r.lrs.length; i++) assert.ok(r.lrs[i] > r.lrs[i - 1]);
   assert.ok(r.suggestion > 1e-4 && r.suggestion < 100);

@@ -14,8 +14,8 @@ function makeTrainer(seed: number, lr = 0.05) {
   manualSeed(seed);
   const model = new Sequential(new Flatten(), new Linear(16, 32), new ReLU(), new Dropout(0.1), new Linear(32, 4));
   const optimizer = new SGD(model.parameters(), { lr, momentum: 0.9 });
-  const scheduler = new StepLR(optimizer as never, 2, 0.5);
-  return new Trainer({ model, optimizer: optimizer as never, scheduler });
+  const scheduler = new StepLR(optimizer, 2, 0.5);
+  return new Trainer({ model, optimizer, scheduler });
 }
 
 const train = arraySource(blobs(256, 4, 1), 32, 7);
@@ -81,7 +81,7 @@ describe('Trainer', () => {
   test('early stopping ends the run when validation stops improving', async () => {
     manualSeed(3);
     const model = new Sequential(new Flatten(), new Linear(16, 4));
-    const t = new Trainer({ model, optimizer: new Adam(model.parameters(), { lr: 0 }) as never, callbacks: [new EarlyStopping({ patience: 2 })] });
+    const t = new Trainer({ model, optimizer: new Adam(model.parameters(), { lr: 0 }), callbacks: [new EarlyStopping({ patience: 2 })] });
     const warnings: string[] = [];
     t.callbacks.push({ onWarning: (_t, m) => warnings.push(m) });
     const h = await t.fit(train, { epochs: 20, val });
