@@ -263,7 +263,15 @@ export class DataLoader {
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = null;
-    if (pool) await Promise.all(pool.map((s) => s.worker.terminate()));
+    // An unref'd worker's exit does not keep the event loop alive, so `await close()` at the top level of a module
+    // would never settle (Node exits with code 13): hold a reference until each worker has gone.
+    if (pool)
+      await Promise.all(
+        pool.map((s) => {
+          s.worker.ref();
+          return s.worker.terminate();
+        }),
+      );
   }
 }
 
