@@ -104,6 +104,12 @@ export interface ResampleGeometry {
   w: number;
   oh: number;
   ow: number;
+  /**
+   * Input pixels per output pixel along H and W when the caller gave a scale factor (PyTorch then maps coordinates by
+   * 1/scaleFactor, not by H/OH, which differs when H·scaleFactor is not whole). Absent: H/OH and W/OW.
+   */
+  ratioH?: number;
+  ratioW?: number;
 }
 
 export type UpsampleMode = 'nearest' | 'bilinear';

@@ -117,14 +117,18 @@ export function upsample(x: Tensor, options: UpsampleOptions): Tensor {
   if (x.rank !== 4) throw new RangeError(`upsample: input must be 4-D [N, C, H, W], got ${formatShape(x.shape)}`);
   let oh: number;
   let ow: number;
+  let ratios: { ratioH?: number; ratioW?: number } = {};
   if (options.size !== undefined) [oh, ow] = pair(options.size, 1, 'upsample', 'size');
   else {
     const sf = options.scaleFactor as number | readonly [number, number];
     const [fh, fw] = typeof sf === 'number' ? [sf, sf] : sf;
+    if (!(fh > 0 && fw > 0)) throw new RangeError(`upsample: scaleFactor must be positive, got ${JSON.stringify(sf)}`);
     oh = Math.floor(x.shape[2] * fh);
     ow = Math.floor(x.shape[3] * fw);
+    // Like PyTorch, a given scale factor maps output to input coordinates by 1/scaleFactor.
+    ratios = { ratioH: 1 / fh, ratioW: 1 / fw };
   }
-  const g = resampleGeometry('upsample', x, oh, ow);
+  const g = { ...resampleGeometry('upsample', x, oh, ow), ...ratios };
   const align = options.alignCorners ?? false;
   const out = f32([g.n, g.c, oh, ow]);
   backend().upsample2dForward(x.f32, out.f32, g, mode, align);

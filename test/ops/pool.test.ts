@@ -180,7 +180,7 @@ describe('upsample', () => {
   ];
   // PyTorch maps coordinates with 1/scaleFactor when a scale factor is given; the kernels use in/out, which agrees
   // only when H·scaleFactor is an integer. The ResampleGeometry contract has no room for the scale yet.
-  test('upsample with a non-integer scaleFactor maps coordinates by 1/scaleFactor, as PyTorch', { todo: 'needs the scale in ResampleGeometry' }, () => {
+  test('upsample with a non-integer scaleFactor maps coordinates by 1/scaleFactor, as PyTorch', () => {
     const inv = 1 / 1.5;
     const taps15 = (inSize: number, outSize: number) =>
       Array.from({ length: outSize }, (_, o) => {

@@ -131,26 +131,28 @@ export function adaptiveAvgPool2dBackward(gy: F32, gx: F32, g: ResampleGeometry)
   });
 }
 
-/** Source coordinate of output index i along an axis of `inSize` → `outSize` (PyTorch's rules). */
-function sourceCoord(i: number, inSize: number, outSize: number, alignCorners: boolean): number {
+/** Source coordinate of output index i along an axis of `inSize` → `outSize` (PyTorch's rules); ratio = input per output pixel. */
+function sourceCoord(i: number, inSize: number, outSize: number, ratio: number, alignCorners: boolean): number {
   if (alignCorners) return outSize > 1 ? (i * (inSize - 1)) / (outSize - 1) : 0;
-  return Math.max(0, ((i + 0.5) * inSize) / outSize - 0.5);
+  return Math.max(0, (i + 0.5) * ratio - 0.5);
 }
 
 /** Calls visit(plane, outIndex, inIndex, weight) for every tap of the resampling. */
 function resampleTaps(g: ResampleGeometry, mode: UpsampleMode, alignCorners: boolean, visit: (p: number, o: number, i: number, wgt: number) => void): void {
+  const ratioH = g.ratioH ?? g.h / g.oh;
+  const ratioW = g.ratioW ?? g.w / g.ow;
   for (let p = 0; p < g.n * g.c; p++)
     for (let oy = 0; oy < g.oh; oy++)
       for (let ox = 0; ox < g.ow; ox++) {
         const o = (p * g.oh + oy) * g.ow + ox;
         if (mode === 'nearest') {
-          const iy = Math.min(Math.floor((oy * g.h) / g.oh), g.h - 1);
-          const ix = Math.min(Math.floor((ox * g.w) / g.ow), g.w - 1);
+          const iy = Math.min(Math.floor(oy * ratioH), g.h - 1);
+          const ix = Math.min(Math.floor(ox * ratioW), g.w - 1);
           visit(p, o, iy * g.w + ix, 1);
           continue;
         }
-        const sy = sourceCoord(oy, g.h, g.oh, alignCorners);
-        const sx = sourceCoord(ox, g.w, g.ow, alignCorners);
+        const sy = sourceCoord(oy, g.h, g.oh, ratioH, alignCorners);
+        const sx = sourceCoord(ox, g.w, g.ow, ratioW, alignCorners);
         const y0 = Math.min(Math.floor(sy), g.h - 1);
         const x0 = Math.min(Math.floor(sx), g.w - 1);
         const y1 = Math.min(y0 + 1, g.h - 1);
