@@ -7,7 +7,8 @@
 import { record } from '../autograd/node.ts';
 import type { BinaryOp, CompareOp, UnaryOp } from '../backend/backend.ts';
 import { backend } from '../backend/index.ts';
-import { broadcastShapes, sizeOf } from '../tensor/shape.ts';
+import { broadcastStrides } from '../backend/js/elementwise.ts';
+import { broadcastShapes, sizeOf, stridesOf } from '../tensor/shape.ts';
 import { Tensor, type TensorLike } from '../tensor/tensor.ts';
 import { broadcastTo, f32, requireFloat, sumToShape, toTensor } from './util.ts';
 
@@ -163,13 +164,40 @@ export function affine(a: TensorLike, scale: number, shift: number): Tensor {
 export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
   const x = toTensor(a);
   const y = toTensor(b);
-  const xf = x.dtype === 'float32' ? x : x.to('float32');
-  const yf = y.dtype === 'float32' ? y : y.to('float32');
   const shape = broadcastShapes(x.shape, y.shape, op);
   const out = new Tensor(new Uint8Array(sizeOf(shape)), shape);
-  backend().compare(op, xf.f32, x.shape, yf.f32, y.shape, out.data as Uint8Array, shape);
+  if (x.dtype === 'float32' && y.dtype === 'float32') {
+    backend().compare(op, x.f32, x.shape, y.f32, y.shape, out.data as Uint8Array, shape);
+    return out;
+  }
+  // Integer tensors are compared as exact doubles here: through float32, int32 values above 2^24 would round.
+  const sa = broadcastStrides(x.shape, shape);
+  const sb = broadcastStrides(y.shape, shape);
+  const outStrides = stridesOf(shape);
+  const test = COMPARE[op];
+  for (let o = 0; o < out.size; o++) {
+    let ia = 0;
+    let ib = 0;
+    let rem = o;
+    for (let d = 0; d < shape.length; d++) {
+      const c = Math.floor(rem / outStrides[d]);
+      rem -= c * outStrides[d];
+      ia += c * sa[d];
+      ib += c * sb[d];
+    }
+    out.data[o] = test(x.data[ia], y.data[ib]) ? 1 : 0;
+  }
   return out;
 }
+
+const COMPARE: Record<CompareOp, (p: number, q: number) => boolean> = {
+  eq: (p, q) => p === q,
+  ne: (p, q) => p !== q,
+  lt: (p, q) => p < q,
+  le: (p, q) => p <= q,
+  gt: (p, q) => p > q,
+  ge: (p, q) => p >= q,
+};
 
 export const eq = (a: TensorLike, b: TensorLike) => compare('eq', a, b);
 export const ne = (a: TensorLike, b: TensorLike) => compare('ne', a, b);

@@ -277,3 +277,10 @@ describe('elementwise errors name the op, the shapes and what was expected', () 
   errorTest('clamp', 'an int32 input', () => clamp(int, 0, 1), /^clamp: input must be float32, got int32/);
   errorTest('where', 'an int32 value', () => where(tensor([1, 0, 1], 'uint8'), int, 0), /^where: first value must be float32, got int32/);
 });
+
+test('comparisons of int32 tensors are exact above 2^24 and broadcast', () => {
+  const a = tensor([16777217, 5, -3], 'int32');
+  assert.deepEqual([...eq(a, tensor([16777216, 5, -3], 'int32')).data], [0, 1, 1]);
+  assert.deepEqual([...lt(a, 6).data], [0, 1, 1]);
+  assert.deepEqual([...eq(tensor([[1], [2]], 'int32'), tensor([1, 2, 3], 'int32')).data], [1, 0, 0, 0, 1, 0]);
+});
