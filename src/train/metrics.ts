@@ -79,21 +79,21 @@ export class ConfusionMatrix {
 
 /** Fraction of rows of logits [N, C] whose true label is among the k highest scores. */
 export function topKAccuracy(logits: Tensor, labels: Tensor, k: number): number {
+  const n = logits.shape[0];
+  return n === 0 ? 0 : topKCorrect(logits, labels, k) / n;
+}
+
+/** How many rows of logits [N, C] have their true label among the k highest scores (for accumulating over batches). */
+export function topKCorrect(logits: Tensor, labels: Tensor, k: number): number {
   const [n, c] = logits.shape;
   let hits = 0;
   for (let i = 0; i < n; i++) {
-    const y = labels.data[i];
-    const score = logits.data[i * c + y];
+    const score = logits.data[i * c + labels.data[i]];
     let higher = 0;
     for (let j = 0; j < c; j++) if (logits.data[i * c + j] > score) higher++;
     if (higher < k) hits++;
   }
-  return n === 0 ? 0 : hits / n;
-}
-
-/** Counts of correct top-k predictions (for accumulating over batches). */
-export function topKCorrect(logits: Tensor, labels: Tensor, k: number): number {
-  return Math.round(topKAccuracy(logits, labels, k) * logits.shape[0]);
+  return hits;
 }
 
 /** A confusion matrix and per-class report as terminal text. */

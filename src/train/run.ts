@@ -3,7 +3,7 @@
  * or the continuation of an interrupted run. `simmer train` and the dashboard both call this.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { buildClassifier, CLASSIFIERS } from '../models/classifiers.ts';
 import type { Module } from '../nn/module.ts';
@@ -47,8 +47,8 @@ export interface RunResult {
 
 function resolveResume(root: string, resume: string): RunPaths {
   if (existsSync(join(resume, 'config.json'))) {
-    const parts = resume.replace(/\/+$/, '').split('/');
-    return runPaths(parts.slice(0, -1).join('/') || '.', parts[parts.length - 1]);
+    const dir = resolve(resume);
+    return runPaths(dirname(dir), basename(dir));
   }
   const paths = runPaths(root, resume);
   if (!existsSync(paths.config)) throw new Error(`--resume ${resume}: no run folder ${paths.dir} (list runs with \`simmer runs\`)`);
