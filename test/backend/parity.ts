@@ -20,6 +20,7 @@ import {
 } from '../../src/backend/backend.ts';
 import { jsBackend } from '../../src/backend/js/index.ts';
 import { loadNativeBackend, nativeInfo } from '../../src/backend/native/load.ts';
+import { skipUnless } from '../helpers/requirements.ts';
 
 /** mulberry32: small, seeded, good enough for test data. */
 export function rng(seed: number): () => number {
@@ -70,7 +71,7 @@ export function defineParityTests(label: string): void {
   const native = loaded.backend;
   const info = nativeInfo().info;
   const name = info ? `native[${info.simd}, ${info.threads} threads]` : 'native';
-  const skip = native ? false : `native addon unavailable: ${loaded.error}`;
+  const skip = skipUnless('native', native !== null, loaded.error);
   const nb = native as Backend;
 
   test(`${label}: addon info`, { skip }, (t) => {

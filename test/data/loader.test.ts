@@ -21,6 +21,7 @@ import {
   ShapesDataset,
   SubsetDataset,
 } from '../../src/data/index.ts';
+import { skipUnless } from '../helpers/requirements.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'simmer-loader-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -88,7 +89,7 @@ describe('IDX datasets', () => {
 describe(
   'Fashion-MNIST',
   {
-    skip: existsSync(FASHION_MNIST_DIR) ? false : `not installed at ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`,
+    skip: skipUnless('fashion-mnist', existsSync(FASHION_MNIST_DIR), `not installed at ${FASHION_MNIST_DIR}`),
   },
   () => {
     test('train and test load with the right sizes and class names', async () => {

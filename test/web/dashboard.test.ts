@@ -2,7 +2,8 @@
  * The dashboard in a real browser (playwright-core driving Debian's chromium, headless): every page opens, a short
  * shapes run started from the form draws its curve live, the confusion matrix and Grad-CAM open, three images get
  * labelled by keyboard. Screenshots go to docs/screenshots/ for the README.
- * Skipped, saying why, when /usr/bin/chromium is not installed (`apt-get install chromium`).
+ * Skipped, saying why, when /usr/bin/chromium is not installed (`apt-get install chromium`); fails instead under
+ * SIMMER_REQUIRE_CHROMIUM=1 (CI).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
+import { skipUnless } from '../helpers/requirements.ts';
 import { startTestServer, type TestServer } from '../server/helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -20,7 +22,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = process.env.SIMMER_UPDATE_SCREENSHOTS
   ? new URL('../../docs/screenshots/', import.meta.url)
   : new URL('../../build/screenshots/', import.meta.url);
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`;
+const skip = skipUnless('chromium', existsSync(CHROMIUM), `${CHROMIUM} is missing`);
 
 type Browser = import('playwright-core').Browser;
 type Page = import('playwright-core').Page;
