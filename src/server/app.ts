@@ -18,6 +18,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { readRun } from '../train/run-store.ts';
 import { NotReadyError, RunAnalysis } from './analysis.ts';
 import { DatasetCatalog, HttpError, NAME_PATTERN } from './datasets.ts';
+import { guardRequests } from './guard.ts';
 import { dataRoutes } from './routes-data.ts';
 import { listRunRows, RUN_ID_PATTERN, runDetail } from './runs.ts';
 import { openSse, type SseStream } from './sse.ts';
@@ -92,6 +93,7 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
 
+  guardRequests(app, { host: options.host }); // Host / Origin checks against DNS rebinding and cross-site requests
   // The API speaks JSON only: a text body is refused as 415 rather than parsed.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {

@@ -8,6 +8,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { setPriority } from 'node:os';
 import type { Recipe } from '../train/recipe.ts';
+import { checkRunCapacity } from './guard.ts';
 
 export interface LiveEvent {
   type: 'batch' | 'epoch' | 'warning' | 'status';
@@ -31,7 +32,14 @@ const workerUrl = new URL(`./train-worker${import.meta.url.endsWith('.ts') ? '.t
 export class RunSupervisor {
   private readonly runs = new Map<string, LiveRun>();
 
-  constructor(private readonly runsRoot: string) {}
+  /** Starts in flight (forked, not yet training): they count against the cap too. */
+  private starting = 0;
+
+  /** `maxRuns`: how many runs may train at once (default $SIMMER_MAX_RUNS or 2); one more is refused with a 429. */
+  constructor(
+    private readonly runsRoot: string,
+    readonly maxRuns = Number(process.env.SIMMER_MAX_RUNS) || 2,
+  ) {}
 
   get(id: string): LiveRun | undefined {
     return this.runs.get(id);
@@ -43,6 +51,12 @@ export class RunSupervisor {
 
   /** Starts a run and resolves with its id once training has begun; rejects with the worker's error if it fails first. */
   start(recipe: Partial<Recipe>, timeoutMs = 120_000): Promise<LiveRun> {
+    checkRunCapacity(this.all(), this.starting, this.maxRuns);
+    this.starting++;
+    return this.launch(recipe, timeoutMs).finally(() => this.starting--);
+  }
+
+  private launch(recipe: Partial<Recipe>, timeoutMs: number): Promise<LiveRun> {
     const child = fork(workerUrl, [], {
       // tsx is resolved from here, not from the working directory, so `simmer serve` works from any folder.
       execArgv: import.meta.url.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [],
