@@ -7,6 +7,8 @@
 // With a batch of at least 2·threads every image is one task of the thread pool (the filters are packed
 // once and shared; each task packs its own image into thread-local scratch, so nothing is allocated
 // per call once warm). Smaller batches run image by image with the GEMM itself threaded.
+// Every threaded sum has a fixed order: the weight gradient sums fixed chunks of images in chunk order, so
+// results never depend on which thread ran what (seeded runs are bit-reproducible at a given thread count).
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -287,46 +289,53 @@ extern "C" void simmer_conv2d_backward_weight(const float* x, const float* gy, f
       }
     return;
   }
-  // Every thread accumulates its images into its own copy of gW; the copies are summed at the end.
+  // The batch is cut into a fixed number of contiguous image ranges (chunks), each accumulated into its own copy
+  // of gW, and the copies are summed in chunk order at the end. Which thread runs a chunk does not matter: the
+  // partition and the order of the sums depend only on the batch size and the pool size, so a seeded run gives
+  // bit-identical weights every time (issue 12: the copies used to be per thread, filled in timing order).
   // The product is computed as gW (kg×P) or as gWᵀ (P×kg), whichever pads less to whole micro-tiles
   // (conv1 of a small CNN has P = 9 and kg = 32: gWᵀ wastes 11% where gW would waste 72%).
   const int64_t padW = ceilDiv(g.kg, ga.mr) * ga.mr * ceilDiv(g.P, ga.nr) * ga.nr;
   const int64_t padWT = ceilDiv(g.P, ga.mr) * ga.mr * ceilDiv(g.kg, ga.nr) * ga.nr;
   const bool transposed = padWT < padW;
-  const int threads = poolThreads();
+  // Two chunks per thread keep the load balanced when a worker is preempted, at the cost of one more gW-sized sum each.
+  const int64_t chunks = std::min<int64_t>(g.n, 2 * poolThreads());
   thread_local std::vector<Scratch> partialBufs;
-  if (static_cast<int>(partialBufs.size()) < threads) partialBufs = std::vector<Scratch>(threads);
-  std::vector<float*> partial(threads);
-  for (int t = 0; t < threads; t++) partial[t] = partialBufs[t].floats(wSize);
-  std::vector<char> touched(threads, 0);
+  if (static_cast<int64_t>(partialBufs.size()) < chunks) partialBufs = std::vector<Scratch>(chunks);
+  thread_local std::vector<float*> partial;
+  partial.resize(chunks);
+  for (int64_t t = 0; t < chunks; t++) partial[t] = partialBufs[t].floats(wSize);
   const int64_t m = transposed ? g.P : g.kg, n = transposed ? g.kg : g.P;
   const int64_t aPanels = ceilDiv(m, ga.mr), bPanels = ceilDiv(n, ga.nr);
-  parallelFor(g.n, 1, [&](int64_t i0, int64_t i1, int tid) {
+  float* const* partials = partial.data();
+  parallelFor(chunks, 1, [&](int64_t c0, int64_t c1, int) {
     thread_local Scratch aBuf, bBuf;
     float* ap = aBuf.floats(aPanels * ga.mr * g.Q);
     float* bp = bBuf.floats(bPanels * ga.nr * g.Q);
-    for (int64_t img = i0; img < i1; img++) {
-      for (int64_t gi = 0; gi < g.groups; gi++) {
-        const float* gyg = gy + (img * g.k + gi * g.kg) * g.Q;
-        const float* xg = x + (img * g.c + gi * g.cg) * plane;
-        if (!transposed) {
-          packAPanels(ga, g.kg, g.Q, gyg, g.Q, 1, ap, 0, aPanels);
-          if (g.pointwise()) packBPanels(ga, g.P, g.Q, xg, 1, g.Q, bp, 0, bPanels);
-          else packColTAsB(ga, g, xg, bp, ga.nr);
-        } else {
-          if (g.pointwise()) packAPanels(ga, g.P, g.Q, xg, g.Q, 1, ap, 0, aPanels);
-          else packColTAsB(ga, g, xg, ap, ga.mr);
-          packBPanels(ga, g.kg, g.Q, gyg, 1, g.Q, bp, 0, bPanels);
+    for (int64_t chunk = c0; chunk < c1; chunk++) {
+      // Images [i0, i1) of this chunk: an even split by index, the first n % chunks chunks one image longer.
+      const int64_t i0 = chunk * g.n / chunks, i1 = (chunk + 1) * g.n / chunks;
+      for (int64_t img = i0; img < i1; img++)
+        for (int64_t gi = 0; gi < g.groups; gi++) {
+          const float* gyg = gy + (img * g.k + gi * g.kg) * g.Q;
+          const float* xg = x + (img * g.c + gi * g.cg) * plane;
+          if (!transposed) {
+            packAPanels(ga, g.kg, g.Q, gyg, g.Q, 1, ap, 0, aPanels);
+            if (g.pointwise()) packBPanels(ga, g.P, g.Q, xg, 1, g.Q, bp, 0, bPanels);
+            else packColTAsB(ga, g, xg, bp, ga.nr);
+          } else {
+            if (g.pointwise()) packAPanels(ga, g.P, g.Q, xg, g.Q, 1, ap, 0, aPanels);
+            else packColTAsB(ga, g, xg, ap, ga.mr);
+            packBPanels(ga, g.kg, g.Q, gyg, 1, g.Q, bp, 0, bPanels);
+          }
+          gemmPacked(ga, m, n, g.Q, ap, aPanels, bp, bPanels, partials[chunk] + gi * g.kg * g.P, n, 1, img > i0, 0, aPanels, 0, bPanels);
         }
-        gemmPacked(ga, m, n, g.Q, ap, aPanels, bp, bPanels, partial[tid] + gi * g.kg * g.P, n, 1, touched[tid] != 0, 0, aPanels, 0, bPanels);
-      }
-      touched[tid] = 1;
     }
   });
-  bool first = true;
-  for (int t = 0; t < threads; t++) {
-    if (!touched[t]) continue;
-    const float* src = partial[t];
+  // Sum the chunks in index order (every chunk holds at least one image, since chunks <= n).
+  for (int64_t t = 0; t < chunks; t++) {
+    const float* src = partials[t];
+    const bool first = t == 0;
     if (!transposed) {
       if (first) std::memcpy(gw, src, sizeof(float) * wSize);
       else
@@ -339,6 +348,5 @@ extern "C" void simmer_conv2d_backward_weight(const float* x, const float* gy, f
           for (int64_t p = 0; p < g.P; p++) dg[k * g.P + p] = (first ? 0.f : dg[k * g.P + p]) + sg[p * g.kg + k];
       }
     }
-    first = false;
   }
 }
