@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// Runs every test file under test/ with Node's built-in test runner (TypeScript through tsx).
-// Extra arguments are passed to `node --test` (e.g. --test-name-pattern=conv).
+// Runs every test file under test/ with Node's built-in test runner (TypeScript through tsx), then runs the op suite
+// (test/ops) a second time on the JS reference backend (SIMMER_BACKEND=js), so every op case checks both backends
+// (candle's test_device). Exits non-zero if either pass fails.
+// Extra words filter files by path (`node scripts/run-tests.mjs ops conv`); arguments starting with -- go to
+// `node --test` (e.g. --test-name-pattern=conv). --one-backend skips the second pass.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 
 function collect(dir) {
   const out = [];
@@ -15,9 +18,32 @@ function collect(dir) {
   return out;
 }
 
-const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+function runNodeTest(files, env) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files], {
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
+  return result.status ?? 1;
+}
+
+const args = process.argv.slice(2);
+const oneBackend = args.includes('--one-backend');
+const filters = args.filter((a) => !a.startsWith('--'));
+const flags = args.filter((a) => a.startsWith('--') && a !== '--one-backend');
 let files = collect('test');
 if (filters.length > 0) files = files.filter((f) => filters.some((s) => f.includes(s)));
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+if (files.length === 0) {
+  console.error(`no test file matches ${filters.join(' ')}`);
+  process.exit(1);
+}
+
+const status = runNodeTest(files, {});
+// The default pass ran the ops on the native backend (where it loaded); this one runs them on the JS reference.
+const opFiles = files.filter((f) => f.startsWith(join('test', 'ops') + sep));
+let jsStatus = 0;
+if (!oneBackend && opFiles.length > 0 && process.env.SIMMER_BACKEND !== 'js') {
+  console.log(`\n# op suite again on the JS reference backend (SIMMER_BACKEND=js): ${opFiles.length} files`);
+  jsStatus = runNodeTest(opFiles, { SIMMER_BACKEND: 'js' });
+  if (jsStatus !== 0) console.error('# the op suite failed on the JS backend (SIMMER_BACKEND=js)');
+}
+process.exit(status !== 0 ? status : jsStatus);

@@ -21,7 +21,7 @@ export const REQUIREMENTS = {
   native: {
     what: 'the native addon (build/Release/simmer_native.node)',
     env: 'SIMMER_REQUIRE_NATIVE',
-    fix: 'run `flock /tmp/simmer-native.lock npm run build:native` and read the compiler output (needs g++ and make)',
+    fix: 'run `npm run build:native` and read its compiler output (it needs g++, make and python3)',
   },
   chromium: {
     what: 'Chromium (/usr/bin/chromium)',
