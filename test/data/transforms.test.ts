@@ -209,9 +209,17 @@ describe('every transform step through the JSON spec', () => {
     ]);
     assert.notDeepEqual(t(img, new Generator(1)).data, t(img, new Generator(2)).data);
   });
-  test('normalize step leaves [0, 1] as intended', () => {
+  test('normalize maps each channel by (x - mean) / std: 0 → -2 and 1 → 2 for mean 0.5, std 0.25', () => {
+    const mean = [0.5, 0.25, 0];
+    const std = [0.25, 0.5, 2];
+    const ends: Img = { data: Float32Array.from([0, 1, 0, 1, 0, 1]), shape: [3, 1, 2] };
+    const mapped = buildTransform([{ op: 'normalize', mean, std }])(ends, new Generator(0));
+    assert.deepEqual([...mapped.data], [-2, 2, -0.5, 1.5, 0, 0.5]);
+    // A single mean/std applies to every channel; each value of a random image, against the formula in float64.
     const out = buildTransform([{ op: 'normalize', mean: [0.5], std: [0.25] }])(img, new Generator(0));
-    inRange(out, -2, 2);
+    assert.deepEqual(out.shape, img.shape);
+    for (let i = 0; i < img.data.length; i++) assert.ok(Math.abs(out.data[i] - (img.data[i] - 0.5) / 0.25) <= 1e-6, `element ${i}`);
+    assert.throws(() => buildTransform([{ op: 'normalize', mean: [0], std: [0] }])(img, new Generator(0)), /std must be positive/);
   });
   test('presets keep the shape and range; none is the identity; bad names are explained', () => {
     for (const name of Object.keys(PRESETS) as (keyof typeof PRESETS)[]) {
