@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { checkIndex, type IdxSpec, type Sample, type SpecDataset } from './dataset.ts';
 import { DataError } from './errors.ts';
 
@@ -24,8 +24,13 @@ export interface IdxArray {
   data: Uint8Array;
 }
 
-/** Parses IDX bytes (already gunzipped). Only unsigned-byte payloads (type 0x08), which is what MNIST-style files use. */
-export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
+/** Largest payload an IDX file may declare (4 GiB, Node's largest buffer); real datasets are far below it. */
+export const MAX_IDX_BYTES = 2 ** 32 - 1;
+/** Deflate cannot expand by more than about 1032:1, so a gzip of n bytes cannot hold more than this many. */
+const MAX_INFLATE_RATIO = 1100;
+
+/** The dimensions an IDX header declares (checked: magic, type, ndim, sizes), and where the payload starts. */
+export function readIdxHeader(bytes: Uint8Array, name = 'IDX file'): { dims: number[]; header: number; size: number } {
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
     throw new DataError(
       'corrupt-idx',
@@ -43,11 +48,34 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
     );
   }
   const ndim = bytes[3];
+  if (ndim === 0) throw new DataError('corrupt-idx', `${name} declares 0 dimensions, so it holds no data`, 'download the dataset again', name);
+  const header = 4 + 4 * ndim;
+  if (bytes.length < header) {
+    throw new DataError(
+      'truncated-idx',
+      `${name} is shorter than its own header: it declares ${ndim} dimensions (a ${header}-byte header) but is ${bytes.length} bytes long`,
+      'download the dataset again (the file was cut short)',
+      name,
+    );
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   for (let i = 0; i < ndim; i++) dims.push(view.getUint32(4 + 4 * i, false));
-  const header = 4 + 4 * ndim;
   const size = dims.reduce((a, b) => a * b, 1);
+  if (size > MAX_IDX_BYTES) {
+    throw new DataError(
+      'too-large',
+      `${name} declares ${dims.join('x')} = ${size.toLocaleString('en-US')} bytes, more than the ${MAX_IDX_BYTES.toLocaleString('en-US')} an IDX file can hold here`,
+      'the header is corrupt: download the dataset again',
+      name,
+    );
+  }
+  return { dims, header, size };
+}
+
+/** Parses IDX bytes (already gunzipped). Only unsigned-byte payloads (type 0x08), which is what MNIST-style files use. */
+export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
+  const { dims, header, size } = readIdxHeader(bytes, name);
   if (bytes.length < header + size) {
     throw new DataError(
       'truncated-idx',
@@ -59,13 +87,74 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
   return { dims, data: bytes.subarray(header, header + size) };
 }
 
+/**
+ * Inflates a gzipped IDX file, never past the size its header declares: the header is inflated first (from a short
+ * prefix), checked, and then the payload is inflated with that size as the output limit — a gzip bomb stops there.
+ */
+export function gunzipIdx(gz: Uint8Array, name: string): Uint8Array {
+  const sync = { finishFlush: zlibConstants.Z_SYNC_FLUSH };
+  const fail = (e: unknown): never => {
+    if (e instanceof DataError) throw e;
+    throw new DataError(
+      'corrupt-idx',
+      `${name} could not be decompressed (${(e as Error).message})`,
+      'download the dataset again (the .gz file is damaged)',
+      name,
+    );
+  };
+  let head: Uint8Array = new Uint8Array(0);
+  // A 4 KiB prefix inflates to at most ~4 MiB and always reaches the IDX header unless the gzip header is padded.
+  for (const prefix of [4096, 1 << 20, gz.length]) {
+    try {
+      head = gunzipSync(gz.subarray(0, Math.min(prefix, gz.length)), { ...sync, maxOutputLength: 64 << 20 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') fail(e);
+    }
+    if (head.length >= 4 && head.length >= 4 + 4 * head[3]) break;
+    if (prefix >= gz.length) break;
+  }
+  const { dims, header, size } = readIdxHeader(head, name);
+  const total = header + size;
+  if (total > gz.length * MAX_INFLATE_RATIO + 4096) {
+    throw new DataError(
+      'too-large',
+      `${name} declares ${dims.join('x')} = ${size.toLocaleString('en-US')} bytes, more than a ${gz.length}-byte gzip file can hold`,
+      'the header is corrupt: download the dataset again',
+      name,
+    );
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = gunzipSync(gz, { ...sync, maxOutputLength: Math.max(total, 1) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataError(
+        'corrupt-idx',
+        `${name} decompresses to more than the ${total.toLocaleString('en-US')} bytes its header declares (${dims.join('x')})`,
+        'the file is corrupt or not an IDX file: download the dataset again',
+        name,
+      );
+    }
+    return fail(e);
+  }
+  return bytes;
+}
+
 const fileCache = new Map<string, IdxArray>();
+
+/** The file behind `<base>` in `dir`: the plain one, else the .gz one, else null. */
+function findIdxFile(dir: string, base: string): string | null {
+  const plain = join(dir, base);
+  const gz = `${plain}.gz`;
+  return existsSync(plain) ? plain : existsSync(gz) ? gz : null;
+}
+
+const idxPath = (dir: string, base: string) => findIdxFile(dir, base) ?? join(dir, base);
 
 /** Reads `<base>` or `<base>.gz` once per process (several datasets and subsets share the same bytes). */
 export function readIdxFile(dir: string, base: string): IdxArray {
   const plain = join(dir, base);
-  const gz = `${plain}.gz`;
-  const path = existsSync(plain) ? plain : existsSync(gz) ? gz : null;
+  const path = findIdxFile(dir, base);
   if (path === null) {
     throw new DataError(
       'missing-dataset',
@@ -79,13 +168,7 @@ export function readIdxFile(dir: string, base: string): IdxArray {
   const cached = fileCache.get(path);
   if (cached) return cached;
   let bytes: Uint8Array = readFileSync(path);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (e) {
-      throw new DataError('corrupt-idx', `${path} could not be decompressed (${(e as Error).message})`, 'download the dataset again', path);
-    }
-  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipIdx(bytes, path);
   const parsed = parseIdx(bytes, path);
   fileCache.set(path, parsed);
   return parsed;
@@ -113,20 +196,39 @@ export class IdxDataset implements SpecDataset {
     const prefix = spec.split === 'test' ? 't10k' : 'train';
     const images = readIdxFile(spec.dir, `${prefix}-images-idx3-ubyte`);
     const labels = readIdxFile(spec.dir, `${prefix}-labels-idx1-ubyte`);
+    const imageFile = idxPath(spec.dir, `${prefix}-images-idx3-ubyte`);
+    const labelFile = idxPath(spec.dir, `${prefix}-labels-idx1-ubyte`);
     if (images.dims.length !== 3) {
       throw new DataError(
         'corrupt-idx',
-        `${prefix}-images in ${spec.dir} has ${images.dims.length} dimensions, expected 3 (N, H, W)`,
-        'check the file',
-        spec.dir,
+        `${imageFile} has ${images.dims.length} dimensions (${images.dims.join('x')}), expected 3 (images, height, width)`,
+        'an images file must be idx3 (N x H x W); check that the images and labels files are not swapped',
+        imageFile,
       );
     }
+    if (labels.dims.length !== 1) {
+      throw new DataError(
+        'corrupt-idx',
+        `${labelFile} has ${labels.dims.length} dimensions (${labels.dims.join('x')}), expected 1 (one label per image)`,
+        'a labels file must be idx1 (N labels); check that the images and labels files are not swapped',
+        labelFile,
+      );
+    }
+    if (images.dims[1] === 0 || images.dims[2] === 0) {
+      throw new DataError(
+        'corrupt-idx',
+        `${imageFile} declares ${images.dims[1]}x${images.dims[2]}-pixel images, which hold no pixels`,
+        'download the dataset again (the header is corrupt)',
+        imageFile,
+      );
+    }
+    if (images.dims[0] === 0) throw new DataError('empty-dataset', `${imageFile} holds 0 images`, 'download the dataset again', imageFile);
     if (labels.dims[0] !== images.dims[0]) {
       throw new DataError(
         'corrupt-idx',
-        `${spec.dir}: ${images.dims[0]} images but ${labels.dims[0]} labels in the ${prefix} files`,
+        `${imageFile} holds ${images.dims[0]} images but ${labelFile} holds ${labels.dims[0]} labels`,
         'the image and label files must come from the same release; download both again',
-        spec.dir,
+        labelFile,
       );
     }
     [this.length, this.height, this.width] = images.dims;
