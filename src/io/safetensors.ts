@@ -75,13 +75,18 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): De
   const ranges: [number, number, string][] = [];
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (typeof raw !== 'object' || raw === null) throw new SafetensorsError(source, '__metadata__ must be an object of strings');
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SafetensorsError(source, '__metadata__ must be an object of strings');
       for (const [k, v] of Object.entries(raw)) {
         if (typeof v !== 'string') throw new SafetensorsError(source, `__metadata__.${k} must be a string`);
         metadata[k] = v;
       }
       continue;
     }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new SafetensorsError(
+        source,
+        `tensor '${name}' is described by ${JSON.stringify(raw)}, not by an object with dtype, shape and data_offsets; the file is corrupt`,
+      );
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = typeof info.dtype === 'string' ? FROM_CODE[info.dtype] : undefined;
     if (!dtype) throw new SafetensorsError(source, `tensor '${name}' has dtype ${JSON.stringify(info.dtype)}; Simmer reads F32, I32 and U8`);

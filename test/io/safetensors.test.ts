@@ -60,6 +60,13 @@ describe('safetensors', () => {
       () => decodeSafetensors(tamper({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } })),
       /overlap/,
     );
+    // A null (or non-object) tensor entry is a message naming the file, not "Cannot read properties of null".
+    for (const entry of [null, 3, 'F32', [1, 2]])
+      assert.throws(
+        () => decodeSafetensors(tamper({ w: entry }), 'n.safetensors'),
+        /^SafetensorsError: n.safetensors: tensor 'w' is described by .*, not by an object with dtype, shape and data_offsets/,
+      );
+    assert.throws(() => decodeSafetensors(tamper({ __metadata__: ['a'] }), 'n.safetensors'), /n.safetensors: __metadata__ must be an object/);
     const notJson = Buffer.from(good);
     notJson[8] = 0x7b + 1; // break the opening brace
     assert.throws(() => decodeSafetensors(notJson), SafetensorsError);
