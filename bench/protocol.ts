@@ -11,8 +11,8 @@
  *   emitResult({ ok: true, figures: { 'images/s': [1450] }, notes: [], rssMB: rssMB(), threads: 2 });
  */
 
-/** The job kinds; W1–W4 and T1 of shared/WORKLOADS.md map onto these. */
-export type JobKind = 'sgemm' | 'mlp-train' | 'cnn-train' | 'cnn-accuracy' | 'cnn-infer';
+/** The job kinds; W1–W4 and T1 of shared/WORKLOADS.md map onto these; api-latency and train-rss are Simmer's service figures. */
+export type JobKind = 'sgemm' | 'mlp-train' | 'cnn-train' | 'cnn-accuracy' | 'cnn-infer' | 'api-latency' | 'train-rss';
 
 export interface JobSpec {
   kind: JobKind;

@@ -134,6 +134,8 @@ const SECTION_TITLES: Record<string, string> = {
   scaling: 'Scaling — W3 training images/s by batch size and threads',
   loader: 'Data loader — W3 with augmentation (`standard`: flip, random resized crop, colour jitter) through DataLoader workers',
   contention: 'Contention — W3 training beside a busy-loop process (one core kept busy)',
+  latency: 'Latency — the dashboard API (GET /api/runs, ms) while a shapes run trains in a child process',
+  memory: 'Memory — RSS of a 3-epoch shapes run after each epoch (after GC and releasing freed pages); flat is 0% growth',
 };
 
 /** The side-by-side summary: one line per headline figure, one column per system. */
@@ -273,7 +275,7 @@ export function formatReport(results: BenchResults): string {
   );
   out.push('');
   out.push(summary(results));
-  for (const section of ['W1', 'W2', 'W3', 'W4', 'T1', 'scaling', 'loader', 'contention']) {
+  for (const section of ['W1', 'W2', 'W3', 'W4', 'T1', 'scaling', 'loader', 'contention', 'latency', 'memory']) {
     if (!results.rows.some((r) => r.section === section)) continue;
     out.push('');
     out.push(sectionTable(results, section));

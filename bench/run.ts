@@ -9,7 +9,8 @@
  *
  *   npm run bench                      # full run (~22 min on 2 cores)
  *   npm run bench -- --quick           # smoke test, ~2–3 min
- *   npm run bench -- --only W1,W3      # sections: W1 W2 W3 W4 W5 T1 scaling loader contention
+ *   npm run bench -- --only W1,W3      # sections: W1 W2 W3 W4 W5 T1 scaling loader contention latency memory
+ *   npm run bench -- --only latency,memory   # dashboard p95 while training; RSS across epochs (~1–2 min)
  *   npm run bench -- --contention      # add W3 beside a busy-loop process
  *   npm run bench -- --json-out x.json
  */
@@ -27,7 +28,7 @@ import { type BenchResults, fmt, fmtDuration, formatReport, type Row, type Syste
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PYTHON = process.env.SIMMER_BENCH_PYTHON ?? '/usr/bin/python3';
-const SECTIONS = ['W1', 'W2', 'W3', 'W4', 'W5', 'T1', 'scaling', 'loader', 'contention'];
+const SECTIONS = ['W1', 'W2', 'W3', 'W4', 'W5', 'T1', 'scaling', 'loader', 'contention', 'latency', 'memory'];
 
 /** A system run a particular way: the unit that alternates within a round. */
 interface Variant {
@@ -135,7 +136,8 @@ function command(v: Variant, spec: JobSpec): { cmd: string; args: string[]; env:
     case 'simmer-js':
       env.SIMMER_BACKEND = v.system === 'simmer-js' ? 'js' : 'native';
       env.SIMMER_THREADS = String(v.threads);
-      return { cmd: process.execPath, args: ['--import', 'tsx', join(ROOT, 'bench/workloads/child.ts'), json], env };
+      // --expose-gc lets the memory section collect before it reads the RSS; other jobs never call gc().
+      return { cmd: process.execPath, args: ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench/workloads/child.ts'), json], env };
     case 'torch':
       env.OMP_NUM_THREADS = String(v.threads);
       return { cmd: PYTHON, args: [join(ROOT, 'bench/peers/torch_bench.py'), json], env };
@@ -186,6 +188,11 @@ const UNITS: Record<string, string> = {
   'best accuracy': 'accuracy',
   'seconds to target': 's',
   'data-wait fraction': 'fraction',
+  'GET /api/runs p50': 'ms',
+  'GET /api/runs p95': 'ms',
+  'RSS after epoch 1': 'MiB',
+  'RSS after epoch 3': 'MiB',
+  'RSS growth epoch 1 to 3': 'fraction',
 };
 
 function rowFor(section: string, metric: string, config: string, v: Variant): Row {
@@ -441,6 +448,22 @@ if (wants('contention')) {
       busy.notes.push(`keeps ${((100 * stats(busy.samples).median) / stats(alone.samples).median).toFixed(0)}% of its speed alone`);
     }
   }
+}
+
+if (wants('latency') && available('simmer-native')) {
+  console.log('Latency: GET /api/runs while a run trains (was an assertion in test/server/api.test.ts)');
+  const v: Variant = { system: 'simmer-native', label: `Simmer native ${cores}t`, threads: cores, slow: false };
+  for (let r = 0; r < rounds; r++) {
+    const o = await runJob(v, { kind: 'api-latency', threads: cores, budgetS: SEGMENT_BUDGET, maxCalls: quick ? 30 : 60 }, 300);
+    record('latency', '', v, o, ['GET /api/runs p50', 'GET /api/runs p95']);
+  }
+}
+
+if (wants('memory') && available('simmer-native')) {
+  console.log('Memory: RSS after epochs 1 and 3 of a shapes run (was an assertion in test/train/memory.test.ts)');
+  const v: Variant = { system: 'simmer-native', label: `Simmer native ${cores}t`, threads: cores, slow: false };
+  const o = await runJob(v, { kind: 'train-rss', threads: cores, budgetS: SEGMENT_BUDGET, seed: 2 }, 300);
+  record('memory', '', v, o, ['RSS after epoch 1', 'RSS after epoch 3', 'RSS growth epoch 1 to 3']);
 }
 
 samplePeak(quick ? 0 : 2);

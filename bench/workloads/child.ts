@@ -6,6 +6,8 @@
 import { backend } from '../../src/backend/index.ts';
 import { nativeInfo } from '../../src/backend/native/load.ts';
 import { emitResult, type JobResult, type JobSpec, parseSpec, rssMB } from '../protocol.ts';
+import { runApiLatency } from './api-latency.ts';
+import { runTrainRss } from './train-rss.ts';
 import { runSgemm } from './w1-sgemm.ts';
 import { runMlpTrain } from './w2-mlp.ts';
 import { runCnnAccuracy, runCnnTrain } from './w3-cnn.ts';
@@ -23,6 +25,10 @@ async function run(spec: JobSpec): Promise<Omit<JobResult, 'rssMB' | 'threads'>>
       return runCnnAccuracy(spec);
     case 'cnn-infer':
       return runCnnInfer(spec);
+    case 'api-latency':
+      return runApiLatency(spec);
+    case 'train-rss':
+      return runTrainRss(spec);
   }
 }
 

@@ -1,14 +1,14 @@
 /**
  * The dashboard API end to end over real HTTP: a short shapes run started from the form and followed live over SSE,
- * its evaluation and explanations, labelling, latency while a run trains, and bad requests answered with the right
- * status while the server keeps serving.
+ * its evaluation and explanations, labelling, the API answering while a run trains (its latency is a bench figure:
+ * `npm run bench -- --only latency`), and bad requests answered with the right status while the server keeps serving.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { getJson, percentile, postJson, readEvents, startTestServer, type TestServer } from './helpers.ts';
+import { getJson, postJson, readEvents, startTestServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 let finishedRun = '';
@@ -184,25 +184,21 @@ test('bad requests are refused with the right status, and the server keeps servi
   assert.equal((await getJson(server.url, '/api/runs')).status, 200);
 });
 
-test('while a run trains the runs endpoint answers with p95 latency under 200 ms, and the run can be stopped', async () => {
+// How fast it answers while a run trains is a measurement: `npm run bench -- --only latency` reports p50 and p95.
+test('while a run trains the runs endpoint keeps answering, and the run can be stopped', async () => {
   const started = await postJson(server.url, '/api/runs', { ...SHORT_RUN, epochs: 20, limit: 2000 });
   assert.equal(started.status, 201);
   const id = String(started.body.id);
   // Wait until batches flow, so the measurement happens during training.
   await readEvents(new URL(`/api/runs/${id}/events`, server.url).href, (e) => e.event === 'batch');
-  const times: number[] = [];
-  for (let i = 0; i < 60; i++) {
-    const t0 = performance.now();
-    const r = await fetch(new URL('/api/runs', server.url));
-    await r.json();
-    times.push(performance.now() - t0);
+  for (let i = 0; i < 20; i++) {
+    const r = await getJson(server.url, '/api/runs');
     assert.equal(r.status, 200);
+    const row = (r.body.runs as Record<string, unknown>[]).find((x) => x.id === id);
+    assert.equal(row?.status, 'running', 'GET /api/runs lists the training run as running');
   }
   const detail = await getJson(server.url, `/api/runs/${id}`);
-  assert.equal(detail.body.status, 'running', 'the run was still training while latency was measured');
-  const p95 = percentile(times, 95);
-  process.stdout.write(`# GET /api/runs while training: p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms\n`);
-  assert.ok(p95 < 200, `p95 ${p95.toFixed(1)} ms`);
+  assert.equal(detail.body.status, 'running', 'the run was still training while the endpoint was called');
 
   const events = readEvents(new URL(`/api/runs/${id}/events`, server.url).href, (e) => e.event === 'status' && e.data.status === 'stopped');
   const stop = await postJson(server.url, `/api/runs/${id}/stop`, {});
