@@ -14,7 +14,14 @@
         "native/kernels/elementwise.cc",
         "native/kernels/reduce.cc",
         "native/kernels/norm.cc",
-        "native/kernels/optim.cc"
+        "native/kernels/optim.cc",
+        "native/bindings/elementwise.cc",
+        "native/bindings/reduce.cc",
+        "native/bindings/matmul.cc",
+        "native/bindings/conv.cc",
+        "native/bindings/pool.cc",
+        "native/bindings/norm.cc",
+        "native/bindings/optim.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include", "native/kernels"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -1,53 +1,46 @@
-// N-API bindings: each export unwraps typed arrays (pointer + byte offset, no copy) and numbers and
-// calls the flat C ABI of native/include/simmer.h. Argument checking is the TypeScript wrapper's job
-// (src/backend/native/); here a wrong type throws instead of crashing only where it is cheap to check.
+// The addon's entry point: info(), releaseMemory() and every kernel export that native/bindings/<family>.cc registered
+// (SIMMER_EXPORT), each unwrapping typed arrays (pointer + byte offset, no copy) and numbers for the flat C ABI of
+// native/include/simmer.h. Argument checking is the TypeScript wrapper's job (src/backend/native/, derived from the
+// kernel specs); info() reports each export's signature and each op table's names so the loader can verify both.
 #include <napi.h>
 
-#include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
+#include "bindings/binding.h"
 #include "simmer.h"
 
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
+namespace simmer {
+namespace binding {
+
+std::vector<Export>& exports() {
+  static std::vector<Export> list;
+  return list;
+}
+std::vector<OpTable>& opTables() {
+  static std::vector<OpTable> list;
+  return list;
+}
+
+bool debugEnabled() {
+  static const bool on = [] {
+    const char* e = std::getenv("SIMMER_DEBUG");
+    return e != nullptr && *e != '\0' && std::string(e) != "0";
+  }();
+  return on;
+}
+
+}  // namespace binding
+}  // namespace simmer
+
 namespace {
 
-template <class T>
-T* ptr(const Napi::Value& v) {
-  return v.As<Napi::TypedArrayOf<T>>().Data();
-}
-float* f32(const Napi::CallbackInfo& info, size_t i) { return ptr<float>(info[i]); }
-float* f32OrNull(const Napi::CallbackInfo& info, size_t i) { return info[i].IsNull() || info[i].IsUndefined() ? nullptr : ptr<float>(info[i]); }
-int32_t* i32(const Napi::CallbackInfo& info, size_t i) { return ptr<int32_t>(info[i]); }
-int64_t len(const Napi::CallbackInfo& info, size_t i) { return static_cast<int64_t>(info[i].As<Napi::TypedArray>().ElementLength()); }
-int64_t int64(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int64Value(); }
-int int32(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
-double num(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().DoubleValue(); }
-bool flag(const Napi::CallbackInfo& info, size_t i) { return info[i].ToBoolean().Value(); }
-
-// SIMMER_DEBUG=1 prints each kernel call with its size and time.
-const bool kDebug = [] {
-  const char* e = std::getenv("SIMMER_DEBUG");
-  return e != nullptr && *e != '\0' && std::string(e) != "0";
-}();
-
-struct DebugTimer {
-  const char* name;
-  int64_t size;
-  std::chrono::steady_clock::time_point t0;
-  DebugTimer(const char* n, int64_t s) : name(n), size(s) {
-    if (kDebug) t0 = std::chrono::steady_clock::now();
-  }
-  ~DebugTimer() {
-    if (!kDebug) return;
-    double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "simmer native %-24s size %-10lld %9.1f us\n", name, static_cast<long long>(size), us);
-  }
-};
+using simmer::binding::exports;
+using simmer::binding::opTables;
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -73,103 +66,24 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 #else
   o.Set("arch", "other");
 #endif
+  Napi::Object kernels = Napi::Object::New(env);
+  for (const auto& e : exports()) kernels.Set(e.name, e.signature);
+  o.Set("kernels", kernels);
+  // Op codes by name: ops[table][code] is the name the C enum value `code` stands for ("" for an unused code).
+  Napi::Object ops = Napi::Object::New(env);
+  for (const auto& t : opTables()) {
+    Napi::Array names = Napi::Array::New(env);
+    int last = -1;
+    for (int code = 0; code < 256; code++)
+      if (t.name(code) != nullptr) last = code;
+    for (int code = 0; code <= last; code++) {
+      const char* n = t.name(code);
+      names.Set(static_cast<uint32_t>(code), n != nullptr ? n : "");
+    }
+    ops.Set(t.table, names);
+  }
+  o.Set("ops", ops);
   return o;
-}
-
-void Matmul(const Napi::CallbackInfo& info) {
-  // (a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate)
-  DebugTimer t("matmul", int64(info, 3) * int64(info, 4) * int64(info, 5) * int64(info, 6));
-  simmer_matmul(f32(info, 0), f32(info, 1), f32(info, 2), int64(info, 3), int64(info, 4), int64(info, 5), int64(info, 6), flag(info, 7), flag(info, 8),
-                int64(info, 9), int64(info, 10), int64(info, 11), flag(info, 12));
-}
-
-void Conv2dForward(const Napi::CallbackInfo& info) {
-  DebugTimer t("conv2dForward", len(info, 3));
-  simmer_conv2d_forward(f32(info, 0), f32(info, 1), f32OrNull(info, 2), f32(info, 3), i32(info, 4));
-}
-void Conv2dBackwardInput(const Napi::CallbackInfo& info) {
-  DebugTimer t("conv2dBackwardInput", len(info, 2));
-  simmer_conv2d_backward_input(f32(info, 0), f32(info, 1), f32(info, 2), i32(info, 3));
-}
-void Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
-  DebugTimer t("conv2dBackwardWeight", len(info, 0));
-  simmer_conv2d_backward_weight(f32(info, 0), f32(info, 1), f32(info, 2), i32(info, 3));
-}
-
-void MaxPool2dForward(const Napi::CallbackInfo& info) {
-  DebugTimer t("maxPool2dForward", len(info, 0));
-  simmer_max_pool2d_forward(f32(info, 0), f32(info, 1), i32(info, 2), i32(info, 3));
-}
-void MaxPool2dBackward(const Napi::CallbackInfo& info) {
-  DebugTimer t("maxPool2dBackward", len(info, 2));
-  simmer_max_pool2d_backward(f32(info, 0), i32(info, 1), f32(info, 2), i32(info, 3));
-}
-void AvgPool2dForward(const Napi::CallbackInfo& info) {
-  DebugTimer t("avgPool2dForward", len(info, 0));
-  simmer_avg_pool2d_forward(f32(info, 0), f32(info, 1), i32(info, 2), flag(info, 3));
-}
-void AvgPool2dBackward(const Napi::CallbackInfo& info) {
-  DebugTimer t("avgPool2dBackward", len(info, 1));
-  simmer_avg_pool2d_backward(f32(info, 0), f32(info, 1), i32(info, 2), flag(info, 3));
-}
-
-void Unary(const Napi::CallbackInfo& info) {
-  DebugTimer t("unary", len(info, 1));
-  simmer_unary(int32(info, 0), f32(info, 1), f32(info, 2), len(info, 1), static_cast<float>(num(info, 3)));
-}
-void UnaryBackward(const Napi::CallbackInfo& info) {
-  DebugTimer t("unaryBackward", len(info, 1));
-  simmer_unary_backward(int32(info, 0), f32(info, 1), f32(info, 2), f32(info, 3), f32(info, 4), len(info, 1), static_cast<float>(num(info, 5)));
-}
-void Binary(const Napi::CallbackInfo& info) {
-  // (op, a, b, out, shapes: Int32Array [aShape | bShape | outShape, 8 slots each], aRank, bRank, outRank)
-  DebugTimer t("binary", len(info, 3));
-  const int32_t* shapes = i32(info, 4);
-  simmer_binary(int32(info, 0), f32(info, 1), shapes, int32(info, 5), f32(info, 2), shapes + 8, int32(info, 6), f32(info, 3), shapes + 16, int32(info, 7));
-}
-void Affine(const Napi::CallbackInfo& info) {
-  DebugTimer t("affine", len(info, 0));
-  simmer_affine(f32(info, 0), static_cast<float>(num(info, 1)), static_cast<float>(num(info, 2)), f32(info, 3), len(info, 0));
-}
-void Clamp(const Napi::CallbackInfo& info) {
-  DebugTimer t("clamp", len(info, 0));
-  simmer_clamp(f32(info, 0), static_cast<float>(num(info, 1)), static_cast<float>(num(info, 2)), f32(info, 3), len(info, 0));
-}
-
-void Reduce(const Napi::CallbackInfo& info) {
-  DebugTimer t("reduce", len(info, 1));
-  simmer_reduce(int32(info, 0), f32(info, 1), int64(info, 2), int64(info, 3), int64(info, 4), f32(info, 5));
-}
-void Softmax(const Napi::CallbackInfo& info) {
-  DebugTimer t("softmax", len(info, 0));
-  simmer_softmax(f32(info, 0), int64(info, 1), int64(info, 2), f32(info, 3), flag(info, 4));
-}
-void SoftmaxBackward(const Napi::CallbackInfo& info) {
-  DebugTimer t("softmaxBackward", len(info, 0));
-  simmer_softmax_backward(f32(info, 0), f32(info, 1), int64(info, 2), int64(info, 3), f32(info, 4), flag(info, 5));
-}
-
-void BatchNormForward(const Napi::CallbackInfo& info) {
-  DebugTimer t("batchNormForward", len(info, 0));
-  simmer_batch_norm_forward(f32(info, 0), int64(info, 1), int64(info, 2), int64(info, 3), static_cast<float>(num(info, 4)), f32(info, 5), f32(info, 6),
-                            f32(info, 7));
-}
-void BatchNormBackward(const Napi::CallbackInfo& info) {
-  DebugTimer t("batchNormBackward", len(info, 0));
-  simmer_batch_norm_backward(f32(info, 0), f32(info, 1), f32(info, 2), int64(info, 3), int64(info, 4), int64(info, 5), f32(info, 6));
-}
-
-void SgdStep(const Napi::CallbackInfo& info) {
-  // (param, grad, buf|null, lr, momentum, dampening, weightDecay, nesterov, firstStep)
-  DebugTimer t("sgdStep", len(info, 0));
-  simmer_sgd_step(f32(info, 0), f32(info, 1), f32OrNull(info, 2), len(info, 0), num(info, 3), num(info, 4), num(info, 5), num(info, 6), flag(info, 7),
-                  flag(info, 8));
-}
-void AdamStep(const Napi::CallbackInfo& info) {
-  // (param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step)
-  DebugTimer t("adamStep", len(info, 0));
-  simmer_adam_step(f32(info, 0), f32(info, 1), f32(info, 2), f32(info, 3), len(info, 0), num(info, 4), num(info, 5), num(info, 6), num(info, 7),
-                   num(info, 8), flag(info, 9), num(info, 10));
 }
 
 // Tensor buffers of a few MiB are allocated and freed every training step. glibc's default raises and lowers its mmap
@@ -195,26 +109,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tuneAllocator();
   exports.Set("releaseMemory", Napi::Function::New(env, ReleaseMemory));
   exports.Set("info", Napi::Function::New(env, Info));
-  exports.Set("matmul", Napi::Function::New(env, Matmul));
-  exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward));
-  exports.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2dBackwardInput));
-  exports.Set("conv2dBackwardWeight", Napi::Function::New(env, Conv2dBackwardWeight));
-  exports.Set("maxPool2dForward", Napi::Function::New(env, MaxPool2dForward));
-  exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward));
-  exports.Set("avgPool2dForward", Napi::Function::New(env, AvgPool2dForward));
-  exports.Set("avgPool2dBackward", Napi::Function::New(env, AvgPool2dBackward));
-  exports.Set("unary", Napi::Function::New(env, Unary));
-  exports.Set("unaryBackward", Napi::Function::New(env, UnaryBackward));
-  exports.Set("binary", Napi::Function::New(env, Binary));
-  exports.Set("affine", Napi::Function::New(env, Affine));
-  exports.Set("clamp", Napi::Function::New(env, Clamp));
-  exports.Set("reduce", Napi::Function::New(env, Reduce));
-  exports.Set("softmax", Napi::Function::New(env, Softmax));
-  exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
-  exports.Set("batchNormForward", Napi::Function::New(env, BatchNormForward));
-  exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward));
-  exports.Set("sgdStep", Napi::Function::New(env, SgdStep));
-  exports.Set("adamStep", Napi::Function::New(env, AdamStep));
+  for (const auto& e : simmer::binding::exports()) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
   return exports;
 }
 

@@ -39,7 +39,13 @@ void simmer_max_pool2d_backward(const float* gy, const int32_t* argmax, float* g
 void simmer_avg_pool2d_forward(const float* x, float* y, const int32_t* geom, int count_include_pad);
 void simmer_avg_pool2d_backward(const float* gy, float* gx, const int32_t* geom, int count_include_pad);
 
-/* ── elementwise ── op codes follow UNARY_OPS / BINARY_OPS order in src/backend/backend.ts */
+/* ── op-code names ── each returns the spec's name for a C enum value (nullptr past the last), so TypeScript looks
+   codes up by name (info().ops) and never depends on the order of UNARY_OPS / BINARY_OPS. */
+const char* simmer_unary_name(int op);
+const char* simmer_binary_name(int op);
+const char* simmer_reduce_name(int op);
+
+/* ── elementwise ── */
 void simmer_unary(int op, const float* x, float* out, int64_t n, float alpha);
 void simmer_unary_backward(int op, const float* x, const float* y, const float* gy, float* gx, int64_t n, float alpha);
 /* Broadcast shapes are right-aligned to out_shape (rank <= 8). */
@@ -48,7 +54,7 @@ void simmer_binary(int op, const float* a, const int32_t* a_shape, int a_rank, c
 void simmer_affine(const float* x, float scale, float shift, float* out, int64_t n);
 void simmer_clamp(const float* x, float lo, float hi, float* out, int64_t n);
 
-/* ── reductions and softmax ── op: 0 sum, 1 max, 2 min */
+/* ── reductions and softmax ── */
 void simmer_reduce(int op, const float* x, int64_t outer, int64_t size, int64_t inner, float* out);
 void simmer_softmax(const float* x, int64_t rows, int64_t cols, float* out, int log);
 void simmer_softmax_backward(const float* y, const float* gy, int64_t rows, int64_t cols, float* gx, int log);

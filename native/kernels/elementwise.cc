@@ -247,6 +247,40 @@ using namespace simmer;
     CALL(kSoftplus);              \
     break;
 
+// Names by enum constant (not by position): reordering the enum cannot silently remap an op.
+extern "C" const char* simmer_unary_name(int op) {
+  switch (op) {
+    case kNeg: return "neg";
+    case kExp: return "exp";
+    case kLog: return "log";
+    case kSqrt: return "sqrt";
+    case kRsqrt: return "rsqrt";
+    case kAbs: return "abs";
+    case kRelu: return "relu";
+    case kLeakyRelu: return "leakyRelu";
+    case kElu: return "elu";
+    case kGelu: return "gelu";
+    case kSilu: return "silu";
+    case kSigmoid: return "sigmoid";
+    case kTanh: return "tanh";
+    case kSoftplus: return "softplus";
+    default: return nullptr;
+  }
+}
+
+extern "C" const char* simmer_binary_name(int op) {
+  switch (op) {
+    case kAdd: return "add";
+    case kSub: return "sub";
+    case kMul: return "mul";
+    case kDiv: return "div";
+    case kPow: return "pow";
+    case kMaximum: return "maximum";
+    case kMinimum: return "minimum";
+    default: return nullptr;
+  }
+}
+
 extern "C" void simmer_unary(int op, const float* x, float* out, int64_t n, float alpha) {
 #define CALL(OP) unaryOp<OP>(x, out, n, alpha)
   switch (op) { SIMMER_UNARY_CASES(CALL) }

@@ -110,6 +110,15 @@ void reduceOp(const float* x, int64_t outer, int64_t size, int64_t inner, float*
 
 using namespace simmer;
 
+extern "C" const char* simmer_reduce_name(int op) {
+  switch (op) {
+    case kSum: return "sum";
+    case kMax: return "max";
+    case kMin: return "min";
+    default: return nullptr;
+  }
+}
+
 extern "C" void simmer_reduce(int op, const float* x, int64_t outer, int64_t size, int64_t inner, float* out) {
   if (outer <= 0 || inner <= 0) return;
   if (op == kSum) reduceOp<kSum>(x, outer, size, inner, out);

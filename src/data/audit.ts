@@ -183,11 +183,6 @@ function popcount(x: number): number {
   return Math.imul(x, 0x01010101) >>> 24;
 }
 
-/** Hamming distance of two 64-bit hashes. */
-export function hammingDistance(a: [number, number], b: [number, number]): number {
-  return popcount((a[0] ^ b[0]) >>> 0) + popcount((a[1] ^ b[1]) >>> 0);
-}
-
 /** Variance of the 4-neighbour Laplacian of the image's luminance on a 0–255 scale. */
 export function laplacianVariance(img: { image: Float32Array; shape: [number, number, number] }): number {
   const g = grayscale({ data: img.image, shape: img.shape }, false).data;

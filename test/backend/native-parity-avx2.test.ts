@@ -11,5 +11,5 @@ try {
 if (hasAvx2) {
   process.env.SIMMER_SIMD = 'avx2';
   const { defineParityTests } = await import('./parity.ts');
-  defineParityTests('parity (SIMMER_SIMD=avx2)');
+  await defineParityTests('parity (SIMMER_SIMD=avx2)');
 }

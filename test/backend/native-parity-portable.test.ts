@@ -3,4 +3,4 @@
 process.env.SIMMER_SIMD = 'portable';
 const { defineParityTests } = await import('./parity.ts');
 
-defineParityTests('parity (SIMMER_SIMD=portable)');
+await defineParityTests('parity (SIMMER_SIMD=portable)');

@@ -1,4 +1,4 @@
 // Native kernels vs the JS reference on the SIMD path this CPU picks (or SIMMER_SIMD if set).
 import { defineParityTests } from './parity.ts';
 
-defineParityTests('parity (default SIMD path)');
+await defineParityTests('parity (default SIMD path)');

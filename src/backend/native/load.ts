@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../backend.ts';
 import type { NativeAddon, NativeInfo } from './addon.ts';
-import { nativeBackend } from './backend.ts';
+import { addonMismatch, nativeBackend } from './backend.ts';
 
 export type { NativeAddon, NativeInfo } from './addon.ts';
 
@@ -37,17 +37,6 @@ function findAddon(): string | null {
   return null;
 }
 
-const REQUIRED: readonly (keyof NativeAddon)[] = [
-  'info',
-  'matmul',
-  'conv2dForward',
-  'conv2dBackwardInput',
-  'conv2dBackwardWeight',
-  'unary',
-  'binary',
-  'reduce',
-];
-
 export function loadNativeBackend(): NativeLoadResult {
   if (cached) return cached;
   const path = findAddon();
@@ -57,8 +46,9 @@ export function loadNativeBackend(): NativeLoadResult {
   }
   try {
     const loaded = createRequire(import.meta.url)(path) as NativeAddon;
-    const missing = REQUIRED.filter((name) => typeof loaded[name] !== 'function');
-    if (missing.length > 0) throw new Error(`the addon lacks ${missing.join(', ')} (stale build? run \`npm run build:native\`)`);
+    // Every kernel spec'd as native must be exported with the spec's signature, and every op name must have a C code.
+    const mismatch = addonMismatch(loaded);
+    if (mismatch !== null) throw new Error(`the addon does not match the kernel specs: ${mismatch} (stale build? run \`npm run build:native\`)`);
     addon = loaded;
     cached = { backend: nativeBackend(loaded), error: null };
   } catch (e) {

@@ -1,0 +1,25 @@
+// N-API bindings of the 2-D convolution (spec: src/backend/spec/conv.ts; kernels: native/kernels/conv.cc).
+#include "binding.h"
+#include "simmer.h"
+
+namespace {
+using namespace simmer::binding;
+
+void Conv2dForward(const Napi::CallbackInfo& info) {
+  DebugTimer t("conv2dForward", len(info, 3));
+  simmer_conv2d_forward(f32(info, 0), f32(info, 1), f32OrNull(info, 2), f32(info, 3), i32(info, 4));
+}
+void Conv2dBackwardInput(const Napi::CallbackInfo& info) {
+  DebugTimer t("conv2dBackwardInput", len(info, 2));
+  simmer_conv2d_backward_input(f32(info, 0), f32(info, 1), f32(info, 2), i32(info, 3));
+}
+void Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
+  DebugTimer t("conv2dBackwardWeight", len(info, 0));
+  simmer_conv2d_backward_weight(f32(info, 0), f32(info, 1), f32(info, 2), i32(info, 3));
+}
+
+SIMMER_EXPORT("conv2dForward", "f32 f32 f32? f32 geom16", Conv2dForward);
+SIMMER_EXPORT("conv2dBackwardInput", "f32 f32 f32 geom16", Conv2dBackwardInput);
+SIMMER_EXPORT("conv2dBackwardWeight", "f32 f32 f32 geom16", Conv2dBackwardWeight);
+
+}  // namespace

@@ -1,0 +1,26 @@
+/**
+ * Every kernel of the Backend contract, declared once (one file per family). The native adapter, the loader's
+ * required-symbol check, the spec tests and the coverage table in docs/ops.md are all derived from this list.
+ * A new family adds one import and one spread here, and its interface to `Backend` in ../backend.ts.
+ */
+import { CONV_KERNELS } from './conv.ts';
+import { ELEMENTWISE_KERNELS } from './elementwise.ts';
+import type { KernelSpec } from './kernel.ts';
+import { MATMUL_KERNELS } from './matmul.ts';
+import { NORM_KERNELS } from './norm.ts';
+import { OPTIM_KERNELS } from './optim.ts';
+import { POOL_KERNELS } from './pool.ts';
+import { REDUCE_KERNELS } from './reduce.ts';
+
+export type { ArgSpec, KernelSpec } from './kernel.ts';
+export { signatureOf } from './kernel.ts';
+
+export const KERNEL_SPECS: readonly KernelSpec[] = [
+  ...ELEMENTWISE_KERNELS,
+  ...REDUCE_KERNELS,
+  ...MATMUL_KERNELS,
+  ...CONV_KERNELS,
+  ...POOL_KERNELS,
+  ...NORM_KERNELS,
+  ...OPTIM_KERNELS,
+];
