@@ -28,8 +28,16 @@ import type { OptimKernels } from './spec/optim.ts';
 import type { PoolKernels } from './spec/pool.ts';
 import type { ReduceKernels } from './spec/reduce.ts';
 
-/** Every kernel, family by family: each family's interface sits beside its spec in spec/<family>.ts. */
-export interface Backend extends ElementwiseKernels, ReduceKernels, MatmulKernels, ConvKernels, PoolKernels, NormKernels, OptimKernels {
+/** Every kernel, family by family: each family's interface sits beside its spec in spec/<family>.ts (one line each). */
+// prettier-ignore
+export interface Backend extends
+  ElementwiseKernels,
+  ReduceKernels,
+  MatmulKernels,
+  ConvKernels,
+  PoolKernels,
+  NormKernels,
+  OptimKernels {
   readonly name: string;
 }
 
