@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import '../index.ts';
+import { configureTrainingProcess } from '../runs/process.ts';
 import { register as registerAudit } from './commands/audit.ts';
 import { register as registerAugmentPreview } from './commands/augment-preview.ts';
 import { register as registerEval } from './commands/eval.ts';
@@ -15,6 +16,7 @@ import { register as registerRuns } from './commands/runs.ts';
 import { register as registerServe } from './commands/serve.ts';
 import { register as registerStart } from './commands/start.ts';
 import { register as registerTrain } from './commands/train.ts';
+import { cliMessage } from './errors.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
@@ -38,12 +40,24 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Piping into `head` closes stdout early: that is the reader being done, not an error worth a stack trace. */
+function exitQuietlyOnEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 async function main(): Promise<void> {
+  // This process trains: its memory policy (V8 young generation) is set here, at the entry point.
+  configureTrainingProcess();
+  exitQuietlyOnEpipe(process.stdout);
+  exitQuietlyOnEpipe(process.stderr);
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (e) {
     const err = e as Error;
-    process.stderr.write(`\nsimmer: ${err.message}\n`);
+    process.stderr.write(`\nsimmer: ${cliMessage(err)}\n`);
     if (process.env.SIMMER_DEBUG) process.stderr.write(`${err.stack}\n`);
     process.exitCode = 1;
   }

@@ -1,6 +1,6 @@
 /** Flag parsing helpers shared by the verbs: numbers that say what was wrong, and the training flags. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_RECIPE, type Recipe } from '../train/recipe.ts';
+import { DEFAULT_RECIPE, type Recipe } from '../runs/recipe.ts';
 
 export function number(name: string, { integer = false, min = Number.NEGATIVE_INFINITY } = {}): (v: string) => number {
   return (v: string) => {

@@ -1,6 +1,5 @@
-/** Optimizers, learning-rate schedules, gradient clipping and the LR finder (PyTorch's torch.optim). */
+/** Optimizers, learning-rate schedules and gradient clipping (PyTorch's torch.optim). The LR finder is a training loop: src/train/lr-finder.ts. */
 export * from './clip.ts';
-export * from './lr-finder.ts';
 export { Optimizer, type OptimizerState, type ParamGroup, type ParamsInput } from './optimizer.ts';
 export * from './schedule.ts';
 export * from './sgd.ts';

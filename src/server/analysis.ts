@@ -12,10 +12,10 @@ import { mostConfidentlyWrong, type Prediction, predictAll } from '../explain/pr
 import { colorize, overlay, tileChannels } from '../explain/render.ts';
 import { summary } from '../nn/summary.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { prepareEvalData } from '../train/data-setup.ts';
-import { type OpenedModel, openCheckpointModel } from '../train/open-model.ts';
-import { runPaths } from '../train/run-store.ts';
-import { evaluateModel } from '../train/trainer.ts';
+import { prepareEvalData } from '../runs/data-setup.ts';
+import { type OpenedModel, openCheckpointModel } from '../runs/open-model.ts';
+import { runPaths } from '../runs/run-store.ts';
+import { evaluateClassifier } from '../train/classification.ts';
 
 export interface Evaluation {
   classes: string[];
@@ -76,7 +76,7 @@ export class RunAnalysis {
       const opened = openCheckpointModel(path);
       const { source, split, classes } = await prepareEvalData(opened.recipe, opened.inputShape);
       try {
-        const result = await evaluateModel(opened.model, source);
+        const result = await evaluateClassifier(opened.model, source);
         const predictions = await predictAll(opened.model, source);
         const perClass = result.confusion.perClass().map((r, i) => ({ name: classes[i] ?? String(i), ...r }));
         const evaluation: Evaluation = {

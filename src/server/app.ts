@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { readRun } from '../train/run-store.ts';
+import { readRun } from '../runs/run-store.ts';
 import { NotReadyError, RunAnalysis } from './analysis.ts';
 import { DatasetCatalog, HttpError, NAME_PATTERN } from './datasets.ts';
 import { guardRequests } from './guard.ts';

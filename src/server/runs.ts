@@ -1,6 +1,6 @@
 /** Run records for the API: the run store's view of a folder, merged with what the supervisor knows live. */
 import { existsSync, readFileSync } from 'node:fs';
-import { listRuns, type RunInfo, readRun, runPaths } from '../train/run-store.ts';
+import { listRuns, type RunInfo, readRun, runPaths } from '../runs/run-store.ts';
 import type { RunSupervisor } from './supervisor.ts';
 
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -7,7 +7,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { setPriority } from 'node:os';
-import type { Recipe } from '../train/recipe.ts';
+import type { Recipe } from '../runs/recipe.ts';
 import { checkRunCapacity } from './guard.ts';
 
 export interface LiveEvent {

@@ -1,6 +1,11 @@
-import type { Recipe } from '../train/recipe.ts';
-import { runTraining } from '../train/run.ts';
+/** The dashboard's training process: one run from a recipe, reporting every batch and epoch to the server over IPC. */
+import { configureTrainingProcess, releaseMemoryEachEpoch } from '../runs/process.ts';
+import type { Recipe } from '../runs/recipe.ts';
+import { runTraining } from '../runs/run.ts';
 import type { Callback } from '../train/types.ts';
+
+// This process exists to train: its memory policy is set here, at the entry point.
+configureTrainingProcess();
 
 function send(message: Record<string, unknown>): void {
   process.send?.(message);
@@ -37,7 +42,7 @@ try {
   const result = await runTraining(recipe, {
     root: process.env.SIMMER_RUNS_ROOT,
     quiet: true,
-    callbacks: [reporter],
+    callbacks: [releaseMemoryEachEpoch(), reporter],
     onRunCreated: (run) => send({ type: 'started', id: run.id }),
   });
   send({ type: 'finished', id: result.run.id, status: stop ? 'stopped' : 'finished', report: result.report ? { accuracy: result.report.accuracy } : null });

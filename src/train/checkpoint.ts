@@ -12,6 +12,7 @@ import type { OptimizerState } from '../optim/optimizer.ts';
 import type { SchedulerState } from '../optim/schedule.ts';
 import type { RngState } from '../tensor/random.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import type { TaskState } from './task.ts';
 
 export const CHECKPOINT_FORMAT = 'simmer-checkpoint/1';
 
@@ -34,31 +35,59 @@ export interface TrainingState {
   /** Loss/metric sums of the epoch in progress, so its summary is right after a mid-epoch resume. */
   partialEpoch?: Record<string, number>;
   best?: { metric: string; value: number; epoch: number };
+  /** Further optimizers by name (a GAN's discriminator), their buffers stored as optimizers.<name>.<i>.<buffer>. */
+  optimizers?: Record<string, Omit<OptimizerState, 'buffers'>>;
+  /** The task's name and its JSON state; its tensors are stored as task.<name>. */
+  task?: { name: string; json?: Record<string, unknown> };
+}
+
+/** What the Trainer adds to a checkpoint beyond the model and its main optimizer. */
+export interface CheckpointExtras {
+  optimizers?: Record<string, OptimizerState>;
+  task?: { name: string } & TaskState;
 }
 
 export interface Checkpoint {
   state: TrainingState;
   model: Map<string, Tensor>;
   optimizerBuffers: Record<string, Float32Array>[];
+  /** Buffers of the named further optimizers, in the layout of optimizerBuffers. */
+  extraOptimizerBuffers: Record<string, Record<string, Float32Array>[]>;
+  /** The task's tensors (TaskState.tensors). */
+  taskTensors: Map<string, Tensor>;
 }
 
-export function saveCheckpoint(path: string, model: Module, optimizer: OptimizerState | null, state: TrainingState): void {
+function optimizerTensors(prefix: string, optimizer: OptimizerState, into: Map<string, Tensor>): void {
+  optimizer.buffers.forEach((bufs, i) => {
+    for (const [name, data] of Object.entries(bufs)) into.set(`${prefix}.${i}.${name}`, new Tensor(data, [data.length]));
+  });
+}
+
+const scalarsOnly = (o: OptimizerState): Omit<OptimizerState, 'buffers'> => ({ kind: o.kind, groups: o.groups, scalars: o.scalars });
+
+export function saveCheckpoint(path: string, model: Module, optimizer: OptimizerState | null, state: TrainingState, extras: CheckpointExtras = {}): void {
   const tensors = new Map<string, Tensor>();
   for (const [k, v] of model.stateDict()) tensors.set(`model.${k}`, v);
-  if (optimizer) {
-    optimizer.buffers.forEach((bufs, i) => {
-      for (const [name, data] of Object.entries(bufs)) tensors.set(`optim.${i}.${name}`, new Tensor(data, [data.length]));
-    });
+  if (optimizer) optimizerTensors('optim', optimizer, tensors);
+  const full: TrainingState = { ...state, optimizer: optimizer ? scalarsOnly(optimizer) : null };
+  if (extras.optimizers && Object.keys(extras.optimizers).length > 0) {
+    full.optimizers = {};
+    for (const [name, o] of Object.entries(extras.optimizers)) {
+      full.optimizers[name] = scalarsOnly(o);
+      optimizerTensors(`optimizers.${name}`, o, tensors);
+    }
   }
-  const full: TrainingState = { ...state, optimizer: optimizer ? { kind: optimizer.kind, groups: optimizer.groups, scalars: optimizer.scalars } : null };
+  if (extras.task) {
+    full.task = { name: extras.task.name, ...(extras.task.json ? { json: extras.task.json } : {}) };
+    for (const [k, v] of extras.task.tensors ?? []) tensors.set(`task.${k}`, v);
+  }
   const json = JSON.stringify(full);
   writeFileAtomic(path, encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, state: json }));
   writeFileAtomic(path.replace(/\.safetensors$/, '.json'), `${JSON.stringify(full, null, 2)}\n`);
 }
 
 export function loadCheckpoint(path: string): Checkpoint {
-  if (!existsSync(path))
-    throw new Error(`checkpoint ${path} does not exist; pass a .safetensors file written by simmer train (runs/<id>/checkpoints/last.safetensors)`);
+  if (!existsSync(path)) throw new Error(`checkpoint ${path} does not exist; pass a .safetensors checkpoint file (a run's checkpoints/last.safetensors)`);
   const { tensors, metadata } = decodeSafetensors(readFileSync(path), path);
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new Error(
@@ -77,16 +106,25 @@ export function loadCheckpoint(path: string): Checkpoint {
   }
   const model = new Map<string, Tensor>();
   const optimizerBuffers: Record<string, Float32Array>[] = (state.optimizer?.scalars ?? []).map(() => ({}));
+  const extraOptimizerBuffers: Record<string, Record<string, Float32Array>[]> = {};
+  for (const [name, o] of Object.entries(state.optimizers ?? {})) extraOptimizerBuffers[name] = (o?.scalars ?? []).map(() => ({}));
+  const taskTensors = new Map<string, Tensor>();
   for (const [name, t] of tensors) {
     if (name.startsWith('model.')) model.set(name.slice(6), t);
-    else if (name.startsWith('optim.')) {
+    else if (name.startsWith('task.')) taskTensors.set(name.slice(5), t);
+    else if (name.startsWith('optimizers.')) {
+      const m = /^optimizers\.(.+)\.(\d+)\.([^.]+)$/.exec(name);
+      const list = m ? extraOptimizerBuffers[m[1]] : undefined;
+      if (!m || !list || Number(m[2]) >= list.length) throw new Error(`${path}: unexpected optimizer tensor '${name}'; the file was tampered with`);
+      list[Number(m[2])][m[3]] = t.f32;
+    } else if (name.startsWith('optim.')) {
       const m = /^optim\.(\d+)\.(.+)$/.exec(name);
       const index = m ? Number(m[1]) : -1;
       if (!m || index >= optimizerBuffers.length) throw new Error(`${path}: unexpected optimizer tensor '${name}'; the file was tampered with`);
       optimizerBuffers[index][m[2]] = t.f32;
-    } else throw new Error(`${path}: unexpected tensor '${name}' (expected model.* or optim.*)`);
+    } else throw new Error(`${path}: unexpected tensor '${name}' (expected model.*, optim.*, optimizers.* or task.*)`);
   }
-  return { state, model, optimizerBuffers };
+  return { state, model, optimizerBuffers, extraOptimizerBuffers, taskTensors };
 }
 
 /** Saves only a model's weights (for sharing or export). */

@@ -10,7 +10,7 @@
  * @example
  *   const task: Task<{ x: Tensor }> = {
  *     name: 'autoencoder',
- *     step: (model, batch) => ({ loss: mseLoss(model.forward(batch.x), batch.x) }),
+ *     step: (model, batch) => ({ loss: mse(model.forward(batch.x), batch.x) }),
  *   };
  *   await new Trainer({ model, optimizer, task }).fit(source, { epochs: 3 });
  */
@@ -19,10 +19,10 @@ import type { Optimizer } from '../optim/optimizer.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 /** Any batch: the task decides its fields (x only, x + y, x + caption, observations + actions + rewards...). */
-export interface AnyBatch {
+export type AnyBatch = object & {
   /** How long the consumer waited for this batch, in ms (reported by data loaders; the Trainer logs it). */
   waitMs?: number;
-}
+};
 
 /** What the Trainer tells a step about where it is and what it may use. */
 export interface StepContext {

@@ -1,38 +1,34 @@
 /**
  * Trainer: the loop the product exists for — forward, loss, backward, optimizer step, repeat — with validation on
- * held-out data every epoch, metrics, callbacks, a NaN guard, schedules, and exact resume from a checkpoint.
+ * held-out data every epoch, metrics, callbacks, a NaN guard, schedules, and exact resume from a checkpoint. What a
+ * step and an evaluation mean comes from a Task (task.ts); without one the Trainer trains a classifier.
+ * Process policy (V8 flags, returning freed memory to the OS) belongs to the program's entry point, not here: see
+ * src/runs/process.ts.
  * @example
  *   const trainer = new Trainer({ model, optimizer: new Adam(model.parameters(), { lr: 1e-3 }) });
  *   const history = await trainer.fit(trainLoader, { epochs: 2, val: testLoader });
  */
-import v8 from 'node:v8';
 import { backward } from '../autograd/backward.ts';
 import { noGrad } from '../autograd/grad-mode.ts';
-import { releaseMemory } from '../backend/index.ts';
 import type { Module } from '../nn/module.ts';
-import { crossEntropy } from '../ops/loss.ts';
-import { argmax, softmax } from '../ops/reduce.ts';
 import { clipGradNorm } from '../optim/clip.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import type { LRScheduler } from '../optim/schedule.ts';
 import { getRngState, setRngState } from '../tensor/random.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 import { type Checkpoint, saveCheckpoint, type TrainingState } from './checkpoint.ts';
-import { ConfusionMatrix, topKCorrect } from './metrics.ts';
-import type { Batch, BatchSource, Callback, EpochReport } from './types.ts';
+import { type ClassificationReport, ClassificationTask, type LossFn, predictProbabilities } from './classification.ts';
+import type { AnyBatch, EvalReport, StepContext, Task, TaskSource } from './task.ts';
+import type { Batch, BatchReport, BestRecord, Callback, EpochReport, TrainerView } from './types.ts';
 
-// Training allocates a stream of short-lived tensor objects at a steady rate. V8 answers a high allocation rate by
-// growing the young generation step by step up to 3 × 16 MiB and keeping it, so the process grows for the first
-// epochs and then stays larger, without any gain we could measure. Keeping the young generation at its initial size
-// makes the footprint flat from the first epoch.
-v8.setFlagsFromString('--semi-space-growth-factor=1');
-
-export type LossFn = (output: Tensor, target: Tensor) => Tensor;
-
-export interface TrainerOptions {
+export interface TrainerOptions<B extends AnyBatch = Batch, R extends EvalReport = ClassificationReport> {
   model: Module;
   optimizer: Optimizer<{ lr: number }>;
-  /** Defaults to cross-entropy on logits and int32 labels. */
+  /** What a step and an evaluation mean (default: a ClassificationTask with `loss` and `topK`). */
+  task?: Task<B, R>;
+  /** Further optimizers, by name, for a manual task (a GAN's discriminator); checkpointed with the run. */
+  optimizers?: Record<string, Optimizer<{ lr: number }>>;
+  /** For the default ClassificationTask: the loss (default cross-entropy on logits and int32 labels). */
   loss?: LossFn;
   scheduler?: LRScheduler | null;
   callbacks?: Callback[];
@@ -40,21 +36,14 @@ export interface TrainerOptions {
   clipGradNorm?: number;
   /** Class names, for reports. */
   classes?: string[];
-  /** k of the top-k validation accuracy (default 5, or fewer when there are fewer classes). */
+  /** For the default ClassificationTask: k of the top-k validation accuracy (default 5, or fewer classes). */
   topK?: number;
   /** Saved with every checkpoint so a run can be rebuilt (model name, input shape, data, hyper-parameters). */
   config?: Record<string, unknown>;
   /** Seed of the data split, saved with checkpoints. */
   splitSeed?: number;
-}
-
-export interface EvalResult {
-  loss: number;
-  accuracy: number;
-  topK: number;
-  k: number;
-  confusion: ConfusionMatrix;
-  count: number;
+  /** Epochs (counted from 1) before the train/validation accuracy gap may be called overfitting (default 2). */
+  overfittingGraceEpochs?: number;
 }
 
 /** Raised when the loss stops being a finite number; the last checkpoint written before it is still good. */
@@ -67,34 +56,85 @@ export class NonFiniteLossError extends Error {
   ) {
     super(
       `training stopped: the loss became ${value} at epoch ${epoch + 1}, batch ${batch + 1} (step ${globalStep + 1}). ` +
-        'The last good checkpoint is kept. Try a lower learning rate, gradient clipping (--clip-grad), or check the data for NaN values.',
+        'The last good checkpoint is kept. Try a lower learning rate, gradient clipping, or check the data for NaN values.',
     );
     this.name = 'NonFiniteLossError';
   }
 }
 
-export class Trainer {
+/** Raised when validation gives a non-finite loss or the weights hold NaN/Infinity: the model diverged. */
+export class DivergenceError extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly what: string,
+  ) {
+    super(
+      `training stopped: ${what} after epoch ${epoch + 1}; the model diverged and no checkpoint of it was written (the last good one is kept). ` +
+        'Try a lower learning rate or gradient clipping.',
+    );
+    this.name = 'DivergenceError';
+  }
+}
+
+interface EpochSums {
+  loss: number;
+  count: number;
+  waitMs: number;
+  stepMs: number;
+  steps: number;
+  seconds: number;
+  /** Count-weighted sums of the task's step metrics. */
+  metrics: Record<string, number>;
+}
+
+const emptySums = (): EpochSums => ({ loss: 0, count: 0, waitMs: 0, stepMs: 0, steps: 0, seconds: 0, metrics: {} });
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** Adds `prefix<Name>` keys for each metric (accuracy → trainAccuracy), the names dashboards and callbacks read. */
+function flatten(prefix: string, metrics: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`${prefix}${capitalize(k)}`, v]));
+}
+
+function batchCount(batch: AnyBatch, given: number | undefined): number {
+  if (given !== undefined) return given;
+  const x = (batch as { x?: unknown }).x;
+  return x instanceof Tensor && x.rank > 0 ? x.shape[0] : 1;
+}
+
+/** The first parameter or buffer that holds NaN or Infinity, if any. */
+export function nonFiniteTensor(model: Module): string | undefined {
+  for (const [name, t] of model.stateDict()) {
+    if (t.dtype !== 'float32') continue;
+    const d = t.f32;
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return name;
+  }
+  return undefined;
+}
+
+export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = ClassificationReport> implements TrainerView {
   readonly model: Module;
   readonly optimizer: Optimizer<{ lr: number }>;
-  readonly loss: LossFn;
+  readonly optimizers: Readonly<Record<string, Optimizer<{ lr: number }>>>;
+  readonly task: Task<B, R>;
   readonly scheduler: LRScheduler | null;
   readonly callbacks: Callback[];
-  readonly options: TrainerOptions;
+  readonly options: TrainerOptions<B, R>;
   /** Set by a callback (early stopping, a stop button) to end fit() after the current batch. */
   stopRequested = false;
   epoch = 0;
   batchInEpoch = 0;
   globalStep = 0;
   history: EpochReport[] = [];
-  best: TrainingState['best'];
+  best: BestRecord | undefined;
   /** Sums over the epoch in progress (carried through a mid-epoch checkpoint). */
-  private partial = { loss: 0, correct: 0, count: 0, waitMs: 0, stepMs: 0, steps: 0, seconds: 0 };
+  private partial: EpochSums = emptySums();
 
-  constructor(options: TrainerOptions) {
+  constructor(options: TrainerOptions<B, R>) {
     this.options = options;
     this.model = options.model;
     this.optimizer = options.optimizer;
-    this.loss = options.loss ?? ((out, y) => crossEntropy(out, y));
+    this.optimizers = options.optimizers ?? {};
+    this.task = options.task ?? (new ClassificationTask({ loss: options.loss, topK: options.topK }) as unknown as Task<B, R>);
     this.scheduler = options.scheduler ?? null;
     this.callbacks = options.callbacks ?? [];
   }
@@ -117,44 +157,54 @@ export class Trainer {
     if (!handled) process.emitWarning(message);
   }
 
-  /** One optimisation step on one batch; returns the loss and the number of correct predictions. */
-  trainStep(batch: Batch): { loss: number; correct: number } {
-    this.optimizer.zeroGrad();
-    const out = this.model.forward(batch.x);
-    const loss = this.loss(out, batch.y);
-    const value = loss.item();
+  private stepContext(): StepContext {
+    return {
+      epoch: this.epoch,
+      batchInEpoch: this.batchInEpoch,
+      globalStep: this.globalStep,
+      optimizer: this.optimizer,
+      optimizers: this.optimizers,
+      clipGradNorm: this.options.clipGradNorm,
+      warn: (m) => this.warn(m),
+    };
+  }
+
+  /** One optimisation step on one batch: the loss value, the task's metrics and the example count. */
+  trainStep(batch: B): { loss: number; metrics: Record<string, number>; count: number } {
+    const manual = this.task.optimization === 'manual';
+    if (!manual) this.optimizer.zeroGrad();
+    const result = this.task.step(this.model, batch, this.stepContext());
+    const value = typeof result.loss === 'number' ? result.loss : result.loss.item();
     if (!Number.isFinite(value)) throw new NonFiniteLossError(this.epoch, this.batchInEpoch, this.globalStep, value);
-    backward(loss);
-    if (this.options.clipGradNorm) clipGradNorm(this.model.parameters(), this.options.clipGradNorm);
-    this.optimizer.step();
-    let correct = 0;
-    if (out.rank === 2 && batch.y.dtype === 'int32') {
-      const pred = argmax(out.detach(), 1);
-      for (let i = 0; i < pred.size; i++) if (pred.data[i] === batch.y.data[i]) correct++;
+    if (!manual) {
+      if (typeof result.loss === 'number')
+        throw new TypeError(`task '${this.task.name}': step() returned the loss as a number; return the loss Tensor, or set optimization: 'manual'`);
+      backward(result.loss);
+      if (this.options.clipGradNorm) clipGradNorm(this.model.parameters(), this.options.clipGradNorm);
+      this.optimizer.step();
     }
-    return { loss: value, correct };
+    return { loss: value, metrics: result.metrics ?? {}, count: batchCount(batch, result.count) };
   }
 
   /** Trains until `epochs` epochs are complete (counting epochs already done when resumed), validating after each. */
-  async fit(train: BatchSource, options: { epochs: number; val?: BatchSource }): Promise<EpochReport[]> {
+  async fit(train: TaskSource<B>, options: { epochs: number; val?: TaskSource<B> }): Promise<EpochReport[]> {
     this.stopRequested = false;
     await this.emit('onFitStart');
     while (this.epoch < options.epochs && !this.stopRequested) {
       const epoch = this.epoch;
-      if (this.batchInEpoch === 0) this.partial = { loss: 0, correct: 0, count: 0, waitMs: 0, stepMs: 0, steps: 0, seconds: 0 };
+      if (this.batchInEpoch === 0) this.partial = emptySums();
       await this.emit('onEpochStart', epoch);
       this.model.train(true);
       const epochStart = performance.now();
       let last = performance.now();
       for await (const batch of train.epoch(epoch, { startBatch: this.batchInEpoch })) {
         const t0 = performance.now();
-        const { loss, correct } = this.trainStep(batch);
+        const { loss, metrics, count } = this.trainStep(batch);
         const now = performance.now();
-        const n = batch.x.shape[0];
         const p = this.partial;
-        p.loss += loss * n;
-        p.correct += correct;
-        p.count += n;
+        p.loss += loss * count;
+        for (const [k, v] of Object.entries(metrics)) p.metrics[k] = (p.metrics[k] ?? 0) + v * count;
+        p.count += count;
         p.waitMs += batch.waitMs ?? 0;
         p.stepMs += now - t0;
         p.steps++;
@@ -162,29 +212,34 @@ export class Trainer {
         this.batchInEpoch++;
         this.globalStep++;
         if (this.scheduler?.interval === 'step') this.scheduler.step();
-        await this.emit('onBatchEnd', {
+        const epochMetrics = this.means();
+        const report: BatchReport = {
           epoch,
           batch: batchIndex,
           batchesPerEpoch: train.batchesPerEpoch,
           globalStep: this.globalStep,
           loss,
           epochLoss: p.loss / p.count,
-          epochAccuracy: p.correct / p.count,
-          imagesPerSec: n / ((now - last) / 1000),
+          epochMetrics,
+          imagesPerSec: count / ((now - last) / 1000),
           lr: this.optimizer.lr,
           waitMs: batch.waitMs ?? 0,
           stepMs: now - t0,
-        });
+        };
+        if (epochMetrics.accuracy !== undefined) report.epochAccuracy = epochMetrics.accuracy;
+        await this.emit('onBatchEnd', report);
         last = performance.now();
         if (this.stopRequested) break;
       }
       if (this.stopRequested && this.batchInEpoch < train.batchesPerEpoch) break;
       const p = this.partial;
       p.seconds += (performance.now() - epochStart) / 1000;
+      const trainMetrics = this.means();
       const report: EpochReport = {
         epoch,
         trainLoss: p.loss / Math.max(1, p.count),
-        trainAccuracy: p.correct / Math.max(1, p.count),
+        trainMetrics,
+        ...flatten('train', trainMetrics),
         lr: this.optimizer.lr,
         imagesPerSec: p.count / Math.max(1e-9, p.seconds),
         dataWaitMs: p.waitMs / Math.max(1, p.steps),
@@ -195,41 +250,83 @@ export class Trainer {
       if (options.val) {
         const v = await this.evaluate(options.val);
         report.valLoss = v.loss;
-        report.valAccuracy = v.accuracy;
-        report.valTopK = v.topK;
+        report.valMetrics = { ...v.metrics };
+        Object.assign(report, flatten('val', v.metrics));
       }
+      // Divergence is caught here, before any callback can checkpoint it: a NaN validation loss or NaN weights
+      // would otherwise be saved as `last` (and as `best`, since NaN compares false).
+      if (report.valLoss !== undefined && !Number.isFinite(report.valLoss)) throw new DivergenceError(epoch, `the validation loss is ${report.valLoss}`);
+      const bad = nonFiniteTensor(this.model);
+      if (bad !== undefined) throw new DivergenceError(epoch, `the weights hold NaN or Infinity (first in '${bad}')`);
       report.overfitting = this.overfittingMessage(report);
       if (report.overfitting) this.warn(report.overfitting);
       this.history.push(report);
       this.epoch++;
       this.batchInEpoch = 0;
       if (this.scheduler?.interval === 'epoch') this.scheduler.step(report.valLoss ?? report.trainLoss);
-      releaseMemory();
       await this.emit('onEpochEnd', report);
     }
     await this.emit('onFitEnd', this.history);
     return this.history;
   }
 
-  /** Warns when training keeps improving while validation gets worse, or the accuracy gap is wide. */
+  /** Means of the task's step metrics over the epoch so far. */
+  private means(): Record<string, number> {
+    const p = this.partial;
+    return Object.fromEntries(Object.entries(p.metrics).map(([k, v]) => [k, v / Math.max(1, p.count)]));
+  }
+
+  /**
+   * Warns when training keeps improving while validation gets worse, or the accuracy gap is wide. Not in the first
+   * epochs, where batch-norm statistics and warm-up make validation lag training for models that end up fine.
+   */
   private overfittingMessage(r: EpochReport): string | undefined {
-    if (r.valAccuracy === undefined || r.valLoss === undefined) return undefined;
-    const gap = r.trainAccuracy - r.valAccuracy;
+    if (r.valLoss === undefined || r.epoch + 1 <= (this.options.overfittingGraceEpochs ?? 2)) return undefined;
     const prev = this.history[this.history.length - 1];
-    if (prev?.valLoss !== undefined && r.valLoss > prev.valLoss * 1.02 && r.trainLoss < prev.trainLoss && gap > 0.02) {
+    const gap = r.trainAccuracy !== undefined && r.valAccuracy !== undefined ? r.trainAccuracy - r.valAccuracy : undefined;
+    if (prev?.valLoss !== undefined && r.valLoss > prev.valLoss * 1.02 && r.trainLoss < prev.trainLoss && (gap === undefined || gap > 0.02)) {
       return `epoch ${r.epoch + 1}: validation loss rose (${prev.valLoss.toFixed(4)} → ${r.valLoss.toFixed(4)}) while training loss fell; the model is starting to overfit (consider early stopping, augmentation or weight decay)`;
     }
-    if (gap > 0.1)
-      return `epoch ${r.epoch + 1}: train accuracy ${(r.trainAccuracy * 100).toFixed(1)}% is ${(gap * 100).toFixed(1)} points above validation; the model is overfitting`;
+    const valImproving = prev?.valAccuracy !== undefined && r.valAccuracy !== undefined && r.valAccuracy > prev.valAccuracy + 0.005;
+    if (gap !== undefined && gap > 0.1 && !valImproving)
+      return `epoch ${r.epoch + 1}: train accuracy ${(r.trainAccuracy! * 100).toFixed(1)}% is ${(gap * 100).toFixed(1)} points above validation; the model is overfitting`;
     return undefined;
   }
 
-  /** Loss, accuracy, top-k and a confusion matrix over a data source, in eval mode without a graph. */
-  evaluate(source: BatchSource): Promise<EvalResult> {
-    return evaluateModel(this.model, source, { loss: this.loss, topK: this.options.topK });
+  /** The task's evaluation over a data source, in eval mode (for a classifier: loss, accuracy, top-k, confusion). */
+  async evaluate(source: TaskSource<B>): Promise<R> {
+    const wasTraining = this.model.training;
+    this.model.eval();
+    try {
+      const ctx = { epoch: this.epoch, warn: (m: string) => this.warn(m) };
+      if (this.task.evaluate) return await this.task.evaluate(this.model, source, ctx);
+      return (await this.evaluateBySteps(source)) as R;
+    } finally {
+      this.model.train(wasTraining);
+    }
   }
 
-  /** Class probabilities [N, classes] for a batch of images. */
+  /** A task without evaluate(): the mean loss and metrics of step() under noGrad (automatic tasks only). */
+  private async evaluateBySteps(source: TaskSource<B>): Promise<EvalReport> {
+    if (this.task.optimization === 'manual')
+      throw new Error(`task '${this.task.name}' drives its own optimizers, so the Trainer cannot evaluate it by running step(); give the task an evaluate()`);
+    let loss = 0;
+    let count = 0;
+    const sums: Record<string, number> = {};
+    for await (const batch of source.epoch(0)) {
+      noGrad(() => {
+        const r = this.task.step(this.model, batch, this.stepContext());
+        const n = batchCount(batch, r.count);
+        loss += (typeof r.loss === 'number' ? r.loss : r.loss.item()) * n;
+        for (const [k, v] of Object.entries(r.metrics ?? {})) sums[k] = (sums[k] ?? 0) + v * n;
+        count += n;
+      });
+    }
+    const d = Math.max(1, count);
+    return { loss: loss / d, metrics: Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / d])), count };
+  }
+
+  /** Class probabilities [N, classes] for a batch of images (classifiers). */
   predict(x: Tensor): Tensor {
     return predictProbabilities(this.model, x);
   }
@@ -246,70 +343,59 @@ export class Trainer {
       optimizer: null,
       scheduler: this.scheduler?.stateDict() ?? null,
       history: this.history as unknown as Record<string, unknown>[],
-      partialEpoch: { ...this.partial },
+      partialEpoch: flattenSums(this.partial),
       best: this.best,
     };
   }
 
-  /** Writes a checkpoint of the model, optimizer, schedule, RNG and loop position. */
+  /** Writes a checkpoint of the model, optimizers, schedule, RNG, task state and loop position. */
   saveCheckpoint(path: string): void {
-    saveCheckpoint(path, this.model, this.optimizer.stateDict(), this.trainingState());
+    const optimizers = Object.fromEntries(Object.entries(this.optimizers).map(([k, o]) => [k, o.stateDict()]));
+    saveCheckpoint(path, this.model, this.optimizer.stateDict(), this.trainingState(), {
+      optimizers,
+      task: { name: this.task.name, ...(this.task.stateDict?.() ?? {}) },
+    });
   }
 
   /** Restores a checkpoint written by saveCheckpoint: the next fit() continues from the batch after it. */
   restore(ckpt: Checkpoint): void {
-    this.model.loadStateDict(ckpt.model);
     const s = ckpt.state;
+    if (s.task && s.task.name !== this.task.name)
+      throw new Error(
+        `the checkpoint was written by task '${s.task.name}' but this Trainer runs task '${this.task.name}'; restore it into a Trainer with the same task`,
+      );
+    this.model.loadStateDict(ckpt.model);
     if (s.optimizer) this.optimizer.loadStateDict({ ...s.optimizer, buffers: ckpt.optimizerBuffers });
+    for (const [name, o] of Object.entries(s.optimizers ?? {})) {
+      const target = this.optimizers[name];
+      if (!target) throw new Error(`the checkpoint holds optimizer '${name}' but this Trainer has none of that name; pass it in options.optimizers`);
+      target.loadStateDict({ ...o, buffers: ckpt.extraOptimizerBuffers[name] ?? [] });
+    }
     if (s.scheduler && this.scheduler) this.scheduler.loadStateDict(s.scheduler);
+    this.task.loadStateDict?.({ json: s.task?.json, tensors: ckpt.taskTensors });
     setRngState(s.rng);
     this.epoch = s.epoch;
     this.batchInEpoch = s.batchInEpoch;
     this.globalStep = s.globalStep;
     this.history = s.history as unknown as EpochReport[];
     this.best = s.best;
-    if (s.partialEpoch) this.partial = { ...this.partial, ...s.partialEpoch };
+    if (s.partialEpoch) this.partial = restoreSums(s.partialEpoch);
   }
 }
 
-/** Loss, accuracy, top-k and a confusion matrix of a model over a data source, in eval mode without a graph. */
-export async function evaluateModel(model: Module, source: BatchSource, options: { loss?: LossFn; topK?: number } = {}): Promise<EvalResult> {
-  const lossFn = options.loss ?? ((out: Tensor, y: Tensor) => crossEntropy(out, y));
-  const wasTraining = model.training;
-  model.eval();
-  let loss = 0;
-  let count = 0;
-  let topK = 0;
-  let confusion: ConfusionMatrix | null = null;
-  let k = options.topK ?? 5;
-  try {
-    for await (const batch of source.epoch(0)) {
-      noGrad(() => {
-        const out = model.forward(batch.x);
-        const n = batch.x.shape[0];
-        loss += lossFn(out, batch.y).item() * n;
-        count += n;
-        const classes = out.shape[1];
-        k = Math.min(k, classes);
-        confusion ??= new ConfusionMatrix(classes);
-        confusion.update(argmax(out, 1), batch.y);
-        topK += topKCorrect(out, batch.y, k);
-      });
-    }
-  } finally {
-    model.train(wasTraining);
-  }
-  const cm = confusion ?? new ConfusionMatrix(0);
-  return { loss: loss / Math.max(1, count), accuracy: cm.accuracy(), topK: topK / Math.max(1, count), k, confusion: cm, count };
+/** The epoch sums as flat numbers for a checkpoint: the metric sums as 'metric:<name>'. */
+function flattenSums(p: EpochSums): Record<string, number> {
+  const { metrics, ...rest } = p;
+  return { ...rest, ...Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`metric:${k}`, v])) };
 }
 
-/** Class probabilities [N, classes] for a batch of images, in eval mode without a graph. */
-export function predictProbabilities(model: Module, x: Tensor): Tensor {
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    return noGrad(() => softmax(model.forward(x), 1));
-  } finally {
-    model.train(wasTraining);
+/** Reads the epoch sums back from a checkpoint (older files kept the classifier's 'correct' count). */
+function restoreSums(saved: Record<string, number>): EpochSums {
+  const sums = emptySums();
+  for (const [k, v] of Object.entries(saved)) {
+    if (k.startsWith('metric:')) sums.metrics[k.slice(7)] = v;
+    else if (k === 'correct') sums.metrics.accuracy = v;
+    else if (k in sums && k !== 'metrics') (sums as unknown as Record<string, number>)[k] = v;
   }
+  return sums;
 }

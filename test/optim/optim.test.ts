@@ -9,7 +9,6 @@ import {
   clipGradNorm,
   clipGradValue,
   ExponentialLR,
-  lrFind,
   MultiStepLR,
   OneCycleLR,
   ReduceLROnPlateau,
@@ -17,6 +16,7 @@ import {
   SGD,
   StepLR,
 } from '../../src/optim/index.ts';
+import { lrFind } from '../../src/train/lr-finder.ts';
 
 /** A parameter p with a fixed gradient g (the optimizer only reads .grad). */
 function withGrad(p: number[], g: number[]): Parameter {

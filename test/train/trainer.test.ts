@@ -3,11 +3,21 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { manualSeed, tensor } from '../../src/index.ts';
+import { backward, manualSeed, mse, randn, type Tensor, tensor } from '../../src/index.ts';
 import { Dropout, Flatten, Linear, ReLU, Sequential } from '../../src/nn/index.ts';
 import { Adam, SGD } from '../../src/optim/index.ts';
 import { StepLR } from '../../src/optim/schedule.ts';
-import { Checkpointer, ConfusionMatrix, EarlyStopping, loadCheckpoint, NonFiniteLossError, Trainer, topKAccuracy } from '../../src/train/index.ts';
+import {
+  Checkpointer,
+  ConfusionMatrix,
+  DivergenceError,
+  EarlyStopping,
+  loadCheckpoint,
+  NonFiniteLossError,
+  type Task,
+  Trainer,
+  topKAccuracy,
+} from '../../src/train/index.ts';
 import { arraySource, blobs } from '../helpers/blobs.ts';
 
 function makeTrainer(seed: number, lr = 0.05) {
@@ -131,5 +141,185 @@ describe('metrics', () => {
     assert.equal(topKAccuracy(logits, y, 1), 0);
     assert.equal(topKAccuracy(logits, y, 2), 0.5);
     assert.equal(topKAccuracy(logits, y, 3), 1);
+  });
+});
+
+describe('Task', () => {
+  /** Batches of x only (no labels), for tasks that are not classification. */
+  function xOnly(n: number, batches: number): { batchesPerEpoch: number; epoch(e: number, o?: { startBatch?: number }): AsyncIterable<{ x: Tensor }> } {
+    manualSeed(77);
+    const data = Array.from({ length: batches }, () => ({ x: randn([n, 4]) }));
+    return {
+      batchesPerEpoch: batches,
+      async *epoch(_e, o = {}) {
+        yield* data.slice(o.startBatch ?? 0);
+      },
+    };
+  }
+
+  test('a custom automatic task reports its metrics as train<Name>/val<Name>, and early stopping can monitor them', async () => {
+    manualSeed(1);
+    const model = new Linear(4, 4);
+    const task: Task<{ x: Tensor }> = {
+      name: 'identity',
+      step: (m, b) => {
+        const loss = mse(m.forward(b.x), b.x);
+        return { loss, metrics: { error: loss.item() * 2 } };
+      },
+    };
+    const stop = new EarlyStopping({ monitor: 'valError', patience: 1, minDelta: 10 });
+    const t = new Trainer({ model, optimizer: new Adam(model.parameters(), { lr: 0.05 }), task, callbacks: [stop] });
+    const src = xOnly(8, 3);
+    const h = await t.fit(src, { epochs: 10, val: src });
+    assert.equal(h.length, 2, 'monitor valError with a huge minDelta stops after patience 1');
+    assert.ok(Math.abs((h[0].trainError as number) - 2 * h[0].trainLoss) < 1e-6, 'metric means are count-weighted like the loss');
+    assert.ok(Math.abs((h[0].valError as number) - 2 * (h[0].valLoss ?? 0)) < 1e-6);
+    assert.deepEqual(Object.keys(h[0].valMetrics ?? {}), ['error']);
+    assert.equal(h[0].trainAccuracy, undefined);
+  });
+
+  test('a manual task steps two optimizers itself; both optimizers and the task state survive a checkpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simmer-task-'));
+    const make = (seed: number) => {
+      manualSeed(seed);
+      const model = new Sequential(new Linear(4, 4), new Linear(4, 4));
+      const [g, d] = model.children() as Linear[];
+      const optG = new SGD(g.parameters(), { lr: 0.1, momentum: 0.9 });
+      const optD = new Adam(d.parameters(), { lr: 0.01 });
+      let steps = 0;
+      const task: Task<{ x: Tensor }> = {
+        name: 'two-player',
+        optimization: 'manual',
+        step: (m, b, ctx) => {
+          // Two updates per batch, each with its own optimizer (the shape of a GAN step).
+          ctx.optimizers.critic.zeroGrad();
+          const lossD = mse(d.forward(b.x), b.x);
+          backward(lossD);
+          ctx.optimizers.critic.step();
+          ctx.optimizer.zeroGrad();
+          const lossG = mse(m.forward(b.x), b.x);
+          backward(lossG);
+          ctx.optimizer.step();
+          steps++;
+          return { loss: lossG.item(), metrics: { critic: lossD.item() } };
+        },
+        evaluate: async () => ({ loss: 0, metrics: {}, count: 1 }),
+        stateDict: () => ({ json: { steps }, tensors: new Map([['ema', tensor([steps, 2 * steps])]]) }),
+        loadStateDict: (s) => {
+          steps = Number(s.json?.steps);
+          assert.deepEqual(Array.from(s.tensors?.get('ema')?.data ?? []), [steps, 2 * steps]);
+        },
+      };
+      return { trainer: new Trainer({ model, optimizer: optG, optimizers: { critic: optD }, task }), steps: () => steps };
+    };
+    const src = xOnly(8, 4);
+    const full = make(5);
+    await full.trainer.fit(src, { epochs: 3 });
+    const first = make(5);
+    first.trainer.callbacks.push({
+      onBatchEnd(t) {
+        if (t.globalStep === 6) {
+          t.saveCheckpoint(join(dir, 'last.safetensors'));
+          t.stopRequested = true;
+        }
+      },
+    });
+    await first.trainer.fit(src, { epochs: 3 });
+    const resumed = make(99);
+    resumed.trainer.restore(loadCheckpoint(join(dir, 'last.safetensors')));
+    assert.equal(resumed.steps(), 6, 'the task state came back');
+    await resumed.trainer.fit(src, { epochs: 3 });
+    resumed.trainer.model.parameters().forEach((p, i) => assert.deepEqual(p.data, full.trainer.model.parameters()[i].data));
+    assert.deepEqual(
+      resumed.trainer.history.map((h) => h.trainCritic),
+      full.trainer.history.map((h) => h.trainCritic),
+    );
+    // A checkpoint restored into a different task is refused by name.
+    const other = new Trainer({ model: new Sequential(new Linear(4, 4), new Linear(4, 4)), optimizer: new SGD(new Linear(4, 4).parameters(), { lr: 1 }) });
+    assert.throws(
+      () => other.restore(loadCheckpoint(join(dir, 'last.safetensors'))),
+      /written by task 'two-player' but this Trainer runs task 'classification'/,
+    );
+  });
+
+  test('an automatic task that returns a number is told to return the Tensor or go manual', async () => {
+    const model = new Linear(4, 4);
+    const task: Task<{ x: Tensor }> = { name: 'bad', step: (m, b) => ({ loss: mse(m.forward(b.x), b.x).item() }) };
+    const t = new Trainer({ model, optimizer: new SGD(model.parameters(), { lr: 0.1 }), task });
+    await assert.rejects(t.fit(xOnly(4, 1), { epochs: 1 }), /returned the loss as a number; return the loss Tensor, or set optimization: 'manual'/);
+  });
+});
+
+describe('divergence', () => {
+  test('a NaN validation loss stops the run before any checkpoint of it is written (issue 12 item 3)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simmer-diverge-'));
+    manualSeed(1);
+    const model = new Linear(4, 4);
+    let epoch = 0;
+    // Training loss stays finite; validation turns NaN in the second epoch (what a huge lr did to a BN model).
+    const task: Task<{ x: Tensor }> = {
+      name: 'diverging',
+      step: (m, b) => ({ loss: mse(m.forward(b.x), b.x) }),
+      evaluate: async () => ({ loss: epoch++ === 0 ? 1 : Number.NaN, metrics: {}, count: 1 }),
+    };
+    const t = new Trainer({ model, optimizer: new SGD(model.parameters(), { lr: 0.01 }), task, callbacks: [new Checkpointer({ dir })] });
+    const src = {
+      batchesPerEpoch: 1,
+      async *epoch() {
+        yield { x: randn([4, 4]) };
+      },
+    };
+    await assert.rejects(t.fit(src, { epochs: 3, val: src }), (e: Error) => {
+      assert.ok(e instanceof DivergenceError);
+      assert.match(e.message, /the validation loss is NaN after epoch 2; the model diverged and no checkpoint of it was written/);
+      return true;
+    });
+    const last = loadCheckpoint(join(dir, 'last.safetensors'));
+    assert.equal(last.state.epoch, 1, 'last.safetensors is still the epoch-1 checkpoint');
+    assert.equal(loadCheckpoint(join(dir, 'best.safetensors')).state.best?.value, 1);
+  });
+
+  test('NaN weights after an epoch are divergence too, named by the first bad tensor', async () => {
+    manualSeed(1);
+    const model = new Linear(4, 4);
+    const task: Task<{ x: Tensor }> = {
+      name: 'poison',
+      optimization: 'manual',
+      step: (m) => {
+        (m.parameters()[0].data as Float32Array)[0] = Number.NaN;
+        return { loss: 1 };
+      },
+    };
+    const t = new Trainer({ model, optimizer: new SGD(model.parameters(), { lr: 0.01 }), task });
+    const src = {
+      batchesPerEpoch: 1,
+      async *epoch() {
+        yield { x: randn([4, 4]) };
+      },
+    };
+    await assert.rejects(t.fit(src, { epochs: 1 }), /the weights hold NaN or Infinity \(first in 'weight'\)/);
+  });
+
+  test('no overfitting warning in the first two epochs, even with a wide train/validation gap (issue 12 item 14)', async () => {
+    manualSeed(1);
+    const model = new Linear(4, 2);
+    const warnings: string[] = [];
+    let call = 0;
+    const task: Task<{ x: Tensor }> = {
+      name: 'gap',
+      step: (m, b) => ({ loss: mse(m.forward(b.x), b.x.narrow(1, 0, 2)), metrics: { accuracy: 0.9 } }),
+      // Validation accuracy far below training and flat from epoch 3 on.
+      evaluate: async () => ({ loss: 1, metrics: { accuracy: call++ < 2 ? 0.1 + call * 0.1 : 0.3 }, count: 1 }),
+    };
+    const t = new Trainer({ model, optimizer: new SGD(model.parameters(), { lr: 0.01 }), task, callbacks: [{ onWarning: (_t, m) => warnings.push(m) }] });
+    const src = {
+      batchesPerEpoch: 1,
+      async *epoch() {
+        yield { x: randn([4, 4]) };
+      },
+    };
+    await t.fit(src, { epochs: 3, val: src });
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /^epoch 3: train accuracy 90\.0% is 60\.0 points above validation/);
   });
 });

@@ -1,9 +1,9 @@
 /** `simmer eval <checkpoint> [dataset]`: metrics and a confusion matrix for a trained model on held-out data. */
 import type { Command } from 'commander';
-import { prepareEvalData } from '../../train/data-setup.ts';
+import { prepareEvalData } from '../../runs/data-setup.ts';
 import { formatConfusion } from '../../train/metrics.ts';
-import { openCheckpointModel } from '../../train/open-model.ts';
-import { evaluateModel } from '../../train/trainer.ts';
+import { openCheckpointModel } from '../../runs/open-model.ts';
+import { evaluateClassifier } from '../../train/classification.ts';
 import { number } from '../options.ts';
 
 export function register(program: Command): void {
@@ -24,7 +24,7 @@ export function register(program: Command): void {
           `the dataset's classes (${data.classes.join(', ')}) differ from the model's (${opened.classes.join(', ')}); evaluate on data with the same labels`,
         );
       }
-      const r = await evaluateModel(opened.model, data.source);
+      const r = await evaluateClassifier(opened.model, data.source);
       if (o.json) {
         const perClass = r.confusion.perClass().map((c, i) => ({ class: opened.classes[i], ...c }));
         process.stdout.write(

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { decodeImageFile } from '../../data/image-file.ts';
 import { Tensor } from '../../tensor/tensor.ts';
-import { openCheckpointModel } from '../../train/open-model.ts';
-import { predictProbabilities } from '../../train/trainer.ts';
+import { openCheckpointModel } from '../../runs/open-model.ts';
+import { predictProbabilities } from '../../train/classification.ts';
 import { number } from '../options.ts';
 
 export function register(program: Command): void {

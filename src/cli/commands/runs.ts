@@ -1,6 +1,6 @@
 /** `simmer runs`: list runs and compare their results side by side. */
 import type { Command } from 'commander';
-import { listRuns, type RunInfo, readRun } from '../../train/run-store.ts';
+import { listRuns, type RunInfo, readRun } from '../../runs/run-store.ts';
 
 function row(r: RunInfo): Record<string, string> {
   const recipe = (r.config.recipe ?? {}) as Record<string, unknown>;

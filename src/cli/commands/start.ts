@@ -4,8 +4,9 @@
  */
 import type { Command } from 'commander';
 import { formatConfusion } from '../../train/metrics.ts';
-import { resolveRecipe } from '../../train/recipe.ts';
-import { runTraining } from '../../train/run.ts';
+import { resolveRecipe } from '../../runs/recipe.ts';
+import { releaseMemoryEachEpoch } from '../../runs/process.ts';
+import { runTraining } from '../../runs/run.ts';
 import { addRecipeOptions, recipeFromOptions } from '../options.ts';
 import { serveDashboard } from './serve.ts';
 
@@ -24,7 +25,7 @@ export function register(program: Command): void {
         `Simmer: training ${recipe.model} on '${dataset}' for ${recipe.epochs} epochs (batch ${recipe.batchSize}, ${recipe.optimizer} lr ${recipe.lr}, ${recipe.schedule} schedule).\n`,
       );
       out.write('Each step: forward pass → loss → backpropagation → optimizer step; validation on images the model never trains on.\n\n');
-      const result = await runTraining(recipe, { root: o.runs as string });
+      const result = await runTraining(recipe, { root: o.runs as string, callbacks: [releaseMemoryEachEpoch()] });
       if (result.report) {
         out.write(`\n${result.reportSplit === 'test' ? 'Test' : 'Validation'} report (${result.report.count} held-out images):\n`);
         out.write(`${formatConfusion(result.report.confusion, result.data.classes)}\n`);

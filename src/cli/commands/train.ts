@@ -1,7 +1,9 @@
 /** `simmer train <dataset>`: train a model, validating every epoch, into a run folder. */
 import type { Command } from 'commander';
 import { formatConfusion } from '../../train/metrics.ts';
-import { runTraining } from '../../train/run.ts';
+import { formatDataSummary } from '../../runs/data-setup.ts';
+import { releaseMemoryEachEpoch } from '../../runs/process.ts';
+import { runTraining } from '../../runs/run.ts';
 import { addRecipeOptions, number, recipeFromOptions } from '../options.ts';
 
 export function register(program: Command): void {
@@ -13,6 +15,7 @@ export function register(program: Command): void {
     .option('--resume <run>', 'continue a run (its id under runs/, or its folder) from its last checkpoint')
     .option('--runs <dir>', 'folder holding runs', process.env.SIMMER_RUNS ?? 'runs')
     .option('--max-steps <n>', 'stop after N batches in total', number('--max-steps', { integer: true, min: 1 }))
+    .option('--early-stop <epochs>', 'stop when the validation loss has not improved for this many epochs', number('--early-stop', { integer: true, min: 1 }))
     .option('--json', 'print the result as JSON on stdout (progress still goes to stderr)')
     .option('-q, --quiet', 'no progress output')
     .action(async (dataset: string, o: Record<string, unknown>) => {
@@ -24,6 +27,11 @@ export function register(program: Command): void {
         resume: o.resume as string | undefined,
         quiet: Boolean(o.quiet),
         maxSteps: o.maxSteps as number | undefined,
+        earlyStopPatience: o.earlyStop as number | undefined,
+        callbacks: [releaseMemoryEachEpoch()],
+        onDataReady: (summary) => {
+          if (!o.quiet) process.stderr.write(`${formatDataSummary(summary)}\n`);
+        },
       });
       if (o.json) {
         process.stdout.write(
@@ -36,6 +44,7 @@ export function register(program: Command): void {
               report: result.report
                 ? {
                     split: result.reportSplit,
+                    weights: result.reportWeights,
                     loss: result.report.loss,
                     accuracy: result.report.accuracy,
                     topK: result.report.topK,
@@ -54,7 +63,10 @@ export function register(program: Command): void {
       const out = process.stdout;
       out.write(`\nrun ${result.run.id} (${result.run.dir}) in ${result.seconds.toFixed(1)}s\n`);
       if (result.report) {
-        out.write(`\n${result.reportSplit === 'test' ? 'Test' : 'Validation'} set (${result.report.count} images never used for training):\n`);
+        const epochs = result.history.length;
+        out.write(
+          `\n${result.reportSplit === 'test' ? 'Test' : 'Validation'} set (${result.report.count} images never used for training), scored with the ${result.reportWeights} weights (epoch ${epochs}):\n`,
+        );
         out.write(`${formatConfusion(result.report.confusion, result.data.classes)}\n`);
       }
       out.write(`checkpoints: ${result.run.checkpoints}/last.safetensors, best.safetensors\n`);

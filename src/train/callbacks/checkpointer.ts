@@ -4,8 +4,7 @@
  * good checkpoint because checkpoints are only written after a finite loss.
  */
 import { join } from 'node:path';
-import type { Trainer } from '../trainer.ts';
-import type { BatchReport, Callback, EpochReport } from '../types.ts';
+import type { BatchReport, Callback, EpochReport, TrainerView } from '../types.ts';
 
 export interface CheckpointerOptions {
   dir: string;
@@ -13,23 +12,35 @@ export interface CheckpointerOptions {
   monitor?: 'valLoss' | 'valAccuracy' | 'trainLoss';
 }
 
+/**
+ * Test hook: SIMMER_CRASH_AFTER_CHECKPOINT=N kills this process with SIGKILL right after the N-th mid-epoch checkpoint
+ * is durably written (saveCheckpoint is synchronous and fsyncs), so the resume-after-a-crash test crashes at a known
+ * point instead of racing the run. Unset (the normal case) it does nothing.
+ */
+const CRASH_AFTER_CHECKPOINT = Number(process.env.SIMMER_CRASH_AFTER_CHECKPOINT ?? 0) || 0;
+
 export class Checkpointer implements Callback {
   readonly lastPath: string;
   readonly bestPath: string;
+  private midEpochWrites = 0;
 
   constructor(readonly o: CheckpointerOptions) {
     this.lastPath = join(o.dir, 'last.safetensors');
     this.bestPath = join(o.dir, 'best.safetensors');
   }
 
-  onBatchEnd(trainer: Trainer, r: BatchReport): void {
-    if (this.o.everySteps && r.globalStep % this.o.everySteps === 0 && r.batch + 1 < r.batchesPerEpoch) trainer.saveCheckpoint(this.lastPath);
+  onBatchEnd(trainer: TrainerView, r: BatchReport): void {
+    if (this.o.everySteps && r.globalStep % this.o.everySteps === 0 && r.batch + 1 < r.batchesPerEpoch) {
+      trainer.saveCheckpoint(this.lastPath);
+      this.midEpochWrites++;
+      if (this.midEpochWrites === CRASH_AFTER_CHECKPOINT) process.kill(process.pid, 'SIGKILL');
+    }
   }
 
-  onEpochEnd(trainer: Trainer, r: EpochReport): void {
+  onEpochEnd(trainer: TrainerView, r: EpochReport): void {
     const monitor = this.o.monitor ?? (r.valLoss !== undefined ? 'valLoss' : 'trainLoss');
     const value = r[monitor];
-    if (value !== undefined) {
+    if (value !== undefined && Number.isFinite(value)) {
       const higherIsBetter = monitor === 'valAccuracy';
       const best = trainer.best;
       if (!best || best.metric !== monitor || (higherIsBetter ? value > best.value : value < best.value)) {

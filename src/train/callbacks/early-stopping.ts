@@ -1,9 +1,9 @@
 /** Stops training when a validation metric has not improved for `patience` epochs (Keras' EarlyStopping). */
-import type { Trainer } from '../trainer.ts';
-import type { Callback, EpochReport } from '../types.ts';
+import { type Callback, type EpochReport, higherIsBetter, reportMetric, type TrainerView } from '../types.ts';
 
 export interface EarlyStoppingOptions {
-  monitor?: 'valLoss' | 'valAccuracy' | 'trainLoss';
+  /** An epoch-report key: 'valLoss' (default), 'valAccuracy', 'trainLoss', or any task metric ('valReconstruction'). */
+  monitor?: string;
   patience?: number;
   minDelta?: number;
 }
@@ -11,7 +11,7 @@ export interface EarlyStoppingOptions {
 export class EarlyStopping implements Callback {
   private best: number | null = null;
   private wait = 0;
-  readonly monitor: NonNullable<EarlyStoppingOptions['monitor']>;
+  readonly monitor: string;
   readonly patience: number;
   readonly minDelta: number;
   stoppedEpoch: number | null = null;
@@ -22,11 +22,10 @@ export class EarlyStopping implements Callback {
     this.minDelta = o.minDelta ?? 0;
   }
 
-  onEpochEnd(trainer: Trainer, r: EpochReport): void {
-    const value = r[this.monitor];
+  onEpochEnd(trainer: TrainerView, r: EpochReport): void {
+    const value = reportMetric(r, this.monitor);
     if (value === undefined) throw new Error(`EarlyStopping: '${this.monitor}' is not reported; pass validation data to fit() or monitor 'trainLoss'`);
-    const higherIsBetter = this.monitor === 'valAccuracy';
-    const improved = this.best === null || (higherIsBetter ? value > this.best + this.minDelta : value < this.best - this.minDelta);
+    const improved = this.best === null || (higherIsBetter(this.monitor) ? value > this.best + this.minDelta : value < this.best - this.minDelta);
     if (improved) {
       this.best = value;
       this.wait = 0;

@@ -3,15 +3,24 @@
  * with train and validation side by side. Without a terminal (CI, pipes) only the epoch lines are printed.
  */
 import cliProgress from 'cli-progress';
-import type { Trainer } from '../trainer.ts';
-import type { BatchReport, Callback, EpochReport } from '../types.ts';
+import type { BatchReport, Callback, EpochReport, TrainerView } from '../types.ts';
+
+/** A task's metrics for a log line: accuracy as 'acc 91.20%', anything else as 'name 0.1234' (top-k is left to reports). */
+function formatMetrics(metrics: Record<string, number> | undefined): string {
+  return Object.entries(metrics ?? {})
+    .filter(([k]) => k !== 'topK')
+    .map(([k, v]) => (k === 'accuracy' ? `acc ${(v * 100).toFixed(2)}%` : `${k} ${v.toFixed(4)}`))
+    .map((s) => ` ${s}`)
+    .join('');
+}
 
 export function formatEpoch(r: EpochReport, totalEpochs?: number): string {
-  const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
   const parts = [
     `epoch ${r.epoch + 1}${totalEpochs ? `/${totalEpochs}` : ''}`,
-    `train loss ${r.trainLoss.toFixed(4)} acc ${pct(r.trainAccuracy)}`,
-    r.valLoss !== undefined ? `val loss ${r.valLoss.toFixed(4)} acc ${pct(r.valAccuracy ?? 0)}` : '',
+    `train loss ${r.trainLoss.toFixed(4)}${formatMetrics(r.trainMetrics ?? (r.trainAccuracy !== undefined ? { accuracy: r.trainAccuracy } : {}))}`,
+    r.valLoss !== undefined
+      ? `val loss ${r.valLoss.toFixed(4)}${formatMetrics(r.valMetrics ?? (r.valAccuracy !== undefined ? { accuracy: r.valAccuracy } : {}))}`
+      : '',
     `${Math.round(r.imagesPerSec)} img/s`,
     `data wait ${(r.dataWaitFraction * 100).toFixed(1)}%`,
     `lr ${r.lr.toExponential(2)}`,
@@ -32,7 +41,7 @@ export class ProgressBar implements Callback {
     this.tty = Boolean(out.isTTY) && !process.env.CI;
   }
 
-  onEpochStart(trainer: Trainer, epoch: number): void {
+  onEpochStart(trainer: TrainerView, epoch: number): void {
     if (!this.tty) return;
     this.bar = new cliProgress.SingleBar(
       {
@@ -47,25 +56,25 @@ export class ProgressBar implements Callback {
     this.bar.start(1, trainer.batchInEpoch, { loss: '-', acc: '-', ips: '-', wait: '-' });
   }
 
-  onBatchEnd(_t: Trainer, r: BatchReport): void {
+  onBatchEnd(_t: TrainerView, r: BatchReport): void {
     if (!this.bar) return;
     this.ips = this.ips === 0 ? r.imagesPerSec : 0.9 * this.ips + 0.1 * r.imagesPerSec;
     this.bar.setTotal(r.batchesPerEpoch);
     this.bar.update(r.batch + 1, {
       loss: r.epochLoss.toFixed(4),
-      acc: `${(r.epochAccuracy * 100).toFixed(1)}%`,
+      acc: r.epochAccuracy !== undefined ? `${(r.epochAccuracy * 100).toFixed(1)}%` : '-',
       ips: Math.round(this.ips),
       wait: `${((r.waitMs / Math.max(1e-9, r.waitMs + r.stepMs)) * 100).toFixed(0)}%`,
     });
   }
 
-  onEpochEnd(_t: Trainer, r: EpochReport): void {
+  onEpochEnd(_t: TrainerView, r: EpochReport): void {
     this.bar?.stop();
     this.bar = null;
     this.out.write(`${formatEpoch(r, this.totalEpochs)}\n`);
   }
 
-  onWarning(_t: Trainer, message: string): void {
+  onWarning(_t: TrainerView, message: string): void {
     this.bar?.stop();
     this.bar = null;
     this.out.write(`warning: ${message}\n`);

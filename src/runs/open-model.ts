@@ -1,7 +1,7 @@
 /** Rebuilds a trained model from a checkpoint alone: its config names the model, input shape and classes. */
 import { buildClassifier } from '../models/classifiers.ts';
 import type { Module } from '../nn/module.ts';
-import { type Checkpoint, loadCheckpoint } from './checkpoint.ts';
+import { type Checkpoint, loadCheckpoint } from '../train/checkpoint.ts';
 import type { Recipe } from './recipe.ts';
 
 export interface OpenedModel {

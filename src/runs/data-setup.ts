@@ -26,6 +26,43 @@ export interface PreparedData {
   close(): Promise<void>;
 }
 
+/** What a run trains on, in one line's worth of facts (printed by `train` before the first step). */
+export interface DataSummary {
+  /** Images in the training and validation parts together. */
+  images: number;
+  classes: number;
+  inputShape: [number, number, number];
+  trainCount: number;
+  valCount: number;
+  /** Where validation comes from: held out of the training set, or the dataset's test split. */
+  valSource: 'held-out' | 'test split';
+  testCount?: number;
+  splitSeed: number;
+}
+
+export function summarizeData(d: PreparedData): DataSummary {
+  const trainCount = d.train.dataset.length;
+  const valCount = d.val.dataset.length;
+  return {
+    images: d.valIsTest ? trainCount : trainCount + valCount,
+    classes: d.classes.length,
+    inputShape: d.inputShape,
+    trainCount,
+    valCount,
+    valSource: d.valIsTest ? 'test split' : 'held-out',
+    ...(d.test ? { testCount: d.test.dataset.length } : {}),
+    splitSeed: d.splitSeed,
+  };
+}
+
+/** The summary as the line `train` prints. */
+export function formatDataSummary(s: DataSummary): string {
+  const [c, h, w] = s.inputShape;
+  const val = s.valSource === 'test split' ? `${s.valCount} validation (the test split)` : `${s.valCount} validation (held out, split seed ${s.splitSeed})`;
+  const test = s.testCount !== undefined ? `, ${s.testCount} test` : '';
+  return `data: ${s.images} images, ${s.classes} classes, ${h}×${w}×${c}: ${s.trainCount} train, ${val}${test}`;
+}
+
 const EVAL_BATCH = 256;
 
 async function open(r: Recipe, split: 'train' | 'test'): Promise<SpecDataset> {

@@ -1,23 +1,27 @@
 /**
  * runTraining: a whole run from a recipe — data, model, optimizer, schedule, callbacks, run folder, checkpoints —
- * or the continuation of an interrupted run. `simmer train` and the dashboard both call this.
+ * or the continuation of an interrupted run. `simmer train` and the dashboard both call this. Errors a front end may
+ * phrase in its own words are RunErrors (errors.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { buildClassifier, CLASSIFIERS } from '../models/classifiers.ts';
 import type { Module } from '../nn/module.ts';
 import { crossEntropy } from '../ops/loss.ts';
 import { manualSeed } from '../tensor/random.ts';
-import { Checkpointer } from './callbacks/checkpointer.ts';
-import { CsvLogger, JsonlLogger } from './callbacks/loggers.ts';
-import { ProgressBar } from './callbacks/progress.ts';
-import { loadCheckpoint } from './checkpoint.ts';
-import { type PreparedData, prepareData } from './data-setup.ts';
+import { Checkpointer } from '../train/callbacks/checkpointer.ts';
+import { EarlyStopping } from '../train/callbacks/early-stopping.ts';
+import { CsvLogger, JsonlLogger } from '../train/callbacks/loggers.ts';
+import { ProgressBar } from '../train/callbacks/progress.ts';
+import { loadCheckpoint } from '../train/checkpoint.ts';
+import { type ClassificationReport, ClassificationTask } from '../train/classification.ts';
+import { Trainer } from '../train/trainer.ts';
+import type { Callback, EpochReport } from '../train/types.ts';
+import { type DataSummary, type PreparedData, prepareData, summarizeData } from './data-setup.ts';
+import { RunError } from './errors.ts';
 import { buildOptimizer, buildScheduler, type Recipe, resolveRecipe } from './recipe.ts';
 import { createRun, defaultRunsRoot, type RunPaths, runPaths, writeSummary } from './run-store.ts';
-import { type EvalResult, Trainer } from './trainer.ts';
-import type { Callback, EpochReport } from './types.ts';
 
 export interface RunOptions {
   /** Folder holding runs (default ./runs or $SIMMER_RUNS). */
@@ -32,6 +36,10 @@ export interface RunOptions {
   maxSteps?: number;
   /** Called once the run folder exists (the dashboard uses it to learn the run id). */
   onRunCreated?: (run: RunPaths) => void;
+  /** Called once the data is open, before the first step: what will be trained on (the CLI prints it). */
+  onDataReady?: (summary: DataSummary) => void;
+  /** Stop when the validation loss has not improved for this many epochs (0 or unset: train every epoch). */
+  earlyStopPatience?: number;
 }
 
 export interface RunResult {
@@ -40,8 +48,10 @@ export interface RunResult {
   model: Module;
   data: PreparedData;
   /** Final evaluation on the test split (or on validation when the dataset has no separate test split). */
-  report?: EvalResult;
+  report?: ClassificationReport;
   reportSplit: 'test' | 'validation';
+  /** Which weights the final report scored: the last epoch's (today always), or the best checkpoint's. */
+  reportWeights: 'best' | 'last';
   seconds: number;
 }
 
@@ -51,7 +61,7 @@ function resolveResume(root: string, resume: string): RunPaths {
     return runPaths(dirname(dir), basename(dir));
   }
   const paths = runPaths(root, resume);
-  if (!existsSync(paths.config)) throw new Error(`--resume ${resume}: no run folder ${paths.dir} (list runs with \`simmer runs\`)`);
+  if (!existsSync(paths.config)) throw new RunError('unknown-run', `there is no run '${resume}' (no folder ${paths.dir})`, { run: resume, dir: paths.dir });
   return paths;
 }
 
@@ -66,12 +76,13 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   } else recipe = resolveRecipe(input);
   // Check what can be wrong before a run folder is made, so a typo leaves nothing behind.
   if (!(CLASSIFIERS as readonly string[]).includes(recipe.model))
-    throw new RangeError(`unknown model '${recipe.model}'; choose one of: ${CLASSIFIERS.join(', ')}`);
+    throw new RunError('unknown-model', `unknown model '${recipe.model}'; choose one of: ${CLASSIFIERS.join(', ')}`, { model: recipe.model });
   manualSeed(recipe.seed);
   // The split is stored with the run so a resumed run trains and validates on exactly the same images.
   const storedSplitPath = resumeRun ? join(resumeRun.dir, 'split.json') : null;
   const storedSplit = storedSplitPath && existsSync(storedSplitPath) ? JSON.parse(readFileSync(storedSplitPath, 'utf8')) : null;
   const data = await prepareData(recipe, storedSplit);
+  options.onDataReady?.(summarizeData(data));
   const run = resumeRun ?? createRun(root, { model: recipe.model, recipe });
   if (data.split && !storedSplit) writeFileAtomic(join(run.dir, 'split.json'), JSON.stringify(data.split));
   options.onRunCreated?.(run);
@@ -83,6 +94,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     new CsvLogger(join(run.dir, 'metrics.csv')),
     new Checkpointer({ dir: run.checkpoints, everySteps: recipe.checkpointEvery }),
     ...(options.quiet ? [] : [new ProgressBar(recipe.epochs)]),
+    ...(options.earlyStopPatience ? [new EarlyStopping({ patience: options.earlyStopPatience, monitor: data.val ? 'valLoss' : 'trainLoss' })] : []),
     ...(options.callbacks ?? []),
   ];
   const trainer = new Trainer({
@@ -90,27 +102,39 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     optimizer,
     scheduler,
     callbacks,
+    task: new ClassificationTask({
+      loss: recipe.labelSmoothing > 0 ? (out, y) => crossEntropy(out, y, { labelSmoothing: recipe.labelSmoothing }) : undefined,
+    }),
     classes: data.classes,
     clipGradNorm: recipe.clipGrad || undefined,
-    loss: recipe.labelSmoothing > 0 ? (out, y) => crossEntropy(out, y, { labelSmoothing: recipe.labelSmoothing }) : undefined,
     config: { recipe, classes: data.classes, inputShape: data.inputShape },
     splitSeed: data.splitSeed,
   });
   const last = join(run.checkpoints, 'last.safetensors');
   if (options.resume) {
-    if (!existsSync(last)) throw new Error(`--resume: ${run.id} has no checkpoint yet (${last}); start it again instead`);
+    removeStaleTempFiles(run);
+    if (!existsSync(last)) throw new RunError('no-checkpoint', `run ${run.id} has no checkpoint yet (${last}); start it again instead`, { run: run.id, path: last });
     trainer.restore(loadCheckpoint(last));
     if (trainer.epoch >= recipe.epochs)
-      throw new Error(`--resume: ${run.id} already finished ${trainer.epoch} epochs; pass --epochs N with N > ${trainer.epoch} to train further`);
+      throw new RunError('already-finished', `run ${run.id} already finished ${trainer.epoch} epochs; ask for more than ${trainer.epoch} epochs to train further`, {
+        run: run.id,
+        epochs: trainer.epoch,
+      });
+    // A kill between the metric logs and the checkpoint leaves epoch records the checkpoint does not know about:
+    // drop them, so the resumed epoch is recorded once.
+    dropRecordsAfter(run, trainer.epoch, trainer.globalStep);
   }
   if (options.maxSteps !== undefined) callbacks.push(stopAfter(options.maxSteps));
   const started = performance.now();
   let status = 'finished';
   let error: string | undefined;
-  let report: EvalResult | undefined;
+  let report: ClassificationReport | undefined;
+  // The report scores the weights as training left them (best.safetensors was chosen on validation data, which for
+  // datasets without a held-out split is the test data itself, so scoring it would flatter the model).
+  const reportWeights = 'last' as const;
   try {
     await trainer.fit(data.train, { epochs: recipe.epochs, val: data.val });
-    if (trainer.stopRequested) status = 'stopped';
+    if (trainer.stopRequested && trainer.epoch < recipe.epochs && !earlyStopped(callbacks)) status = 'stopped';
     else report = await trainer.evaluate(data.test ?? data.val);
   } catch (e) {
     // A NaN loss or any other failure is recorded in the summary; the last good checkpoint stays in place.
@@ -127,12 +151,49 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
       globalStep: trainer.globalStep,
       final: h[h.length - 1] ?? null,
       best: trainer.best ?? null,
+      reportWeights: report ? reportWeights : undefined,
       seconds: (performance.now() - started) / 1000,
       classes: data.classes,
     });
   }
   const reportSplit = data.test || data.valIsTest ? 'test' : 'validation';
-  return { run, history: trainer.history, model, data, report, reportSplit, seconds: (performance.now() - started) / 1000 };
+  return { run, history: trainer.history, model, data, report, reportSplit, reportWeights, seconds: (performance.now() - started) / 1000 };
+}
+
+function earlyStopped(callbacks: Callback[]): boolean {
+  return callbacks.some((c) => c instanceof EarlyStopping && c.stoppedEpoch !== null);
+}
+
+/** Temp files of atomic writes cut short by a kill (`.<name>.<pid>.<time>.tmp`) are garbage: remove them. */
+function removeStaleTempFiles(run: RunPaths): void {
+  for (const dir of [run.dir, run.checkpoints]) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) if (/^\..+\.tmp$/.test(name)) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/** Removes records past the checkpoint (epochs >= `epoch`, batches after `globalStep`) from metrics.jsonl and metrics.csv. */
+export function dropRecordsAfter(run: RunPaths, epoch: number, globalStep: number): void {
+  if (existsSync(run.metrics)) {
+    const lines = readFileSync(run.metrics, 'utf8').split('\n');
+    const kept = lines.filter((line) => {
+      if (!line.trim()) return false;
+      try {
+        const rec = JSON.parse(line);
+        if (rec.type === 'epoch') return !(rec.epoch >= epoch);
+        if (rec.type === 'batch') return !(rec.globalStep > globalStep);
+        return true;
+      } catch {
+        return false; // a line cut short by the kill
+      }
+    });
+    writeFileSync(run.metrics, kept.length ? `${kept.join('\n')}\n` : '');
+  }
+  const csv = join(run.dir, 'metrics.csv');
+  if (existsSync(csv)) {
+    const [head, ...rows] = readFileSync(csv, 'utf8').split('\n').filter((l) => l.trim());
+    if (head) writeFileSync(csv, `${[head, ...rows.filter((r) => Number(r.split(',')[0]) < epoch)].join('\n')}\n`);
+  }
 }
 
 function stopAfter(steps: number): Callback {

@@ -7,7 +7,7 @@
  */
 import { backward } from '../autograd/backward.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import type { Optimizer } from './optimizer.ts';
+import type { Optimizer } from '../optim/optimizer.ts';
 
 interface Trainable {
   forward(x: Tensor): Tensor;
