@@ -76,7 +76,7 @@ export type ResizePolicy = 'cover' | 'contain' | 'fill' | 'error';
 export interface ImageDecodeOptions {
   /** Target side(s); a number means square. */
   size?: number | [number, number];
-  /** 1 (grayscale) or 3 (RGB; alpha is flattened onto black). Default 3. */
+  /** 1 (grayscale) or 3 (RGB; alpha is flattened onto black). Default: 1 when the dataset's images are grayscale, else 3. */
   channels?: 1 | 3;
   /**
    * `cover` (default): scale so the image covers the target, then center-crop — keeps aspect, loses edges.

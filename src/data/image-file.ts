@@ -80,6 +80,8 @@ async function readNonEmpty(path: string): Promise<Buffer> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DataError('missing-file', `${path} does not exist`, 'fix the path, or remove the entry that names it', path);
+    if (code === 'EISDIR')
+      throw new DataError('is-folder', `${path} is a folder, not an image file`, 'pass an image file, or a folder to read every image in it', path);
     throw new DataError('unreadable-file', `${path} cannot be read (${code ?? (e as Error).message})`, 'check the file permissions', path);
   }
   if (buf.length === 0) throw new DataError('empty-file', `${path} is empty (0 bytes)`, 'delete the file or replace it with a valid image', path);

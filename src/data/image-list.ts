@@ -5,7 +5,8 @@
  *
  * Resize policy: every image is brought to the dataset size (`size`, or the first image's size when none is given)
  * with `resize` — 'cover' by default (scale to cover, center-crop), or 'contain' (pad), 'fill' (stretch), 'error'
- * (refuse). Images are RGB unless `channels: 1`; alpha is flattened onto black.
+ * (refuse). Channels: 1 (grayscale) when every sampled image of the dataset is grayscale, else 3 (RGB), unless
+ * `channels` says; alpha is flattened onto black.
  *
  * @example
  *   const ds = await openFolder({ kind: 'folder', root: 'pets', size: 64 }); // pets/cat/*.jpg, pets/dog/**\/*.png
@@ -130,20 +131,52 @@ function listImages(dir: string, skipped: SkippedFile[]): string[] {
 }
 
 /**
- * The first readable image's size, for datasets opened without one. Unreadable files stay in the list (the loader skips
- * them when it meets them) so that the same spec opens to the same indices in every thread.
+ * What a dataset opened without a size or channel count gets from its files: the first readable image's size, and 1
+ * channel when every sampled image is grayscale (else 3) — a folder of grayscale digits stays grayscale. Unreadable
+ * files stay in the list (the loader skips them when it meets them) so that the same spec opens to the same indices in
+ * every thread; the result goes into the spec, so worker threads do not guess again.
  */
-async function inferSize(entries: ImageEntry[], opts: ImageDecodeOptions, where: string): Promise<[number, number]> {
-  for (const e of entries) {
+async function inferFormat(entries: ImageEntry[], opts: ImageDecodeOptions, where: string): Promise<{ size: [number, number]; channels: 1 | 3 }> {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  let size = sizeOf(opts.size);
+  if (size && !size.every((d) => Number.isSafeInteger(d) && d >= 1 && d <= MAX_IMAGE_SIDE)) {
+    throw new DataError(
+      'bad-size',
+      `${where}: image size ${size.join('x')} is out of range`,
+      `use a whole number of pixels from 1 to ${MAX_IMAGE_SIDE} (CLI: --image-size 64)`,
+      where,
+    );
+  }
+  const channels = opts.channels;
+  if (channels !== undefined && channels !== 1 && channels !== 3)
+    throw new DataError('bad-channels', `${where}: channels must be 1 or 3, not ${JSON.stringify(channels)}`, 'use --channels 1 (grayscale) or 3 (RGB)', where);
+  let read = 0;
+  let gray = 0;
+  // Up to CHANNEL_SAMPLES images spread over the list (classes are contiguous, so every class gets a say).
+  const step = Math.max(1, Math.floor(entries.length / CHANNEL_SAMPLES));
+  const order = [...Array.from({ length: Math.ceil(entries.length / step) }, (_, k) => k * step), ...entries.keys()];
+  const tried = new Set<number>();
+  for (const k of order) {
+    if ((size && channels) || read >= CHANNEL_SAMPLES || tried.size >= entries.length) break;
+    if (tried.has(k)) continue;
+    tried.add(k);
     try {
-      const info = await readImageInfo(e.path, opts.maxPixels ?? DEFAULT_MAX_PIXELS);
-      return [info.height, info.width];
+      const info = await readImageInfo(entries[k].path, maxPixels);
+      size ??= [info.height, info.width];
+      read++;
+      if (info.channels <= 2) gray++;
     } catch {
       // try the next one
     }
   }
-  throw new DataError('empty-dataset', `${where}: none of the images could be read`, 'check the files with `simmer audit`', where);
+  if (!size) throw new DataError('empty-dataset', `${where}: none of the images could be read`, 'check the files with `simmer audit`', where);
+  return { size, channels: channels ?? (read > 0 && gray === read ? 1 : 3) };
 }
+
+/** How many images decide between grayscale and colour. */
+const CHANNEL_SAMPLES = 8;
+/** Largest image side a dataset may be brought to (a 4096x4096 RGB image is 200 MB as floats). */
+export const MAX_IMAGE_SIDE = 4096;
 
 function sizeOf(size: number | [number, number] | undefined): [number, number] | undefined {
   return size === undefined ? undefined : typeof size === 'number' ? [size, size] : size;
@@ -202,8 +235,8 @@ export async function openFolder(spec: FolderSpec): Promise<FolderDataset> {
       root,
     );
   }
-  const size = sizeOf(spec.size) ?? (await inferSize(entries, spec, root));
-  return new FolderDataset({ ...spec, root, labelled }, entries, classes, size, skipped);
+  const { size, channels } = await inferFormat(entries, spec, root);
+  return new FolderDataset({ ...spec, root, labelled, channels }, entries, classes, size, skipped);
 }
 
 export class ManifestDataset extends ImageListDataset {
@@ -273,27 +306,67 @@ export function readManifest(file: string): ManifestRow[] {
         file,
       );
     }
-    const list = Array.isArray(parsed) ? parsed : (parsed as { samples?: unknown }).samples;
+    const list = Array.isArray(parsed) ? parsed : typeof parsed === 'object' && parsed !== null ? (parsed as { samples?: unknown }).samples : undefined;
     if (!Array.isArray(list))
       throw new DataError(
         'bad-manifest',
-        `${file} holds no array of samples`,
+        `${file} holds ${parsed === null ? 'null' : typeof parsed === 'object' ? 'an object without a "samples" array' : `a ${typeof parsed}`}, not an array of samples`,
         'use an array of { "path", "label", "split" } objects (or { "samples": [...] })',
         file,
       );
+    list.forEach((r, i) => {
+      if (typeof r !== 'object' || r === null || Array.isArray(r))
+        throw new DataError(
+          'bad-manifest',
+          `${file}: sample ${i + 1} is ${JSON.stringify(r)?.slice(0, 40)}, not an object`,
+          'make every sample an object like { "path": "cat/1.jpg", "label": "cat" }, or remove it',
+          file,
+        );
+    });
     raw = list as Record<string, unknown>[];
   } else {
     raw = parseCsv(text);
   }
   const pick = (r: Record<string, unknown>, keys: string[]) => {
-    for (const k of keys) if (r[k] !== undefined && r[k] !== null && r[k] !== '') return String(r[k]);
+    for (const k of keys) {
+      const v = r[k];
+      if (v === undefined || v === null || v === '') continue;
+      if (typeof v === 'object') {
+        throw new DataError(
+          'bad-manifest',
+          `${file}: the ${k} of a row is ${JSON.stringify(v).slice(0, 40)}, not a text or a number`,
+          `give every row a plain ${k} ("cat/1.jpg", "cat")`,
+          file,
+        );
+      }
+      return String(v);
+    }
     return undefined;
   };
-  return raw.map((r, i) => {
+  // CSV rows count from the header line (row 1), so "row 3" is the third line of the file; JSON samples from 1.
+  const where = (i: number) => (/\.json$/i.test(file) ? `sample ${i + 1}` : `row ${i + 2}`);
+  const rows = raw.map((r, i) => {
     const path = pick(r, PATH_KEYS);
-    if (!path) throw new DataError('bad-manifest', `${file}: row ${i + 1} has no path`, `give every row a path column (one of ${PATH_KEYS.join(', ')})`, file);
+    if (!path) throw new DataError('bad-manifest', `${file}: ${where(i)} has no path`, `give every row a path column (one of ${PATH_KEYS.join(', ')})`, file);
     return { path, label: pick(r, LABEL_KEYS), split: pick(r, ['split', 'subset']) };
   });
+  // A manifest is labelled or not: a row without a label among labelled ones would train as class -1.
+  const unlabelled = rows.findIndex((r) => r.label === undefined);
+  if (unlabelled >= 0 && rows.some((r) => r.label !== undefined)) {
+    const count = rows.filter((r) => r.label === undefined).length;
+    throw new DataError(
+      'unlabelled-row',
+      `${file}: ${where(unlabelled)} (${rows[unlabelled].path}) has no label${count > 1 ? `, nor do ${count - 1} other rows,` : ''} while the other rows are labelled`,
+      'give every row a label, or remove the rows without one (label them on the Data page)',
+      file,
+    );
+  }
+  return rows;
+}
+
+/** Whether any row of a manifest names a split (train/val/test); a `path,label` manifest is split like a folder. */
+export function manifestHasSplits(rows: readonly ManifestRow[]): boolean {
+  return rows.some((r) => r.split !== undefined);
 }
 
 /**
@@ -346,6 +419,6 @@ export async function openManifest(spec: ManifestSpec): Promise<ManifestDataset>
     );
   }
   if (entries.length === 0) throw new DataError('empty-dataset', `${file}: none of its files can be used`, 'check the paths and files it names', file);
-  const size = sizeOf(spec.size) ?? (await inferSize(entries, spec, file));
-  return new ManifestDataset({ ...spec, file }, entries, classes, size, skipped);
+  const { size, channels } = await inferFormat(entries, spec, file);
+  return new ManifestDataset({ ...spec, file, channels }, entries, classes, size, skipped);
 }

@@ -21,4 +21,5 @@ export * from './seed.ts';
 export * from './shapes.ts';
 export * from './split.ts';
 export * from './subset.ts';
+export * from './trainable.ts';
 export * from './transforms/index.ts';

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { ImageDecodeOptions, SpecDataset } from './dataset.ts';
 import { DataError } from './errors.ts';
 import { FASHION_MNIST_DIR, IdxDataset, looksLikeIdxDir } from './idx.ts';
-import { openFolder, openManifest, readManifest } from './image-list.ts';
+import { manifestHasSplits, openFolder, openManifest, readManifest } from './image-list.ts';
 import { ShapesDataset } from './shapes.ts';
 
 export interface LoadDatasetOptions extends ImageDecodeOptions {
@@ -72,7 +72,10 @@ export async function loadDataset(nameOrPath: string, opts: LoadDatasetOptions =
         path,
       );
     }
-    return openManifest({ kind: 'manifest', file: path, split: opts.split, ...decode });
+    // A manifest without a split column (`path,label`, as the dashboard's labelling writes) is one pool, like a folder:
+    // every split asks for all of it, and the caller carves train/validation from it.
+    const split = manifestHasSplits(readManifest(path)) ? opts.split : undefined;
+    return openManifest({ kind: 'manifest', file: path, ...(split !== undefined ? { split } : {}), ...decode });
   }
   if (looksLikeIdxDir(path)) return new IdxDataset({ kind: 'idx', dir: path, split: idxSplit(split) });
   // A folder with train/ val/ test/ subfolders holds one image folder per split.

@@ -26,6 +26,7 @@ import { type Dataset, isSpecDataset, type SpecDataset } from './dataset.ts';
 import { DataError } from './errors.ts';
 import type { SkippedFile } from './image-list.ts';
 import { generatorFor, permutation } from './seed.ts';
+import { sourceOf } from './trainable.ts';
 import type { Transform } from './transforms/image.ts';
 import { buildTransform, isIdentity, type TransformSpec } from './transforms/spec.ts';
 
@@ -98,7 +99,10 @@ export class DataLoader {
     this.batchSize = opts.batchSize ?? 64;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
       throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
-    if (dataset.length === 0) throw new DataError('empty-dataset', 'DataLoader: the dataset is empty', 'check the dataset path and split');
+    if (dataset.length === 0) {
+      const where = sourceOf(dataset);
+      throw new DataError('empty-dataset', `DataLoader: no images to load from ${where}`, 'check the dataset path and split, or give it more images', where);
+    }
     this.shuffle = opts.shuffle ?? false;
     this.seed = opts.seed ?? 0;
     this.dropLast = opts.dropLast ?? false;

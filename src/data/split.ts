@@ -9,9 +9,12 @@
  *   writeFileSync('run/split.json', JSON.stringify(split));
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Dataset, SpecDataset } from './dataset.ts';
+import { DataError } from './errors.ts';
 import { generatorFor, permutation } from './seed.ts';
 import { SubsetDataset } from './subset.ts';
+import { sourceOf } from './trainable.ts';
 
 export type SplitName = 'train' | 'val' | 'test';
 
@@ -91,6 +94,19 @@ export async function makeSplit(ds: Dataset, opts: SplitOptions = {}): Promise<S
   }
   const indices: Partial<Record<SplitName, number[]>> = {};
   for (const k of names) indices[k] = parts[k].sort((a, b) => a - b);
+  const empty = names.find((k) => indices[k]!.length === 0);
+  if (empty) {
+    const where = sourceOf(ds);
+    const shares = names.map((k) => `${k} ${((100 * fractions[k]!) / sum).toFixed(1)}%`).join(' / ');
+    throw new DataError(
+      'split-too-small',
+      `splitting the ${ds.length} image${ds.length === 1 ? '' : 's'} of ${where} into ${shares} leaves the ${empty} part empty`,
+      ds.length < 2 * names.length
+        ? `add images (a run needs at least ${names.length} images${stratified ? ' per class' : ''}, and many more to learn anything)`
+        : `choose fractions that leave images in every part (CLI: --val-split between 0.05 and 0.5)`,
+      where,
+    );
+  }
   return { version: 1, seed, fractions: { ...fractions }, stratified, total: ds.length, indices, hash: splitHash(indices) };
 }
 
@@ -103,4 +119,34 @@ export function applySplit(ds: SpecDataset, record: SplitRecord, name: SplitName
   const list = record.indices[name];
   if (!list) throw new RangeError(`applySplit: the split has no '${name}' part (it has ${Object.keys(record.indices).join(', ')})`);
   return new SubsetDataset(ds, list);
+}
+
+/**
+ * Reads a split stored with a run (split.json), checking it is one: valid JSON, version 1, index lists of integers
+ * within the recorded total, and an unaltered hash. Every refusal names the file and what to do.
+ * @example
+ *   const split = readSplitRecord('runs/2026-12-01-cnn/split.json');
+ */
+export function readSplitRecord(path: string): SplitRecord {
+  const fix = 'restore split.json from a backup, or delete it to make a new split (the resumed run then validates on other images)';
+  if (!existsSync(path)) throw new DataError('missing-split', `${path} does not exist`, fix, path);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new DataError('bad-split', `${path} is not valid JSON (${(e as Error).message}); it was cut short or edited`, fix, path);
+  }
+  const r = raw as Partial<SplitRecord> | null;
+  const bad = (what: string) => new DataError('bad-split', `${path} is not a split record: ${what}`, fix, path);
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) throw bad(`it holds ${JSON.stringify(raw)?.slice(0, 40)}`);
+  if (r.version !== 1) throw bad(`version is ${JSON.stringify(r.version)}, expected 1`);
+  if (!Number.isSafeInteger(r.total) || (r.total as number) < 0) throw bad(`total is ${JSON.stringify(r.total)}`);
+  if (typeof r.indices !== 'object' || r.indices === null) throw bad('it has no index lists');
+  for (const [name, list] of Object.entries(r.indices)) {
+    if (!['train', 'val', 'test'].includes(name)) throw bad(`unknown part '${name}'`);
+    if (!Array.isArray(list) || !list.every((i) => Number.isSafeInteger(i) && i >= 0 && i < (r.total as number)))
+      throw bad(`the ${name} indices are not integers from 0 to ${(r.total as number) - 1}`);
+  }
+  if (typeof r.hash !== 'string' || splitHash(r.indices) !== r.hash) throw bad('its indices do not match its hash (it was edited or cut short)');
+  return r as SplitRecord;
 }
