@@ -2,6 +2,7 @@
 import { buildClassifier } from '../models/classifiers.ts';
 import type { Module } from '../nn/module.ts';
 import { type Checkpoint, loadCheckpoint } from '../train/checkpoint.ts';
+import { checkModelConfig } from '../train/checkpoint-validate.ts';
 import type { Recipe } from './recipe.ts';
 
 export interface OpenedModel {
@@ -14,12 +15,13 @@ export interface OpenedModel {
 
 export function openCheckpointModel(path: string): OpenedModel {
   const checkpoint = loadCheckpoint(path);
-  const config = checkpoint.state.config as { recipe?: Recipe; classes?: string[]; inputShape?: [number, number, number] };
-  if (!config.recipe || !Array.isArray(config.classes) || !Array.isArray(config.inputShape)) {
-    throw new Error(`${path}: the checkpoint does not record its model, classes and input shape; it was not written by simmer train`);
-  }
-  const model = buildClassifier(config.recipe.model, { inputShape: config.inputShape, numClasses: config.classes.length });
+  // Checked against the stored weights before anything is built at the size the config claims.
+  const config = checkModelConfig(checkpoint.state.config, checkpoint.model, path, (inputShape, numClasses) =>
+    buildClassifier((checkpoint.state.config as { recipe: Recipe }).recipe.model, { inputShape, numClasses }),
+  );
+  const recipe = (checkpoint.state.config as { recipe: Recipe }).recipe;
+  const model = buildClassifier(recipe.model, { inputShape: config.inputShape, numClasses: config.classes.length });
   model.loadStateDict(checkpoint.model);
   model.eval();
-  return { model, classes: config.classes, inputShape: config.inputShape, recipe: config.recipe, checkpoint };
+  return { model, classes: config.classes, inputShape: config.inputShape, recipe, checkpoint };
 }

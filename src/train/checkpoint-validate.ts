@@ -58,6 +58,15 @@ export function parseTrainingState(json: string | undefined, path: string): Trai
   const opt = s.optimizer;
   if (opt !== null && opt !== undefined && (typeof opt !== 'object' || Array.isArray(opt) || !Array.isArray((opt as { scalars?: unknown }).scalars)))
     throw new CheckpointError(path, `the checkpoint's optimizer state is malformed (${JSON.stringify(opt).slice(0, 80)})`, TAMPERED);
+  const named = s.optimizers;
+  if (
+    named !== undefined &&
+    (typeof named !== 'object' ||
+      named === null ||
+      Array.isArray(named) ||
+      !Object.values(named).every((o) => typeof o === 'object' && o !== null && Array.isArray((o as { scalars?: unknown }).scalars)))
+  )
+    throw new CheckpointError(path, `the checkpoint's further optimizers are malformed (${JSON.stringify(named).slice(0, 80)})`, TAMPERED);
   if (s.history !== undefined && !Array.isArray(s.history)) throw new CheckpointError(path, "the checkpoint's history is not a list", TAMPERED);
   return state as TrainingState;
 }

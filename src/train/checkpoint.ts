@@ -12,6 +12,7 @@ import type { OptimizerState } from '../optim/optimizer.ts';
 import type { SchedulerState } from '../optim/schedule.ts';
 import type { RngState } from '../tensor/random.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { parseTrainingState } from './checkpoint-validate.ts';
 import type { TaskState } from './task.ts';
 
 export const CHECKPOINT_FORMAT = 'simmer-checkpoint/1';
@@ -94,16 +95,7 @@ export function loadCheckpoint(path: string): Checkpoint {
       `${path}: not a Simmer checkpoint (metadata format is ${JSON.stringify(metadata.format)}, expected '${CHECKPOINT_FORMAT}'); to load plain weights use loadWeights()`,
     );
   }
-  let state: TrainingState;
-  try {
-    state = JSON.parse(metadata.state);
-  } catch (e) {
-    throw new Error(`${path}: the training state in the checkpoint is not valid JSON (${(e as Error).message}); the file was tampered with`);
-  }
-  for (const key of ['epoch', 'batchInEpoch', 'globalStep', 'splitSeed'] as const) {
-    if (!Number.isInteger(state[key]) || (state[key] as number) < 0)
-      throw new Error(`${path}: the checkpoint's ${key} is ${JSON.stringify(state[key])}, expected a non-negative integer`);
-  }
+  const state = parseTrainingState(metadata.state, path);
   const model = new Map<string, Tensor>();
   const optimizerBuffers: Record<string, Float32Array>[] = (state.optimizer?.scalars ?? []).map(() => ({}));
   const extraOptimizerBuffers: Record<string, Record<string, Float32Array>[]> = {};
