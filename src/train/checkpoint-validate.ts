@@ -93,7 +93,7 @@ const countOf = (tensors: Iterable<Tensor>) => {
  * with H·W and with the class count), and a config whose model would be far larger than the stored weights is refused.
  * Then the caller builds the model, and loadStateDict checks every shape exactly.
  */
-export function checkModelConfig(config: unknown, stored: Map<string, Tensor>, path: string, build: BuildModel): ModelConfig {
+export function checkModelConfig(config: unknown, stored: Map<string, Tensor>, path: string, build: BuildModel, knownModels?: readonly string[]): ModelConfig {
   const c = (config ?? {}) as { recipe?: { model?: unknown }; classes?: unknown; inputShape?: unknown };
   if (typeof config !== 'object' || config === null || typeof c.recipe !== 'object' || c.recipe === null || typeof c.recipe.model !== 'string')
     throw new CheckpointError(path, 'the checkpoint does not record which model it holds (config.recipe.model)', TAMPERED);
@@ -119,6 +119,12 @@ export function checkModelConfig(config: unknown, stored: Map<string, Tensor>, p
       TAMPERED,
     );
   const model = c.recipe.model;
+  if (knownModels && !knownModels.includes(model))
+    throw new CheckpointError(
+      path,
+      `the checkpoint names model '${model.slice(0, 40)}', which Simmer does not have (it has ${knownModels.join(', ')})`,
+      TAMPERED,
+    );
   const storedCount = countOf(stored.values());
   if (storedCount === 0) throw new CheckpointError(path, 'the checkpoint stores no model weights', TAMPERED);
   // Small claims are built as they are; large ones are first estimated from two probes.
@@ -155,4 +161,17 @@ export function checkResumable(checkpoint: Checkpoint, path: string): void {
   const fix =
     'resume from the run’s own checkpoints/last.safetensors, or start a new run (simmer train) — a checkpoint without optimizer state can be evaluated but not resumed';
   if (!opt) throw new CheckpointError(path, 'the checkpoint holds no optimizer state, so training cannot resume exactly where it stopped', fix);
+}
+
+/** Loads a checkpoint's stored weights into the model built from its config; a mismatch is a CheckpointError naming the file. */
+export function loadCheckedWeights(model: Module, stored: Map<string, Tensor>, path: string): void {
+  try {
+    model.loadStateDict(stored);
+  } catch (e) {
+    throw new CheckpointError(
+      path,
+      `the stored weights do not fit the model its config describes (${(e as Error).message.replace(/^loadStateDict: /, '')})`,
+      TAMPERED,
+    );
+  }
 }

@@ -116,3 +116,10 @@ test('resuming from a checkpoint without optimizer state is refused (checkResuma
   const ck = loadCheckpoint(good);
   refused(() => checkResumable(ck, good), good, /holds no optimizer state/);
 });
+
+test('an unknown model name, or weights that do not fit the config, are refused naming the file', () => {
+  const unknown = edited((s) => ({ ...s, config: { ...(s.config as object), recipe: { model: 'gpt-9' } } }));
+  refused(() => openCheckpointModel(unknown), unknown, /names model 'gpt-9', which Simmer does not have/);
+  const moreClasses = edited((s) => ({ ...s, config: { ...(s.config as object), classes: ['a', 'b', 'c', 'd'] } }));
+  refused(() => openCheckpointModel(moreClasses), moreClasses, /the stored weights do not fit the model its config describes/);
+});
