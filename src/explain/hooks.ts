@@ -1,8 +1,8 @@
 /**
- * Watching a model's modules during one forward pass: each module's forward is wrapped by an own property (shadowing
- * the class method) and the wrapper is deleted afterwards, the same way nn/summary.ts records output shapes.
+ * Watching a model's modules during one forward pass (through Module.registerForwardHook, removed afterwards), and
+ * running explanations with the parameters frozen and the model in eval mode.
  */
-import type { Module } from '../nn/module.ts';
+import { type HookHandle, type Module, withMode } from '../nn/module.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 export interface ModuleCall {
@@ -16,22 +16,16 @@ export interface ModuleCall {
 /** Runs fn while recording the output of every module for which `watch` is true; returns fn's result and the calls. */
 export function recordOutputs<T>(model: Module, watch: (name: string, m: Module) => boolean, fn: () => T): { result: T; calls: ModuleCall[] } {
   const calls: ModuleCall[] = [];
-  const wrapped: Module[] = [];
+  const handles: HookHandle[] = [];
   let finished = 0;
   for (const [name, mod] of model.namedModules()) {
     if (!watch(name, mod)) continue;
-    const original = mod.forward;
-    mod.forward = (...xs: Tensor[]) => {
-      const output = original.apply(mod, xs);
-      calls.push({ name, module: mod, output, finished: finished++ });
-      return output;
-    };
-    wrapped.push(mod);
+    handles.push(mod.registerForwardHook((_m, _inputs, output) => void calls.push({ name, module: mod, output, finished: finished++ })));
   }
   try {
     return { result: fn(), calls };
   } finally {
-    for (const m of wrapped) delete (m as unknown as Record<string, unknown>).forward;
+    for (const h of handles) h.remove();
   }
 }
 
@@ -49,13 +43,7 @@ export function withFrozenParameters<T>(model: Module, fn: () => T): T {
   }
 }
 
-/** Runs fn in eval mode (batch norm uses running statistics, dropout is off) and restores the previous mode. */
+/** Runs fn in eval mode (batch norm uses running statistics, dropout is off) and restores each module's mode. */
 export function inEvalMode<T>(model: Module, fn: () => T): T {
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    return fn();
-  } finally {
-    model.train(wasTraining);
-  }
+  return withMode(model, 'eval', fn);
 }

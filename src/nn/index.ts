@@ -6,5 +6,5 @@ export * from './layers/conv.ts';
 export * from './layers/linear.ts';
 export * from './layers/norm.ts';
 export * from './layers/pool.ts';
-export { Module, Parameter, type StateDict } from './module.ts';
+export { type ForwardHook, type ForwardPreHook, type HookHandle, type Mode, Module, Parameter, type StateDict, withMode } from './module.ts';
 export * from './summary.ts';

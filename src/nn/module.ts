@@ -24,12 +24,83 @@ export class Parameter extends Tensor {
 
 export type StateDict = Map<string, Tensor>;
 
+/** Runs after a module's forward with its inputs and output; returning a tensor replaces the output. */
+export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Tensor) => Tensor | void;
+/** Runs before a module's forward with its inputs; returning an array replaces the inputs. */
+export type ForwardPreHook = (module: Module, inputs: readonly Tensor[]) => Tensor[] | void;
+/** What registering a hook returns: remove() unregisters it (calling it again does nothing). */
+export interface HookHandle {
+  remove(): void;
+}
+
+type ForwardFn = (...inputs: Tensor[]) => Tensor;
+
 export abstract class Module {
   /** Training mode switches dropout on and makes batch norm use (and update) batch statistics. */
   training = true;
   private readonly bufferNames = new Set<string>();
+  // Hooks live in #private fields so the field scan of namedChildren/namedParameters never sees them.
+  #preHooks = new Map<number, ForwardPreHook>();
+  #hooks = new Map<number, ForwardHook>();
+  #nextHookId = 0;
+  /** The forward that ran before hooks were installed, and whether it was an own property (not the class method). */
+  #unhooked: { forward: ForwardFn; own: boolean } | null = null;
 
   abstract forward(...inputs: Tensor[]): Tensor;
+
+  /**
+   * Calls `hook(module, inputs, output)` after every forward of this module (PyTorch's register_forward_hook), for
+   * recording activations or shapes. Parents call children's forward directly, so this installs a wrapper on this
+   * instance while any hook is registered and takes it away with the last one.
+   * @example
+   *   const shapes: number[][] = [];
+   *   const handle = model.layer1.registerForwardHook((_m, _in, out) => void shapes.push(out.shape));
+   *   model.forward(x);
+   *   handle.remove();
+   */
+  registerForwardHook(hook: ForwardHook): HookHandle {
+    return this.#register(this.#hooks, hook);
+  }
+
+  /** Calls `hook(module, inputs)` before every forward of this module; returning an array replaces the inputs. */
+  registerForwardPreHook(hook: ForwardPreHook): HookHandle {
+    return this.#register(this.#preHooks, hook);
+  }
+
+  #register<H>(hooks: Map<number, H>, hook: H): HookHandle {
+    const id = this.#nextHookId++;
+    hooks.set(id, hook);
+    this.#installHooks();
+    return {
+      remove: () => {
+        if (hooks.delete(id) && this.#hooks.size === 0 && this.#preHooks.size === 0) this.#uninstallHooks();
+      },
+    };
+  }
+
+  #installHooks(): void {
+    if (this.#unhooked) return;
+    const own = Object.hasOwn(this, 'forward');
+    const forward = this.forward;
+    this.#unhooked = { forward, own };
+    this.forward = (...inputs: Tensor[]) => this.#forwardWithHooks(forward, inputs);
+  }
+
+  #uninstallHooks(): void {
+    const saved = this.#unhooked;
+    if (!saved) return;
+    this.#unhooked = null;
+    if (saved.own) this.forward = saved.forward;
+    else delete (this as unknown as Record<string, unknown>).forward; // the class's forward shows through again
+  }
+
+  #forwardWithHooks(forward: ForwardFn, inputs: Tensor[]): Tensor {
+    let xs = inputs;
+    for (const pre of [...this.#preHooks.values()]) xs = pre(this, xs) ?? xs;
+    let y = forward.apply(this, xs);
+    for (const hook of [...this.#hooks.values()]) y = hook(this, xs, y) ?? y;
+    return y;
+  }
 
   /** Registers a tensor that is state but not learned (e.g. batch norm's running mean); saved in stateDict. */
   protected registerBuffer(name: string, value: Tensor): Tensor {
@@ -159,4 +230,29 @@ export abstract class Module {
   extraRepr(): string {
     return '';
   }
+}
+
+export type Mode = 'train' | 'eval';
+
+/**
+ * Runs fn with `model` (and every descendant) in the given mode, then puts each module back in the mode it had, even
+ * when fn throws; a promise from fn restores when it settles. Modules that were in a mixed state (a frozen batch norm
+ * in eval inside a training model) get their own mode back.
+ * @example const logits = withMode(model, 'eval', () => noGrad(() => model.forward(x)));
+ */
+export function withMode<T>(model: Module, mode: Mode, fn: () => T): T {
+  const modules = model.namedModules().map(([, m]) => m);
+  const saved = modules.map((m) => m.training);
+  const restore = () => modules.forEach((m, i) => (m.training = saved[i]));
+  model.train(mode === 'train');
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    restore();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
 }

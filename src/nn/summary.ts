@@ -6,7 +6,7 @@
 import { noGrad } from '../autograd/grad-mode.ts';
 import { zeros } from '../tensor/creation.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import type { Module } from './module.ts';
+import { type HookHandle, type Module, withMode } from './module.ts';
 
 export interface LayerSummary {
   name: string;
@@ -25,29 +25,19 @@ export interface ModelSummary {
 
 export function summary(model: Module, inputShape: readonly number[]): ModelSummary {
   const layers: LayerSummary[] = [];
-  const restore: (() => void)[] = [];
+  const handles: HookHandle[] = [];
   for (const [name, mod] of model.namedModules()) {
     if (name === '') continue;
-    const original = mod.forward;
     const own = mod.namedParameters().filter(([n]) => !n.includes('.'));
     const entry: LayerSummary = { name, type: mod.constructor.name, outputShape: [], params: own.reduce((a, [, p]) => a + p.size, 0) };
     layers.push(entry);
-    mod.forward = (...xs: Tensor[]) => {
-      const y = original.apply(mod, xs);
-      entry.outputShape = [...y.shape];
-      return y;
-    };
-    // The wrapper is an own property shadowing the class's forward; deleting it restores the original.
-    restore.push(() => delete (mod as unknown as Record<string, unknown>).forward);
+    handles.push(mod.registerForwardHook((_m, _inputs, y) => void (entry.outputShape = [...y.shape])));
   }
-  const wasTraining = model.training;
-  model.eval();
   let out: Tensor;
   try {
-    out = noGrad(() => model.forward(zeros([1, ...inputShape])));
+    out = withMode(model, 'eval', () => noGrad(() => model.forward(zeros([1, ...inputShape]))));
   } finally {
-    for (const r of restore) r();
-    model.train(wasTraining);
+    for (const h of handles) h.remove();
   }
   const total = model.numParameters();
   return { layers, totalParams: total, trainableParams: total, inputShape: [1, ...inputShape], outputShape: [...out.shape] };
