@@ -26,9 +26,16 @@ void RowNormBackward(const Napi::CallbackInfo& info) {
   simmer_batch_norm_backward(f32(info, 0), f32(info, 1), f32(info, 2), 1, int64(info, 3), int64(info, 4), f32(info, 5));
 }
 
+void BatchNormUpdateStats(const Napi::CallbackInfo& info) {
+  // (mean, invStd, c, eps, momentum, unbias, runningMean, runningVar)
+  DebugTimer t("batchNormUpdateStats", len(info, 0));
+  simmer_batch_norm_update_stats(f32(info, 0), f32(info, 1), int64(info, 2), num(info, 3), num(info, 4), num(info, 5), f32(info, 6), f32(info, 7));
+}
+
 SIMMER_EXPORT("batchNormForward", "f32 int int int float f32 f32 f32", BatchNormForward);
 SIMMER_EXPORT("batchNormBackward", "f32 f32 f32 int int int f32", BatchNormBackward);
 SIMMER_EXPORT("rowNormForward", "f32 int int float f32 f32 f32", RowNormForward);
 SIMMER_EXPORT("rowNormBackward", "f32 f32 f32 int int f32", RowNormBackward);
+SIMMER_EXPORT("batchNormUpdateStats", "f32 f32 int float float float f32 f32", BatchNormUpdateStats);
 
 }  // namespace

@@ -38,6 +38,12 @@ void simmer_max_pool2d_forward(const float* x, float* y, int32_t* argmax, const 
 void simmer_max_pool2d_backward(const float* gy, const int32_t* argmax, float* gx, const int32_t* geom);
 void simmer_avg_pool2d_forward(const float* x, float* y, const int32_t* geom, int count_include_pad);
 void simmer_avg_pool2d_backward(const float* gy, float* gx, const int32_t* geom, int count_include_pad);
+/* Resampling geometry (float64): {n, c, h, w, oh, ow, ratioH, ratioW}; mode codes: simmer_upsample_name. */
+const char* simmer_upsample_name(int mode);
+void simmer_adaptive_avg_pool2d_forward(const float* x, float* y, const double* geom);
+void simmer_adaptive_avg_pool2d_backward(const float* gy, float* gx, const double* geom);
+void simmer_upsample2d_forward(const float* x, float* y, const double* geom, int mode, int align_corners);
+void simmer_upsample2d_backward(const float* gy, float* gx, const double* geom, int mode, int align_corners);
 
 /* ── op-code names ── each returns the spec's name for a C enum value (nullptr past the last), so TypeScript looks
    codes up by name (info().ops) and never depends on the order of UNARY_OPS / BINARY_OPS. */
@@ -62,12 +68,35 @@ void simmer_softmax_backward(const float* y, const float* gy, int64_t rows, int6
 /* ── normalisation ── */
 void simmer_batch_norm_forward(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* x_hat, float* mean, float* inv_std);
 void simmer_batch_norm_backward(const float* x_hat, const float* gx_hat, const float* inv_std, int64_t n, int64_t c, int64_t hw, float* gx);
+void simmer_batch_norm_update_stats(const float* mean, const float* inv_std, int64_t c, double eps, double momentum, double unbias, float* running_mean,
+                                    float* running_var);
 
 /* ── fused optimizer updates (in place) ── */
 void simmer_sgd_step(float* param, const float* grad, float* momentum_buffer /* nullable */, int64_t len, double lr, double momentum,
                      double dampening, double weight_decay, int nesterov, int first_step);
 void simmer_adam_step(float* param, const float* grad, float* m, float* v, int64_t len, double lr, double beta1, double beta2, double eps,
                       double weight_decay, int decoupled, double step);
+void simmer_rmsprop_step(float* param, const float* grad, float* square_avg, float* grad_avg /* nullable */, float* momentum_buffer /* nullable */,
+                         int64_t len, double lr, double alpha, double eps, double weight_decay, double momentum);
+void simmer_sum_of_squares(const float* x, int64_t len, float* out /* [1] */);
+
+/* ── attention ── geometry (float64): {batch, heads, tq, tk, d, dv, causal, maskStrideB, maskStrideH, scale} */
+void simmer_attention_forward(const float* q, const float* k, const float* v, const float* mask /* nullable */, float* out, float* lse,
+                              const double* geom);
+void simmer_attention_backward(const float* q, const float* k, const float* v, const float* mask /* nullable */, const float* out, const float* lse,
+                               const float* gout, float* gq, float* gk, float* gv, const double* geom);
+
+/* ── losses ── status/first_invalid[0]: the first row with a bad target, or -1 */
+void simmer_cross_entropy_forward(const float* logits, const int32_t* target, const float* weight /* nullable */, int64_t rows, int64_t c,
+                                  int64_t ignore_index, double label_smoothing, int log_softmax, float* logp, float* loss, float* row_weight,
+                                  int32_t* first_invalid);
+void simmer_cross_entropy_backward(const float* logp, const int32_t* target, const float* weight /* nullable */, int64_t rows, int64_t c,
+                                   int64_t ignore_index, double label_smoothing, int log_softmax, const float* g_loss, int per_row, double g_scale,
+                                   float* gx);
+
+/* ── embedding ── first_invalid[0]: the position of the first index outside 0..num-1, or -1 */
+void simmer_embedding_forward(const float* weight, int64_t num, int64_t dim, const int32_t* idx, int64_t count, float* out, int32_t* first_invalid);
+void simmer_embedding_backward(const float* gout, const int32_t* idx, int64_t count, int64_t num, int64_t dim, float* gw);
 
 #ifdef __cplusplus
 }

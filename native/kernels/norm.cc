@@ -102,3 +102,17 @@ extern "C" void simmer_batch_norm_backward(const float* xHat, const float* gxHat
     });
   });
 }
+
+// Running statistics of batch norm after a training step (PyTorch's rule, per channel, in double):
+//   runningMean = (1 − momentum)·runningMean + momentum·mean
+//   runningVar  = (1 − momentum)·runningVar + momentum·biasedVar·unbias,  biasedVar = 1/invStd² − eps,
+// where unbias = count/(count − 1) turns the batch's biased variance into the unbiased one.
+extern "C" void simmer_batch_norm_update_stats(const float* mean, const float* invStd, int64_t c, double eps, double momentum, double unbias,
+                                               float* runningMean, float* runningVar) {
+  for (int64_t ch = 0; ch < c; ch++) {
+    const double is = invStd[ch];
+    const double biasedVar = 1 / (is * is) - eps;
+    runningMean[ch] = static_cast<float>((1 - momentum) * runningMean[ch] + momentum * mean[ch]);
+    runningVar[ch] = static_cast<float>((1 - momentum) * runningVar[ch] + momentum * biasedVar * unbias);
+  }
+}

@@ -12,16 +12,22 @@
 
 export type F32 = Float32Array;
 
+export * from './spec/attention.ts';
 export * from './spec/conv.ts';
 export * from './spec/elementwise.ts';
+export * from './spec/embedding.ts';
+export * from './spec/loss.ts';
 export * from './spec/matmul.ts';
 export * from './spec/norm.ts';
 export * from './spec/optim.ts';
 export * from './spec/pool.ts';
 export * from './spec/reduce.ts';
 
+import type { AttentionKernels } from './spec/attention.ts';
 import type { ConvKernels } from './spec/conv.ts';
 import type { ElementwiseKernels } from './spec/elementwise.ts';
+import type { EmbeddingKernels } from './spec/embedding.ts';
+import type { LossKernels } from './spec/loss.ts';
 import type { MatmulKernels } from './spec/matmul.ts';
 import type { NormKernels } from './spec/norm.ts';
 import type { OptimKernels } from './spec/optim.ts';
@@ -37,7 +43,10 @@ export interface Backend extends
   ConvKernels,
   PoolKernels,
   NormKernels,
-  OptimKernels {
+  OptimKernels,
+  AttentionKernels,
+  LossKernels,
+  EmbeddingKernels {
   readonly name: string;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Loss functions. crossEntropy is one fused op (log-softmax forward, (softmax − target) backward); the others are
- * composed from elementwise ops, so their gradients come from the rules already tested there.
+ * Loss functions. crossEntropy with class indices and nllLoss are one fused backend kernel pair each way
+ * (crossEntropyForward / crossEntropyBackward: log-softmax, weights, ignoreIndex and label smoothing in one pass); the
+ * others are composed from elementwise ops, so their gradients come from the rules already tested there.
  * @example
  *   crossEntropy(logits, labels);                          // logits [N, C] float32, labels [N] int32
  *   crossEntropy(logits, labels, { labelSmoothing: 0.1 });
@@ -11,7 +12,7 @@ import { backend } from '../backend/index.ts';
 import { formatShape, shapeEquals } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { softplus } from './activation.ts';
-import { abs, add, exp, log, lt, maximum, mul, neg, sub, where } from './elementwise.ts';
+import { abs, add, exp, gt, log, lt, maximum, mul, neg, sub, where } from './elementwise.ts';
 import { mean, sum } from './reduce.ts';
 import { permute, reshape } from './shape.ts';
 import { f32, type Reduction, requireFloat } from './util.ts';
@@ -68,7 +69,6 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
   if (weight && (weight.rank !== 1 || weight.shape[0] !== c))
     throw new RangeError(`crossEntropy: weight must be [${c}] (one per class), got ${formatShape(weight.shape)}`);
   const x = classesLast(logits);
-  const rows = x.shape[0];
   if (target.dtype === 'float32') {
     sameShape(logits, target, 'crossEntropy');
     const t = classesLast(target);
@@ -86,69 +86,60 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
     );
   }
   const ignore = options.ignoreIndex ?? -100;
-  const labels = target.data as Int32Array;
+  const loss = indexedLoss(x, target.data as Int32Array, weight, ignore, eps, reduction, true, 'crossEntropy');
+  return reduction === 'none' ? reshape(loss, expectedTarget) : loss;
+}
+
+/**
+ * The loss of rows × C scores x at int32 targets through the fused kernels: log-softmax first for crossEntropy
+ * (logSoftmax = true), the scores taken as log-probabilities for nllLoss. Returns [rows] for 'none', a scalar otherwise.
+ */
+function indexedLoss(
+  x: Tensor,
+  labels: Int32Array,
+  weight: Tensor | null,
+  ignore: number,
+  eps: number,
+  reduction: Reduction,
+  logSoftmax: boolean,
+  op: string,
+): Tensor {
+  if (reduction !== 'none' && reduction !== 'mean' && reduction !== 'sum')
+    throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got '${reduction}'`);
+  const [rows, c] = x.shape;
   const w = weight ? weight.f32 : null;
-  let wSum = 0;
-  if (w) for (let j = 0; j < c; j++) wSum += w[j];
-  else wSum = c;
-  for (let i = 0; i < rows; i++) {
-    const y = labels[i];
-    if (y !== ignore && (y < 0 || y >= c)) {
-      throw new RangeError(
-        `crossEntropy: target ${y} at position ${i} is not a class index for ${c} classes (valid: 0..${c - 1}${ignore < 0 || ignore >= c ? `, or ignoreIndex ${ignore}` : ''})`,
-      );
-    }
-  }
   const logp = new Float32Array(rows * c);
-  backend().softmax(x.f32, rows, c, logp, true);
   const perRow = new Float32Array(rows);
   const rowWeight = new Float32Array(rows); // weight of each row's target class, 0 when ignored
-  for (let i = 0; i < rows; i++) {
-    const y = labels[i];
-    if (y === ignore) continue;
-    const wy = w ? w[y] : 1;
-    rowWeight[i] = wy;
-    let smooth = 0;
-    if (eps > 0) for (let j = 0; j < c; j++) smooth += (w ? w[j] : 1) * logp[i * c + j];
-    perRow[i] = -(1 - eps) * wy * logp[i * c + y] - (eps / c) * smooth;
+  const status = new Int32Array(1);
+  backend().crossEntropyForward(x.f32, labels, w, rows, c, ignore, eps, logSoftmax, logp, perRow, rowWeight, status);
+  if (status[0] >= 0) {
+    const i = status[0];
+    throw new RangeError(
+      `${op}: target ${labels[i]} at position ${i} is not a class index for ${c} classes (valid: 0..${c - 1}${ignore < 0 || ignore >= c ? `, or ignoreIndex ${ignore}` : ''})`,
+    );
   }
   let out: Tensor;
-  let scale: Float32Array; // d loss / d perRow[i]
-  if (reduction === 'none') {
-    out = new Tensor(perRow, expectedTarget);
-    scale = new Float32Array(rows).fill(1);
-  } else {
-    let total = 0;
-    for (let i = 0; i < rows; i++) total += perRow[i];
-    let denom = 1;
-    if (reduction === 'mean') {
-      denom = 0;
-      for (let i = 0; i < rows; i++) denom += rowWeight[i];
-    } else if (reduction !== 'sum') throw new RangeError(`crossEntropy: reduction must be 'mean', 'sum' or 'none', got '${reduction}'`);
+  let gScale = 1; // d loss / d perRow[i] = gScale · (upstream gradient)
+  if (reduction === 'none') out = new Tensor(perRow, [rows]);
+  else {
+    const total = sumOf(perRow);
+    const denom = reduction === 'mean' ? sumOf(rowWeight) : 1;
     out = new Tensor(new Float32Array([total / denom]), []);
-    scale = new Float32Array(rows).fill(1 / denom);
+    gScale = 1 / denom;
   }
-  return record(out, 'crossEntropy', [logits], (g) => {
-    // d/dz_j of −(1−ε)·w_y·logp_y − (ε/C)·Σ_k w_k·logp_k = (1−ε)·w_y·(p_j − δ_jy) + (ε/C)·(W·p_j − w_j)
+  return record(out, op, [x], (g) => {
     const gx = f32([rows, c]);
-    const gd = g.f32;
-    for (let i = 0; i < rows; i++) {
-      const y = labels[i];
-      if (y === ignore) continue;
-      const s = scale[i] * (reduction === 'none' ? gd[i] : gd[0]);
-      const wy = rowWeight[i];
-      for (let j = 0; j < c; j++) {
-        const p = Math.exp(logp[i * c + j]);
-        let d = (1 - eps) * wy * (p - (j === y ? 1 : 0));
-        if (eps > 0) d += (eps / c) * (wSum * p - (w ? w[j] : 1));
-        gx.f32[i * c + j] = s * d;
-      }
-    }
-    if (logits.rank === 2) return [gx];
-    const moved = reshape(gx, [logits.shape[0], ...logits.shape.slice(2), c]);
-    const inverse = [0, logits.rank - 1, ...Array.from({ length: logits.rank - 2 }, (_, i) => i + 1)];
-    return [permute(moved, inverse)];
+    backend().crossEntropyBackward(logp, labels, w, rows, c, ignore, eps, logSoftmax, g.f32, reduction === 'none', gScale, gx.f32);
+    return [gx];
   });
+}
+
+/** Σ of a buffer through the backend's reduction. */
+function sumOf(values: Float32Array): number {
+  const out = new Float32Array(1);
+  backend().reduce('sum', values, 1, values.length, 1, out);
+  return out[0];
 }
 
 function logSoftmaxRows(x: Tensor): Tensor {
@@ -177,24 +168,16 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOption
   if (target.rank !== 1 || target.shape[0] !== n) throw new RangeError(`nllLoss: target must be [${n}], got ${formatShape(target.shape)}`);
   if (options.weight && (options.weight.rank !== 1 || options.weight.shape[0] !== c))
     throw new RangeError(`nllLoss: weight must be [${c}] (one per class), got ${formatShape(options.weight.shape)}`);
-  const ignore = options.ignoreIndex ?? -100;
-  const w = options.weight ? options.weight.f32 : null;
-  const labels = target.data as Int32Array;
-  const coef = new Float32Array(n * c); // loss = −Σ coef·logp
-  let denom = 0;
-  for (let i = 0; i < n; i++) {
-    const y = labels[i];
-    if (y === ignore) continue;
-    if (y < 0 || y >= c) throw new RangeError(`nllLoss: target ${y} at position ${i} is not a class index for ${c} classes (valid: 0..${c - 1})`);
-    const wy = w ? w[y] : 1;
-    coef[i * c + y] = wy;
-    denom += wy;
-  }
-  const reduction = options.reduction ?? 'mean';
-  const weighted = neg(mul(logProbs, new Tensor(coef, [n, c])));
-  if (reduction === 'none') return sum(weighted, [1]);
-  if (reduction === 'sum') return sum(weighted);
-  return mul(sum(weighted), 1 / denom);
+  return indexedLoss(
+    logProbs,
+    target.data as Int32Array,
+    options.weight ?? null,
+    options.ignoreIndex ?? -100,
+    0,
+    options.reduction ?? 'mean',
+    false,
+    'nllLoss',
+  );
 }
 
 /** Mean squared error. */
@@ -223,9 +206,13 @@ export function smoothL1(input: Tensor, target: Tensor, beta = 1, reduction: Red
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { weight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
   sameShape(input, target, 'binaryCrossEntropy');
   const p = input.f32;
-  for (let i = 0; i < p.length; i++) {
-    if (!(p[i] >= 0 && p[i] <= 1))
-      throw new RangeError(`binaryCrossEntropy: input ${p[i]} at position ${i} is not a probability in [0, 1]; apply sigmoid first or use bceWithLogits`);
+  const lo = new Float32Array(1);
+  const hi = new Float32Array(1);
+  backend().reduce('min', p, 1, p.length, 1, lo);
+  backend().reduce('max', p, 1, p.length, 1, hi);
+  if (p.length > 0 && !(lo[0] >= 0 && hi[0] <= 1)) {
+    const i = p.findIndex((v) => !(v >= 0 && v <= 1));
+    throw new RangeError(`binaryCrossEntropy: input ${p[i]} at position ${i} is not a probability in [0, 1]; apply sigmoid first or use bceWithLogits`);
   }
   const logP = maximum(log(input), -100);
   const log1mP = maximum(log(sub(1, input)), -100);
@@ -256,8 +243,7 @@ export function klDiv(input: Tensor, target: Tensor, options: { reduction?: KlRe
   let loss: Tensor;
   if (options.logTarget) loss = mul(exp(target), sub(target, input));
   else {
-    const positive = target.f32.map((v) => (v > 0 ? 1 : 0));
-    const mask = new Tensor(new Uint8Array(positive), target.shape);
+    const mask = gt(target.detach(), 0);
     const safeLog = log(where(mask, target, 1));
     loss = where(mask, mul(target, sub(safeLog, input)), 0);
   }

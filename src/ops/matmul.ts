@@ -27,6 +27,14 @@ function gemm(a: Float32Array, b: Float32Array, c: Float32Array, p: Partial<Matm
   });
 }
 
+let ones = new Float32Array(0);
+
+/** A reused column of at least `rows` ones (the left factor of the bias broadcast in linear). */
+function onesColumn(rows: number): Float32Array {
+  if (ones.length < rows) ones = new Float32Array(Math.max(rows, 2 * ones.length)).fill(1);
+  return ones;
+}
+
 /** Batched product of [..., M, K] and [..., K, N] with broadcast batch dimensions (both at least 2-D). */
 function matmul2d(a: Tensor, b: Tensor): Tensor {
   const m = a.shape[a.rank - 2];
@@ -49,9 +57,7 @@ function matmul2d(a: Tensor, b: Tensor): Tensor {
   const strideB = sizeOf(B.shape.slice(0, -2)) === 1 ? 0 : k * n;
   const outShape = [...batchShape, m, n];
   const out = f32(outShape);
-  if (strideA === 0 && batch > 1 && strideB !== 0) {
-    for (let i = 0; i < batch; i++) gemm(A.f32, B.f32.subarray(i * k * n), out.f32.subarray(i * m * n), { m, n, k });
-  } else if (strideB === 0 && batch > 1) {
+  if (strideB === 0 && batch > 1) {
     // [batch·M, K] · [K, N] as one GEMM: the common case of a weight shared across a batch.
     gemm(A.f32, B.f32, out.f32, { m: batch * m, n, k });
   } else {
@@ -118,7 +124,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const rows = x.size / inF;
   const outShape = [...x.shape.slice(0, -1), outF];
   const out = f32(outShape);
-  if (bias) for (let r = 0; r < rows; r++) out.f32.set(bias.f32, r * outF);
+  // The bias rows come from a rank-1 product (a column of ones times the bias), so no element is touched here.
+  if (bias) gemm(onesColumn(rows), bias.f32, out.f32, { m: rows, n: outF, k: 1 });
   gemm(xd, weight.f32, out.f32, { m: rows, n: outF, k: inF, transB: true, accumulate: bias !== null });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(

@@ -1,5 +1,6 @@
 /**
- * Normalisation and regularisation: batchNorm (training and running statistics), layerNorm, groupNorm, dropout, embedding.
+ * Normalisation: batchNorm (training and running statistics), layerNorm, groupNorm. (dropout lives in regularize.ts,
+ * embedding in embedding.ts.)
  * The statistics kernels produce the normalised x̂; the learnable scale and shift are ordinary broadcast ops.
  * @example
  *   batchNorm(x, runningMean, runningVar, gamma, beta, { training: true });
@@ -7,12 +8,11 @@
  */
 import { record } from '../autograd/node.ts';
 import { backend } from '../backend/index.ts';
-import { defaultGenerator, type Generator } from '../tensor/random.ts';
 import { formatShape } from '../tensor/shape.ts';
-import { Tensor } from '../tensor/tensor.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import { add, mul, rsqrt, sub } from './elementwise.ts';
 import { reshape } from './shape.ts';
-import { f32, requireFloat, requireInt } from './util.ts';
+import { f32, requireFloat } from './util.ts';
 
 export interface BatchNormOptions {
   training?: boolean;
@@ -73,11 +73,7 @@ export function batchNorm(
   const invStd = new Float32Array(c);
   backend().batchNormForward(xd, n, c, hw, eps, xHat.f32, mean, invStd);
   if (runningMean && runningVar) {
-    for (let ch = 0; ch < c; ch++) {
-      const biasedVar = 1 / (invStd[ch] * invStd[ch]) - eps;
-      runningMean.f32[ch] = (1 - momentum) * runningMean.f32[ch] + momentum * mean[ch];
-      runningVar.f32[ch] = (1 - momentum) * runningVar.f32[ch] + momentum * biasedVar * (count / (count - 1));
-    }
+    backend().batchNormUpdateStats(mean, invStd, c, eps, momentum, count / (count - 1), runningMean.f32, runningVar.f32);
     runningMean.bumpVersion();
     runningVar.bumpVersion();
   }
@@ -145,36 +141,4 @@ export function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null = 
   const rows = n * numGroups;
   const xHat = rowNorm(x, rows, x.size / Math.max(rows, 1), eps, 'groupNorm');
   return channelAffine(xHat, weight, bias, c);
-}
-
-/** Zeroes each element with probability p in training and scales the rest by 1/(1−p); identity in evaluation. */
-export function dropout(x: Tensor, p = 0.5, training = true, gen: Generator = defaultGenerator): Tensor {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be in [0, 1], got ${p}`);
-  if (!training || p === 0) return x;
-  const mask = new Float32Array(x.size);
-  const scale = p === 1 ? 0 : 1 / (1 - p);
-  for (let i = 0; i < mask.length; i++) mask[i] = gen.uniform() < p ? 0 : scale;
-  return mul(x, new Tensor(mask, x.shape));
-}
-
-/** Looks up rows of weight [numEmbeddings, dim] for int32 indices of any shape → [...indices.shape, dim]. */
-export function embedding(indices: Tensor, weight: Tensor): Tensor {
-  const idx = requireInt(indices, 'embedding', 'indices');
-  requireFloat(weight, 'embedding', 'weight');
-  if (weight.rank !== 2) throw new RangeError(`embedding: weight must be [numEmbeddings, dim], got ${formatShape(weight.shape)}`);
-  const [num, dim] = weight.shape;
-  const out = f32([...indices.shape, dim]);
-  for (let i = 0; i < idx.length; i++) {
-    const row = idx[i];
-    if (row < 0 || row >= num) throw new RangeError(`embedding: index ${row} is out of range for ${num} embeddings (valid: 0..${num - 1})`);
-    out.f32.set(weight.f32.subarray(row * dim, (row + 1) * dim), i * dim);
-  }
-  return record(out, 'embedding', [weight], (g) => {
-    const gw = f32(weight.shape);
-    for (let i = 0; i < idx.length; i++) {
-      const o = idx[i] * dim;
-      for (let j = 0; j < dim; j++) gw.f32[o + j] += g.f32[i * dim + j];
-    }
-    return [gw];
-  });
 }

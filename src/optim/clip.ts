@@ -1,4 +1,8 @@
-/** Gradient clipping, as torch.nn.utils.clip_grad_norm_ / clip_grad_value_. */
+/**
+ * Gradient clipping, as torch.nn.utils.clip_grad_norm_ / clip_grad_value_. The sums of squares, the scaling and the
+ * clamping are backend kernels, in place on each gradient.
+ */
+import { backend } from '../backend/index.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 /**
@@ -6,25 +10,20 @@ import type { Tensor } from '../tensor/tensor.ts';
  * @example const norm = clipGradNorm(model.parameters(), 1.0);
  */
 export function clipGradNorm(params: Tensor[], maxNorm: number, eps = 1e-6): number {
+  const grads = params.flatMap((p) => (p.grad ? [p.grad.f32] : []));
+  const partial = new Float32Array(1);
   let sq = 0;
-  for (const p of params) if (p.grad) for (const g of p.grad.f32) sq += g * g;
+  for (const g of grads) {
+    backend().sumOfSquares(g, partial);
+    sq += partial[0];
+  }
   const norm = Math.sqrt(sq);
   const coef = maxNorm / (norm + eps);
-  if (coef < 1) {
-    for (const p of params) {
-      if (!p.grad) continue;
-      const g = p.grad.f32;
-      for (let i = 0; i < g.length; i++) g[i] *= coef;
-    }
-  }
+  if (coef < 1) for (const g of grads) backend().affine(g, coef, 0, g);
   return norm;
 }
 
 /** Clamps every gradient element to [−clipValue, clipValue]. */
 export function clipGradValue(params: Tensor[], clipValue: number): void {
-  for (const p of params) {
-    if (!p.grad) continue;
-    const g = p.grad.f32;
-    for (let i = 0; i < g.length; i++) g[i] = Math.min(clipValue, Math.max(-clipValue, g[i]));
-  }
+  for (const p of params) if (p.grad) backend().clamp(p.grad.f32, -clipValue, clipValue, p.grad.f32);
 }

@@ -4,7 +4,7 @@
  * Call step() once per epoch, or once per batch for schedules built with interval 'step' (OneCycleLR always is).
  * @example
  *   const sched = new CosineAnnealingLR(opt, { tMax: epochs, warmup: 1 });
- *   for (let e = 0; e < epochs; e++) { trainOneEpoch(); sched.step(); }
+ *   while (epoch++ < epochs) { trainOneEpoch(); sched.step(); }
  */
 import type { Optimizer } from './optimizer.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The optimizers: SGD (momentum, Nesterov, weight decay), Adam, AdamW and RMSprop, with PyTorch's update rules.
- * SGD, Adam and AdamW run as fused in-place backend kernels.
+ * Each runs as one fused in-place backend kernel per parameter (sgdStep, adamStep, rmspropStep).
  * @example
  *   const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
  *   opt.zeroGrad(); loss.backward(); opt.step();
@@ -82,23 +82,9 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   }
 
   protected update(p: Tensor, grad: Float32Array, o: RMSpropOptions): void {
-    const w = p.f32;
     const sq = this.buffer(p, 'squareAvg').data;
     const gAvg = o.centered ? this.buffer(p, 'gradAvg').data : null;
     const mom = o.momentum > 0 ? this.buffer(p, 'momentum').data : null;
-    for (let i = 0; i < w.length; i++) {
-      const g = grad[i] + o.weightDecay * w[i];
-      sq[i] = o.alpha * sq[i] + (1 - o.alpha) * g * g;
-      let avg = sq[i];
-      if (gAvg) {
-        gAvg[i] = o.alpha * gAvg[i] + (1 - o.alpha) * g;
-        avg -= gAvg[i] * gAvg[i];
-      }
-      const denom = Math.sqrt(avg) + o.eps;
-      if (mom) {
-        mom[i] = o.momentum * mom[i] + g / denom;
-        w[i] -= o.lr * mom[i];
-      } else w[i] -= (o.lr * g) / denom;
-    }
+    backend().rmspropStep(p.f32, grad, sq, gAvg, mom, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum);
   }
 }

@@ -4,7 +4,7 @@
  * `grad: false` marks ops with no gradient (comparisons, argmax/argmin): they get forward tests only.
  */
 
-export type Family = 'elementwise' | 'activation' | 'reduce' | 'shape' | 'matmul' | 'conv' | 'pool' | 'norm' | 'loss';
+export type Family = 'elementwise' | 'activation' | 'reduce' | 'shape' | 'matmul' | 'conv' | 'pool' | 'norm' | 'loss' | 'attention';
 
 export interface OpEntry {
   name: string;
@@ -26,6 +26,7 @@ export const OPS: readonly OpEntry[] = [
   ...list('pool', 'maxPool2d avgPool2d adaptiveAvgPool2d upsample'),
   ...list('norm', 'batchNorm layerNorm groupNorm dropout embedding'),
   ...list('loss', 'crossEntropy nllLoss mse l1 smoothL1 binaryCrossEntropy bceWithLogits klDiv'),
+  ...list('attention', 'scaledDotProductAttention'),
 ];
 
 export function opEntry(name: string): OpEntry {

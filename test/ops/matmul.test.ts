@@ -70,6 +70,15 @@ describe('matmul', () => {
     ],
     [[3], [2, 3, 4]],
     [[2, 3, 4], [4]],
+    // attention-shaped: full [B, heads] batches, and one matrix shared by 129 batched ones (a single batched GEMM call)
+    [
+      [2, 3, 17, 3],
+      [2, 3, 3, 129],
+    ],
+    [
+      [3, 4],
+      [129, 4, 3],
+    ],
   ];
   cases.forEach(([sa, sb], k) => {
     opTest({

@@ -1,7 +1,10 @@
 /** The reference backend: every kernel of the contract in plain TypeScript. The oracle for every faster backend. */
 import type { Backend } from '../backend.ts';
+import * as attention from './attention.ts';
 import * as conv from './conv.ts';
 import * as elementwise from './elementwise.ts';
+import * as embedding from './embedding.ts';
+import * as loss from './loss.ts';
 import * as matmul from './matmul.ts';
 import * as norm from './norm.ts';
 import * as optim from './optim.ts';
@@ -35,6 +38,15 @@ export const jsBackend: Backend = {
   batchNormBackward: norm.batchNormBackward,
   rowNormForward: norm.rowNormForward,
   rowNormBackward: norm.rowNormBackward,
+  batchNormUpdateStats: norm.batchNormUpdateStats,
   sgdStep: optim.sgdStep,
   adamStep: optim.adamStep,
+  rmspropStep: optim.rmspropStep,
+  sumOfSquares: optim.sumOfSquares,
+  attentionForward: attention.attentionForward,
+  attentionBackward: attention.attentionBackward,
+  crossEntropyForward: loss.crossEntropyForward,
+  crossEntropyBackward: loss.crossEntropyBackward,
+  embeddingForward: embedding.embeddingForward,
+  embeddingBackward: embedding.embeddingBackward,
 };

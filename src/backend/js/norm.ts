@@ -53,3 +53,21 @@ export function rowNormForward(x: F32, rows: number, cols: number, eps: number, 
 export function rowNormBackward(xHat: F32, gxHat: F32, invStd: F32, rows: number, cols: number, gx: F32): void {
   batchNormBackward(xHat, gxHat, invStd, 1, rows, cols, gx);
 }
+
+/** Running statistics after a training step: r = (1 − momentum)·r + momentum·batch, the variance made unbiased by `unbias`. */
+export function batchNormUpdateStats(
+  mean: F32,
+  invStd: F32,
+  c: number,
+  eps: number,
+  momentum: number,
+  unbias: number,
+  runningMean: F32,
+  runningVar: F32,
+): void {
+  for (let ch = 0; ch < c; ch++) {
+    const biasedVar = 1 / (invStd[ch] * invStd[ch]) - eps;
+    runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean[ch];
+    runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * biasedVar * unbias;
+  }
+}

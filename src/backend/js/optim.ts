@@ -49,3 +49,39 @@ export function adamStep(
     param[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtBc2 + eps);
   }
 }
+
+/** RMSprop as torch.optim.RMSprop; gradAvg (centered) and momentumBuffer (momentum > 0) are null when unused. */
+export function rmspropStep(
+  param: F32,
+  grad: F32,
+  squareAvg: F32,
+  gradAvg: F32 | null,
+  momentumBuffer: F32 | null,
+  lr: number,
+  alpha: number,
+  eps: number,
+  weightDecay: number,
+  momentum: number,
+): void {
+  for (let i = 0; i < param.length; i++) {
+    const g = grad[i] + weightDecay * param[i];
+    squareAvg[i] = alpha * squareAvg[i] + (1 - alpha) * g * g;
+    let avg = squareAvg[i];
+    if (gradAvg) {
+      gradAvg[i] = alpha * gradAvg[i] + (1 - alpha) * g;
+      avg -= gradAvg[i] * gradAvg[i];
+    }
+    const denom = Math.sqrt(avg) + eps;
+    if (momentumBuffer) {
+      momentumBuffer[i] = momentum * momentumBuffer[i] + g / denom;
+      param[i] -= lr * momentumBuffer[i];
+    } else param[i] -= (lr * g) / denom;
+  }
+}
+
+/** out[0] = Σ x[i]², summed in float64. */
+export function sumOfSquares(x: F32, out: F32): void {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  out[0] = s;
+}

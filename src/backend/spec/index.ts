@@ -3,9 +3,12 @@
  * required-symbol check, the spec tests and the coverage table in docs/ops.md are all derived from this list.
  * A new family adds one import and one spread here, and its interface to `Backend` in ../backend.ts.
  */
+import { ATTENTION_KERNELS } from './attention.ts';
 import { CONV_KERNELS } from './conv.ts';
 import { ELEMENTWISE_KERNELS } from './elementwise.ts';
+import { EMBEDDING_KERNELS } from './embedding.ts';
 import type { KernelSpec } from './kernel.ts';
+import { LOSS_KERNELS } from './loss.ts';
 import { MATMUL_KERNELS } from './matmul.ts';
 import { NORM_KERNELS } from './norm.ts';
 import { OPTIM_KERNELS } from './optim.ts';
@@ -23,4 +26,7 @@ export const KERNEL_SPECS: readonly KernelSpec[] = [
   ...POOL_KERNELS,
   ...NORM_KERNELS,
   ...OPTIM_KERNELS,
+  ...ATTENTION_KERNELS,
+  ...LOSS_KERNELS,
+  ...EMBEDDING_KERNELS,
 ];

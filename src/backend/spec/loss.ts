@@ -7,7 +7,7 @@ import { bool, f32, float, i32, int, kernel, type KernelSpec } from './kernel.ts
 
 export interface LossKernels {
   /**
-   * logp = log_softmax of each row; loss[i] = −(1−ε)·w_y·logp[i][y] − (ε/C)·Σ_j w_j·logp[i][j] and rowWeight[i] = w_y
+   * logp = log_softmax of each row (logSoftmax; otherwise the rows are log-probabilities already, as for nllLoss); loss[i] = −(1−ε)·w_y·logp[i][y] − (ε/C)·Σ_j w_j·logp[i][j] and rowWeight[i] = w_y
    * (w = 1 when weight is null; a row whose target is ignoreIndex gives 0 and 0). status[0] = the first row whose target
    * is neither a class index nor ignoreIndex (nothing else is written then), or −1.
    */
@@ -19,6 +19,7 @@ export interface LossKernels {
     c: number,
     ignoreIndex: number,
     labelSmoothing: number,
+    logSoftmax: boolean,
     logp: F32,
     loss: F32,
     rowWeight: F32,
@@ -26,7 +27,8 @@ export interface LossKernels {
   ): void;
   /**
    * gx = ∂L/∂logits (overwritten) with ∂L/∂loss[i] = gScale·gLoss[perRow ? i : 0]:
-   * gx[i][j] = s_i·((1−ε)·w_y·(p_j − δ_jy) + (ε/C)·(W·p_j − w_j)), p = exp(logp), W = Σ w; ignored rows get 0.
+   * gx[i][j] = s_i·((1−ε)·w_y·(p_j − δ_jy) + (ε/C)·(W·p_j − w_j)), p = exp(logp), W = Σ w, through the log-softmax;
+   * gx[i][j] = −s_i·((1−ε)·w_y·δ_jy + (ε/C)·w_j) without it. Ignored rows get 0.
    */
   crossEntropyBackward(
     logp: F32,
@@ -36,6 +38,7 @@ export interface LossKernels {
     c: number,
     ignoreIndex: number,
     labelSmoothing: number,
+    logSoftmax: boolean,
     gLoss: F32,
     perRow: boolean,
     gScale: number,
@@ -52,6 +55,7 @@ export const LOSS_KERNELS: readonly KernelSpec[] = [
     int('c'),
     int('ignoreIndex'),
     float('labelSmoothing'),
+    bool('logSoftmax'),
     f32('logp', 'rows * c'),
     f32('loss', 'rows'),
     f32('rowWeight', 'rows'),
@@ -65,6 +69,7 @@ export const LOSS_KERNELS: readonly KernelSpec[] = [
     int('c'),
     int('ignoreIndex'),
     float('labelSmoothing'),
+    bool('logSoftmax'),
     f32('gLoss', 'perRow ? rows : 1'),
     bool('perRow'),
     float('gScale'),

@@ -16,6 +16,12 @@ export interface NormKernels {
   /** The same, with statistics over each contiguous row of length cols (layer norm, group norm). */
   rowNormForward(x: F32, rows: number, cols: number, eps: number, xHat: F32, mean: F32, invStd: F32): void;
   rowNormBackward(xHat: F32, gxHat: F32, invStd: F32, rows: number, cols: number, gx: F32): void;
+  /**
+   * Batch norm's running statistics after a training step, from batchNormForward's mean and invStd:
+   * runningMean = (1−momentum)·runningMean + momentum·mean, runningVar = (1−momentum)·runningVar +
+   * momentum·(1/invStd² − eps)·unbias (unbias = count/(count−1) makes the batch variance unbiased). In place.
+   */
+  batchNormUpdateStats(mean: F32, invStd: F32, c: number, eps: number, momentum: number, unbias: number, runningMean: F32, runningVar: F32): void;
 }
 
 const NCHW = 'n * c * hw';
@@ -57,5 +63,15 @@ export const NORM_KERNELS: readonly KernelSpec[] = [
     int('rows'),
     int('cols'),
     f32('gx', RC),
+  ]),
+  kernel('batchNormUpdateStats', 'norm', 'running mean and unbiased variance update of batch norm', [
+    f32('mean', 'c'),
+    f32('invStd', 'c'),
+    int('c'),
+    float('eps'),
+    float('momentum'),
+    float('unbias'),
+    f32('runningMean', 'c'),
+    f32('runningVar', 'c'),
   ]),
 ];

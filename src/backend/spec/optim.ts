@@ -29,6 +29,21 @@ export interface OptimKernels {
     decoupled: boolean,
     step: number,
   ): void;
+  /** RMSprop as torch.optim.RMSprop; gradAvg (centered) and momentumBuffer (momentum > 0) are null when unused. */
+  rmspropStep(
+    param: F32,
+    grad: F32,
+    squareAvg: F32,
+    gradAvg: F32 | null,
+    momentumBuffer: F32 | null,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+  ): void;
+  /** out[0] = Σ x[i]² (gradient-norm clipping), summed in a fixed order. */
+  sumOfSquares(x: F32, out: F32): void;
 }
 
 export const OPTIM_KERNELS: readonly KernelSpec[] = [
@@ -56,4 +71,17 @@ export const OPTIM_KERNELS: readonly KernelSpec[] = [
     bool('decoupled'),
     float('step'),
   ]),
+  kernel('rmspropStep', 'optim', 'RMSprop (centered, momentum, weight decay)', [
+    f32('param'),
+    f32('grad', 'param.length'),
+    f32('squareAvg', 'param.length'),
+    f32('gradAvg', 'param.length', true),
+    f32('momentumBuffer', 'param.length', true),
+    float('lr'),
+    float('alpha'),
+    float('eps'),
+    float('weightDecay'),
+    float('momentum'),
+  ]),
+  kernel('sumOfSquares', 'optim', 'Σ x² (gradient-norm clipping)', [f32('x'), f32('out', '1')]),
 ];

@@ -82,20 +82,14 @@ export const POOL_KERNELS: readonly KernelSpec[] = [
   kernel('avgPool2dBackward', 'pool', 'gradient of the window mean', [f32('gy', Y), f32('gx', X), geom('g', POOL_GEOM), bool('countIncludePad')], {
     checks: POOL_CHECKS,
   }),
-  kernel('adaptiveAvgPool2dForward', 'pool', 'adaptive average pooling', [f32('x', X), f32('y', Y), geom('g', RESAMPLE_GEOM, 'f64')], { native: false }),
-  kernel('adaptiveAvgPool2dBackward', 'pool', 'gradient of adaptive average pooling', [f32('gy', Y), f32('gx', X), geom('g', RESAMPLE_GEOM, 'f64')], {
-    native: false,
-  }),
-  kernel(
-    'upsample2dForward',
-    'pool',
-    'nearest or bilinear resampling',
-    [f32('x', X), f32('y', Y), geom('g', RESAMPLE_GEOM, 'f64'), MODE, bool('alignCorners')],
-    {
-      native: false,
-    },
-  ),
-  kernel('upsample2dBackward', 'pool', 'gradient of resampling', [f32('gy', Y), f32('gx', X), geom('g', RESAMPLE_GEOM, 'f64'), MODE, bool('alignCorners')], {
-    native: false,
-  }),
+  kernel('adaptiveAvgPool2dForward', 'pool', 'adaptive average pooling', [f32('x', X), f32('y', Y), geom('g', RESAMPLE_GEOM, 'f64')]),
+  kernel('adaptiveAvgPool2dBackward', 'pool', 'gradient of adaptive average pooling', [f32('gy', Y), f32('gx', X), geom('g', RESAMPLE_GEOM, 'f64')]),
+  kernel('upsample2dForward', 'pool', 'nearest or bilinear resampling', [
+    f32('x', X),
+    f32('y', Y),
+    geom('g', RESAMPLE_GEOM, 'f64'),
+    MODE,
+    bool('alignCorners'),
+  ]),
+  kernel('upsample2dBackward', 'pool', 'gradient of resampling', [f32('gy', Y), f32('gx', X), geom('g', RESAMPLE_GEOM, 'f64'), MODE, bool('alignCorners')]),
 ];

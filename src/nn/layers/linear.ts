@@ -1,6 +1,6 @@
 /** Fully connected and embedding layers. */
+import { embedding } from '../../ops/embedding.ts';
 import { linear } from '../../ops/matmul.ts';
-import { embedding } from '../../ops/norm.ts';
 import { zeros } from '../../tensor/creation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { defaultLayerInit, normal_ } from '../init.ts';

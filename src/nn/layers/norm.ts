@@ -1,5 +1,6 @@
 /** Normalisation and dropout layers. */
-import { batchNorm, dropout, groupNorm, layerNorm } from '../../ops/norm.ts';
+import { batchNorm, groupNorm, layerNorm } from '../../ops/norm.ts';
+import { dropout } from '../../ops/regularize.ts';
 import { ones, zeros } from '../../tensor/creation.ts';
 import { formatShape } from '../../tensor/shape.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
