@@ -15,7 +15,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { checkIndex, type FolderSpec, type ImageDecodeOptions, type ManifestSpec, type Sample, type SpecDataset } from './dataset.ts';
-import { DataError } from './errors.ts';
+import { DataError, describeJsonError } from './errors.ts';
 import { DEFAULT_MAX_PIXELS, decodeImageFile, IMAGE_EXTENSIONS, isImageFile, readImageInfo } from './image-file.ts';
 
 export interface ImageEntry {
@@ -301,7 +301,7 @@ export function readManifest(file: string): ManifestRow[] {
     } catch (e) {
       throw new DataError(
         'bad-manifest',
-        `${file} is not valid JSON (${(e as Error).message})`,
+        `${file} is not valid JSON: ${describeJsonError(e, text)}`,
         'fix the JSON: an array of { "path": ..., "label": ..., "split": ... }',
         file,
       );

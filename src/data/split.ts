@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Dataset, SpecDataset } from './dataset.ts';
-import { DataError } from './errors.ts';
+import { DataError, describeJsonError } from './errors.ts';
 import { generatorFor, permutation } from './seed.ts';
 import { SubsetDataset } from './subset.ts';
 import { sourceOf } from './trainable.ts';
@@ -131,10 +131,11 @@ export function readSplitRecord(path: string): SplitRecord {
   const fix = 'restore split.json from a backup, or delete it to make a new split (the resumed run then validates on other images)';
   if (!existsSync(path)) throw new DataError('missing-split', `${path} does not exist`, fix, path);
   let raw: unknown;
+  const text = readFileSync(path, 'utf8');
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new DataError('bad-split', `${path} is not valid JSON (${(e as Error).message}); it was cut short or edited`, fix, path);
+    throw new DataError('bad-split', `${path} is not valid JSON: ${describeJsonError(e, text)}`, fix, path);
   }
   const r = raw as Partial<SplitRecord> | null;
   const bad = (what: string) => new DataError('bad-split', `${path} is not a split record: ${what}`, fix, path);

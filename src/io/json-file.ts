@@ -30,7 +30,7 @@ export function readJsonFile(path: string, what: string, fix: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new JsonFileError(path, `${what} is not valid JSON (${(e as Error).message}); it was cut short or edited`, fix);
+    throw new JsonFileError(path, `${what} is not valid JSON: ${describeJsonError(e, text)}`, fix);
   }
 }
 
@@ -40,4 +40,18 @@ export function readJsonObject(path: string, what: string, fix: string): Record<
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new JsonFileError(path, `${what} holds ${value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not an object`, fix);
   return value as Record<string, unknown>;
+}
+
+/**
+ * What is wrong with text that JSON.parse refused, in our words: cut short, or malformed at line:column. (src/data
+ * has the same helper in errors.ts: the two folders share a floor, so neither imports the other.)
+ */
+export function describeJsonError(e: unknown, text: string): string {
+  const message = (e as Error)?.message ?? '';
+  if (/end of (JSON )?input|Unterminated/i.test(message) || text.trim() === '') return 'it ends before the JSON is complete (cut short?)';
+  const m = /position (\d+)/.exec(message);
+  if (!m) return 'it is malformed';
+  const pos = Math.min(Number(m[1]), text.length);
+  const before = text.slice(0, pos);
+  return `it is malformed at line ${before.split('\n').length}, column ${pos - before.lastIndexOf('\n')}`;
 }

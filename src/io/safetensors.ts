@@ -9,6 +9,7 @@
 import type { DType } from '../tensor/dtype.ts';
 import { sizeOf } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { describeJsonError } from './json-file.ts';
 
 const CODES: Record<DType, string> = { float32: 'F32', int32: 'I32', uint8: 'U8' };
 const FROM_CODE: Record<string, DType> = { F32: 'float32', I32: 'int32', U8: 'uint8' };
@@ -62,10 +63,11 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): De
   if (8 + headerLen > bytes.length)
     throw new SafetensorsError(source, `the header needs ${headerLen} bytes but only ${bytes.length - 8} follow; the file is truncated`);
   let header: Record<string, unknown>;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerLen).toString('utf8');
   try {
-    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerLen).toString('utf8'));
+    header = JSON.parse(text);
   } catch (e) {
-    throw new SafetensorsError(source, `the header is not valid JSON (${(e as Error).message}); the file is corrupt`);
+    throw new SafetensorsError(source, `the header is not valid JSON (${describeJsonError(e, text)}); the file is corrupt`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError(source, 'the header is not a JSON object');
   const dataStart = 8 + headerLen;

@@ -10,6 +10,7 @@
  *     buildClassifier(name, { inputShape, numClasses }));
  *   const model = buildClassifier(config.model, { inputShape: config.inputShape, numClasses: config.classes.length });
  */
+import { describeJsonError } from '../data/errors.ts';
 import type { Module } from '../nn/module.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Checkpoint, TrainingState } from './checkpoint.ts';
@@ -40,7 +41,7 @@ export function parseTrainingState(json: string | undefined, path: string): Trai
   try {
     state = JSON.parse(json);
   } catch (e) {
-    throw new CheckpointError(path, `the training state in the checkpoint is not valid JSON (${(e as Error).message})`, TAMPERED);
+    throw new CheckpointError(path, `the training state in the checkpoint is not valid JSON (${describeJsonError(e, json)})`, TAMPERED);
   }
   if (typeof state !== 'object' || state === null || Array.isArray(state))
     throw new CheckpointError(
