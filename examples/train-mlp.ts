@@ -1,10 +1,10 @@
 // A model, an optimizer and the Trainer on the built-in synthetic shapes dataset.
 // Run: node --import tsx examples/train-mlp.ts
-import { DataLoader, loadDataset } from '../src/data/index.ts';
-import { manualSeed } from '../src/index.ts';
-import { Flatten, formatSummary, Linear, ReLU, Sequential, summary } from '../src/nn/index.ts';
-import { Adam } from '../src/optim/index.ts';
-import { ProgressBar, Trainer } from '../src/train/index.ts';
+import { DataLoader, loadDataset } from 'simmer/data';
+import { manualSeed } from 'simmer';
+import { Flatten, formatSummary, Linear, ReLU, Sequential, summary } from 'simmer/nn';
+import { Adam } from 'simmer/optim';
+import { ProgressBar, Trainer } from 'simmer/train';
 
 manualSeed(1);
 const train = await loadDataset('shapes', { split: 'train', count: 3000 });
