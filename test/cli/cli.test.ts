@@ -4,8 +4,8 @@
  * uninterrupted run.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -150,31 +150,18 @@ describe('resume after SIGKILL', () => {
     assert.equal(full.code, 0, full.stderr);
     const fullId = JSON.parse(full.stdout).run;
 
+    // SIMMER_CRASH_AFTER_CHECKPOINT makes the run SIGKILL itself right after its 3rd mid-epoch checkpoint (step 21)
+    // is on disk: a crash at a known point, part way through the first epoch, with no race against the run.
     const killedRoot = join(root, 'killed');
-    const child: ChildProcess = spawn(process.execPath, [BIN, ...args, '--runs', killedRoot], { stdio: 'ignore' });
-    // Wait for a checkpoint written part way through an epoch, then kill without warning.
-    let killedAt: { epoch: number; batchInEpoch: number } | null = null;
-    const deadline = Date.now() + 90_000;
-    while (!killedAt && Date.now() < deadline && child.exitCode === null) {
-      await new Promise((r) => setTimeout(r, 15));
-      const ids = existsSync(killedRoot) ? (await import('node:fs')).readdirSync(killedRoot) : [];
-      const sidecar = ids.length ? join(killedRoot, ids[0], 'checkpoints', 'last.json') : '';
-      if (sidecar && existsSync(sidecar)) {
-        try {
-          const s = JSON.parse(readFileSync(sidecar, 'utf8'));
-          if (s.batchInEpoch > 0 && s.globalStep >= 21) {
-            child.kill('SIGKILL');
-            killedAt = s;
-          }
-        } catch {
-          // being written; try again
-        }
-      }
-    }
-    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.on('exit', r)));
-    assert.ok(killedAt, 'the run was killed mid-epoch after a checkpoint');
-    assert.equal(child.signalCode, 'SIGKILL');
-    const killedId = (await import('node:fs')).readdirSync(killedRoot)[0];
+    const killed = spawnSync(process.execPath, [BIN, ...args, '--runs', killedRoot], {
+      env: { ...process.env, SIMMER_CRASH_AFTER_CHECKPOINT: '3' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(killed.signal, 'SIGKILL', `the run was not killed at its checkpoint: status ${killed.status}\n${killed.stderr}`);
+    const killedId = readdirSync(killedRoot)[0];
+    const atCrash = loadCheckpoint(join(killedRoot, killedId, 'checkpoints', 'last.safetensors')).state;
+    assert.deepEqual([atCrash.epoch, atCrash.batchInEpoch, atCrash.globalStep], [0, 21, 21], 'the checkpoint left by the crash is mid-epoch');
     const resumed = simmer(['train', '--resume', killedId, '--runs', killedRoot, '--quiet']);
     assert.equal(resumed.code, 0, resumed.stderr);
     const a = modelTensors(join(root, 'full', fullId, 'checkpoints', 'last.safetensors'));
