@@ -25,7 +25,8 @@ export class CheckpointError extends Error {
   }
 }
 
-const TAMPERED = 'use an unedited checkpoint (a run folder keeps checkpoints/last.safetensors and best.safetensors), or train again';
+/** The fix for a checkpoint whose contents were edited or damaged. */
+export const TAMPERED_FIX = 'use an unedited checkpoint (a run folder keeps checkpoints/last.safetensors and best.safetensors), or train again';
 
 /** Largest accepted image side and class count in a checkpoint's config (far beyond what Simmer trains). */
 export const MAX_INPUT_SIDE = 4096;
@@ -36,29 +37,29 @@ export const MAX_CLASSES = 100_000;
  * non-negative integer counters, an object config, and optimizer/history fields of the right kinds.
  */
 export function parseTrainingState(json: string | undefined, path: string): TrainingState {
-  if (typeof json !== 'string') throw new CheckpointError(path, 'the checkpoint has no training state in its metadata', TAMPERED);
+  if (typeof json !== 'string') throw new CheckpointError(path, 'the checkpoint has no training state in its metadata', TAMPERED_FIX);
   let state: unknown;
   try {
     state = JSON.parse(json);
   } catch (e) {
-    throw new CheckpointError(path, `the training state in the checkpoint is not valid JSON (${describeJsonError(e, json)})`, TAMPERED);
+    throw new CheckpointError(path, `the training state in the checkpoint is not valid JSON (${describeJsonError(e, json)})`, TAMPERED_FIX);
   }
   if (typeof state !== 'object' || state === null || Array.isArray(state))
     throw new CheckpointError(
       path,
       `the training state is ${state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state}, not an object`,
-      TAMPERED,
+      TAMPERED_FIX,
     );
   const s = state as Record<string, unknown>;
   for (const key of ['epoch', 'batchInEpoch', 'globalStep', 'splitSeed']) {
     if (!Number.isSafeInteger(s[key]) || (s[key] as number) < 0)
-      throw new CheckpointError(path, `the checkpoint's ${key} is ${JSON.stringify(s[key])}, expected a non-negative integer`, TAMPERED);
+      throw new CheckpointError(path, `the checkpoint's ${key} is ${JSON.stringify(s[key])}, expected a non-negative integer`, TAMPERED_FIX);
   }
   if (typeof s.config !== 'object' || s.config === null || Array.isArray(s.config))
-    throw new CheckpointError(path, `the checkpoint has no config (it is ${JSON.stringify(s.config)}), so the model it holds is unknown`, TAMPERED);
+    throw new CheckpointError(path, `the checkpoint has no config (it is ${JSON.stringify(s.config)}), so the model it holds is unknown`, TAMPERED_FIX);
   const opt = s.optimizer;
   if (opt !== null && opt !== undefined && (typeof opt !== 'object' || Array.isArray(opt) || !Array.isArray((opt as { scalars?: unknown }).scalars)))
-    throw new CheckpointError(path, `the checkpoint's optimizer state is malformed (${JSON.stringify(opt).slice(0, 80)})`, TAMPERED);
+    throw new CheckpointError(path, `the checkpoint's optimizer state is malformed (${JSON.stringify(opt).slice(0, 80)})`, TAMPERED_FIX);
   const named = s.optimizers;
   if (
     named !== undefined &&
@@ -67,8 +68,8 @@ export function parseTrainingState(json: string | undefined, path: string): Trai
       Array.isArray(named) ||
       !Object.values(named).every((o) => typeof o === 'object' && o !== null && Array.isArray((o as { scalars?: unknown }).scalars)))
   )
-    throw new CheckpointError(path, `the checkpoint's further optimizers are malformed (${JSON.stringify(named).slice(0, 80)})`, TAMPERED);
-  if (s.history !== undefined && !Array.isArray(s.history)) throw new CheckpointError(path, "the checkpoint's history is not a list", TAMPERED);
+    throw new CheckpointError(path, `the checkpoint's further optimizers are malformed (${JSON.stringify(named).slice(0, 80)})`, TAMPERED_FIX);
+  if (s.history !== undefined && !Array.isArray(s.history)) throw new CheckpointError(path, "the checkpoint's history is not a list", TAMPERED_FIX);
   return state as TrainingState;
 }
 
@@ -97,37 +98,37 @@ const countOf = (tensors: Iterable<Tensor>) => {
 export function checkModelConfig(config: unknown, stored: Map<string, Tensor>, path: string, build: BuildModel, knownModels?: readonly string[]): ModelConfig {
   const c = (config ?? {}) as { recipe?: { model?: unknown }; classes?: unknown; inputShape?: unknown };
   if (typeof config !== 'object' || config === null || typeof c.recipe !== 'object' || c.recipe === null || typeof c.recipe.model !== 'string')
-    throw new CheckpointError(path, 'the checkpoint does not record which model it holds (config.recipe.model)', TAMPERED);
+    throw new CheckpointError(path, 'the checkpoint does not record which model it holds (config.recipe.model)', TAMPERED_FIX);
   const classes = c.classes;
   if (!Array.isArray(classes) || classes.length < 1 || classes.length > MAX_CLASSES || !classes.every((x) => typeof x === 'string'))
     throw new CheckpointError(
       path,
       `the checkpoint's classes are ${JSON.stringify(classes)?.slice(0, 80)}; expected a list of 1 to ${MAX_CLASSES} class names`,
-      TAMPERED,
+      TAMPERED_FIX,
     );
   const shape = c.inputShape;
   if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isSafeInteger(d) && d >= 1))
     throw new CheckpointError(
       path,
       `the checkpoint's inputShape is ${JSON.stringify(shape)}; expected [channels, height, width] of positive integers`,
-      TAMPERED,
+      TAMPERED_FIX,
     );
   const [ch, h, w] = shape as [number, number, number];
   if (![1, 3].includes(ch) || h > MAX_INPUT_SIDE || w > MAX_INPUT_SIDE)
     throw new CheckpointError(
       path,
       `the checkpoint's inputShape ${JSON.stringify(shape)} is out of range (1 or 3 channels, sides up to ${MAX_INPUT_SIDE})`,
-      TAMPERED,
+      TAMPERED_FIX,
     );
   const model = c.recipe.model;
   if (knownModels && !knownModels.includes(model))
     throw new CheckpointError(
       path,
       `the checkpoint names model '${model.slice(0, 40)}', which Simmer does not have (it has ${knownModels.join(', ')})`,
-      TAMPERED,
+      TAMPERED_FIX,
     );
   const storedCount = countOf(stored.values());
-  if (storedCount === 0) throw new CheckpointError(path, 'the checkpoint stores no model weights', TAMPERED);
+  if (storedCount === 0) throw new CheckpointError(path, 'the checkpoint stores no model weights', TAMPERED_FIX);
   // Small claims are built as they are; large ones are first estimated from two probes.
   const probeSide = 32;
   if (h * w > 2 * probeSide * probeSide * 4 || classes.length > 1000) {
@@ -135,7 +136,7 @@ export function checkModelConfig(config: unknown, stored: Map<string, Tensor>, p
       try {
         return countOf(build([ch, side, side], k).stateDict().values());
       } catch (e) {
-        throw new CheckpointError(path, `the checkpoint names a model that cannot be built (${(e as Error).message.split('\n')[0]})`, TAMPERED);
+        throw new CheckpointError(path, `the checkpoint names a model that cannot be built (${(e as Error).message.split('\n')[0]})`, TAMPERED_FIX);
       }
     };
     const small = count(probeSide, 2);
@@ -147,7 +148,7 @@ export function checkModelConfig(config: unknown, stored: Map<string, Tensor>, p
         path,
         `its config (model ${model}, inputShape ${JSON.stringify(shape)}, ${classes.length} classes) describes a model of about ` +
           `${Math.round(estimate).toLocaleString('en-US')} values, but the file stores ${storedCount.toLocaleString('en-US')}: the config does not belong to these weights`,
-        TAMPERED,
+        TAMPERED_FIX,
       );
   }
   return { model, classes: classes as string[], inputShape: [ch, h, w] };
@@ -172,7 +173,7 @@ export function loadCheckedWeights(model: Module, stored: Map<string, Tensor>, p
     throw new CheckpointError(
       path,
       `the stored weights do not fit the model its config describes (${(e as Error).message.replace(/^loadStateDict: /, '')})`,
-      TAMPERED,
+      TAMPERED_FIX,
     );
   }
 }

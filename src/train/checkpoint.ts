@@ -12,7 +12,7 @@ import type { OptimizerState } from '../optim/optimizer.ts';
 import type { SchedulerState } from '../optim/schedule.ts';
 import type { RngState } from '../tensor/random.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { parseTrainingState } from './checkpoint-validate.ts';
+import { CheckpointError, parseTrainingState, TAMPERED_FIX } from './checkpoint-validate.ts';
 import type { TaskState } from './task.ts';
 
 export const CHECKPOINT_FORMAT = 'simmer-checkpoint/1';
@@ -88,11 +88,14 @@ export function saveCheckpoint(path: string, model: Module, optimizer: Optimizer
 }
 
 export function loadCheckpoint(path: string): Checkpoint {
-  if (!existsSync(path)) throw new Error(`checkpoint ${path} does not exist; pass a .safetensors checkpoint file (a run's checkpoints/last.safetensors)`);
+  if (!existsSync(path))
+    throw new CheckpointError(path, 'the checkpoint does not exist', "pass a .safetensors checkpoint file (a run's checkpoints/last.safetensors)");
   const { tensors, metadata } = decodeSafetensors(readFileSync(path), path);
   if (metadata.format !== CHECKPOINT_FORMAT) {
-    throw new Error(
-      `${path}: not a Simmer checkpoint (metadata format is ${JSON.stringify(metadata.format)}, expected '${CHECKPOINT_FORMAT}'); to load plain weights use loadWeights()`,
+    throw new CheckpointError(
+      path,
+      `not a Simmer checkpoint (metadata format is ${JSON.stringify(metadata.format)}, expected '${CHECKPOINT_FORMAT}')`,
+      'to load plain weights use loadWeights(); a checkpoint is written by simmer train (runs/<id>/checkpoints/last.safetensors)',
     );
   }
   const state = parseTrainingState(metadata.state, path);
@@ -107,14 +110,14 @@ export function loadCheckpoint(path: string): Checkpoint {
     else if (name.startsWith('optimizers.')) {
       const m = /^optimizers\.(.+)\.(\d+)\.([^.]+)$/.exec(name);
       const list = m ? extraOptimizerBuffers[m[1]] : undefined;
-      if (!m || !list || Number(m[2]) >= list.length) throw new Error(`${path}: unexpected optimizer tensor '${name}'; the file was tampered with`);
+      if (!m || !list || Number(m[2]) >= list.length) throw new CheckpointError(path, `unexpected optimizer tensor '${name}'`, TAMPERED_FIX);
       list[Number(m[2])][m[3]] = t.f32;
     } else if (name.startsWith('optim.')) {
       const m = /^optim\.(\d+)\.(.+)$/.exec(name);
       const index = m ? Number(m[1]) : -1;
-      if (!m || index >= optimizerBuffers.length) throw new Error(`${path}: unexpected optimizer tensor '${name}'; the file was tampered with`);
+      if (!m || index >= optimizerBuffers.length) throw new CheckpointError(path, `unexpected optimizer tensor '${name}'`, TAMPERED_FIX);
       optimizerBuffers[index][m[2]] = t.f32;
-    } else throw new Error(`${path}: unexpected tensor '${name}' (expected model.*, optim.*, optimizers.* or task.*)`);
+    } else throw new CheckpointError(path, `unexpected tensor '${name}' (expected model.*, optim.*, optimizers.* or task.*)`, TAMPERED_FIX);
   }
   return { state, model, optimizerBuffers, extraOptimizerBuffers, taskTensors };
 }
