@@ -12,6 +12,7 @@ import { register as registerAugmentPreview } from './commands/augment-preview.t
 import { register as registerEval } from './commands/eval.ts';
 import { register as registerInfo } from './commands/info.ts';
 import { register as registerPredict } from './commands/predict.ts';
+import { register as registerRl } from './commands/rl.ts';
 import { register as registerRuns } from './commands/runs.ts';
 import { register as registerServe } from './commands/serve.ts';
 import { register as registerStart } from './commands/start.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false });
   registerStart(program);
   registerTrain(program);
+  registerRl(program);
   registerEval(program);
   registerPredict(program);
   registerRuns(program);
