@@ -58,9 +58,11 @@ export function summarizeData(d: PreparedData): DataSummary {
 /** The summary as the line `train` prints. */
 export function formatDataSummary(s: DataSummary): string {
   const [c, h, w] = s.inputShape;
-  const val = s.valSource === 'test split' ? `${s.valCount} validation (the test split)` : `${s.valCount} validation (held out, split seed ${s.splitSeed})`;
-  const test = s.testCount !== undefined ? `, ${s.testCount} test` : '';
-  return `data: ${s.images} images, ${s.classes} classes, ${h}×${w}×${c}: ${s.trainCount} train, ${val}${test}`;
+  const parts =
+    s.valSource === 'test split'
+      ? `${s.trainCount} train, ${s.valCount} validation (the dataset's test split)`
+      : `${s.images} images: ${s.trainCount} train, ${s.valCount} validation (held out, split seed ${s.splitSeed})${s.testCount !== undefined ? `, ${s.testCount} test` : ''}`;
+  return `data: ${s.classes} classes, ${h}×${w}×${c}; ${parts}`;
 }
 
 const EVAL_BATCH = 256;

@@ -1,8 +1,15 @@
-/** Rebuilds a trained model from a checkpoint alone: its config names the model, input shape and classes. */
+/**
+ * Rebuilds a trained model from a checkpoint alone: its config names the model, input shape and classes. The opened
+ * model also turns image files into its input exactly as training did (preprocess), and says what is suspicious about
+ * the weights (warnings: NaN or Infinity, from a run that diverged before the guard existed or a file edited since).
+ */
 import { buildClassifier, CLASSIFIERS } from '../models/classifiers.ts';
 import type { Module } from '../nn/module.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import { type Checkpoint, loadCheckpoint } from '../train/checkpoint.ts';
 import { checkModelConfig, loadCheckedWeights } from '../train/checkpoint-validate.ts';
+import { nonFiniteTensor } from '../train/trainer.ts';
+import { preprocessFiles } from './preprocess.ts';
 import type { Recipe } from './recipe.ts';
 
 export interface OpenedModel {
@@ -11,6 +18,10 @@ export interface OpenedModel {
   inputShape: [number, number, number];
   recipe: Recipe;
   checkpoint: Checkpoint;
+  /** Problems a caller should show before trusting the model's outputs (empty when there are none). */
+  warnings: string[];
+  /** Image files as one input batch [N, C, H, W], decoded and resized with the dataset's policy. */
+  preprocess(paths: readonly string[]): Promise<Tensor>;
 }
 
 export function openCheckpointModel(path: string): OpenedModel {
@@ -22,5 +33,16 @@ export function openCheckpointModel(path: string): OpenedModel {
   const model = buildClassifier(recipe.model, { inputShape: config.inputShape, numClasses: config.classes.length });
   loadCheckedWeights(model, checkpoint.model, path);
   model.eval();
-  return { model, classes: config.classes, inputShape: config.inputShape, recipe, checkpoint };
+  const bad = nonFiniteTensor(model);
+  const warnings = bad === undefined ? [] : [`${path}: the weights hold NaN or Infinity (first in '${bad}'); the run diverged, so its outputs mean nothing. Train again with a lower learning rate`];
+  const opened: OpenedModel = {
+    model,
+    classes: config.classes,
+    inputShape: config.inputShape,
+    recipe,
+    checkpoint,
+    warnings,
+    preprocess: (paths) => preprocessFiles(opened, paths),
+  };
+  return opened;
 }

@@ -1,6 +1,6 @@
 /**
  * What the dashboard shows about a trained run: its checkpoint opened as a model, evaluated on held-out data, and
- * explained image by image. All of it comes from src/train (model, evaluation data) and src/explain; this file only
+ * explained image by image. All of it comes from src/runs (model, evaluation data), src/train and src/explain; this file only
  * caches the results per checkpoint and turns maps into PNG data URLs.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -15,20 +15,10 @@ import { Tensor } from '../tensor/tensor.ts';
 import { prepareEvalData } from '../runs/data-setup.ts';
 import { type OpenedModel, openCheckpointModel } from '../runs/open-model.ts';
 import { runPaths } from '../runs/run-store.ts';
-import { evaluateClassifier } from '../train/classification.ts';
+import { evaluateClassifier, predictProbabilities } from '../train/classification.ts';
+import type { Evaluation } from './api-types.ts';
 
-export interface Evaluation {
-  classes: string[];
-  split: string;
-  checkpoint: string;
-  accuracy: number;
-  loss: number;
-  count: number;
-  /** Rows are true classes, columns predictions. */
-  confusion: number[][];
-  perClass: { name: string; precision: number; recall: number; f1: number; support: number }[];
-  mostConfidentlyWrong: Prediction[];
-}
+export type { Evaluation } from './api-types.ts';
 
 interface Opened {
   key: string;
@@ -144,10 +134,8 @@ export class RunAnalysis {
       throw new RangeError(`class ${classIndex} is out of range (the model has ${o.opened.classes.length} classes)`);
     const sample = await o.data.get(index);
     const x = new Tensor(sample.image, [1, ...sample.shape]);
-    const { scores, predicted } = predictClass(o.opened.model, x);
-    const max = Math.max(...scores);
-    const exp = scores.map((s) => Math.exp(s - max));
-    const total = exp.reduce((a, b) => a + b, 0);
+    const { predicted } = predictClass(o.opened.model, x);
+    const probabilities = Array.from(predictProbabilities(o.opened.model, x).f32);
     const target = classIndex ?? predicted;
     const maps = featureMaps(o.opened.model, x);
     const layers = await Promise.all(
@@ -175,7 +163,7 @@ export class RunAnalysis {
       predicted,
       target,
       classes: o.opened.classes,
-      probabilities: exp.map((e) => e / total),
+      probabilities,
       image: await pngDataUrl(sample.image, sample.shape),
       featureMaps: layers,
       saliency: {

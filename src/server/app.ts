@@ -15,8 +15,10 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { DEFAULT_LR, RECIPE_FIELDS, recipeJsonSchemaProperties } from '../runs/recipe-fields.ts';
 import { readRun } from '../runs/run-store.ts';
 import { NotReadyError, RunAnalysis } from './analysis.ts';
+import type { RecipeSchema } from './api-types.ts';
 import { DatasetCatalog, HttpError, NAME_PATTERN } from './datasets.ts';
 import { guardRequests } from './guard.ts';
 import { dataRoutes } from './routes-data.ts';
@@ -48,29 +50,27 @@ export interface RunningServer {
 /** web/dist of this repository, from src/server (run through tsx) or from dist/src/server (compiled). */
 export const DEFAULT_WEB_DIST = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../web/dist' : '../../../web/dist', import.meta.url));
 
-const MODELS = ['mlp', 'cnn-small', 'lenet5', 'resnet-mini'];
-
-/** The form that starts a run. Types are strict (no coercion) and unknown fields are refused. */
+/** The form that starts a run, built from the one recipe table. Types are strict (no coercion) and unknown fields are refused. */
 const recipeSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['dataset'],
-  properties: {
-    dataset: { type: 'string', pattern: NAME_PATTERN.source },
-    model: { type: 'string', enum: MODELS },
-    epochs: { type: 'integer', minimum: 1, maximum: 500 },
-    batchSize: { type: 'integer', minimum: 1, maximum: 4096 },
-    lr: { type: 'number', exclusiveMinimum: 0, maximum: 10 },
-    optimizer: { type: 'string', enum: ['sgd', 'adam', 'adamw', 'rmsprop'] },
-    momentum: { type: 'number', minimum: 0, maximum: 0.999 },
-    weightDecay: { type: 'number', minimum: 0, maximum: 1 },
-    schedule: { type: 'string', enum: ['none', 'step', 'multistep', 'exponential', 'cosine', 'onecycle', 'plateau'] },
-    augment: { type: 'string', enum: ['none', 'light', 'standard', 'strong'] },
-    limit: { type: 'integer', minimum: 0, maximum: 10_000_000 },
-    seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 },
-    valSplit: { type: 'number', minimum: 0, maximum: 0.9 },
-  },
-} as const;
+  properties: { dataset: { type: 'string', pattern: NAME_PATTERN.source }, ...recipeJsonSchemaProperties() },
+};
+
+/** What GET /api/recipe-schema returns: the fields the form may set, with defaults, ranges and choices. */
+function recipeSchemaInfo(): RecipeSchema {
+  const fields = RECIPE_FIELDS.filter((f) => f.api).map(({ name, type, default: d, min, max, choices, help }) => ({
+    name,
+    type,
+    default: d,
+    min,
+    max,
+    choices,
+    help,
+  }));
+  return { fields, defaultLr: { ...DEFAULT_LR } };
+}
 
 /** A non-negative integer from a URL part, or a 400 naming it. */
 export function intParam(value: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number {
@@ -116,6 +116,8 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
   };
 
   app.get('/api/health', async () => ({ ok: true, runsRoot, dataRoot: catalog.dataRoot }));
+
+  app.get('/api/recipe-schema', async () => recipeSchemaInfo());
 
   // ── runs ──────────────────────────────────────────────────────────────────────────────────────────────────────
   app.get('/api/runs', async () => ({ runs: listRunRows(runsRoot, supervisor) }));

@@ -1,21 +1,12 @@
 /** Run records for the API: the run store's view of a folder, merged with what the supervisor knows live. */
 import { existsSync, readFileSync } from 'node:fs';
 import { listRuns, type RunInfo, readRun, runPaths } from '../runs/run-store.ts';
+import type { EpochRecord, RunDetail, RunRow } from './api-types.ts';
 import type { RunSupervisor } from './supervisor.ts';
 
-export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export type { RunRow } from './api-types.ts';
 
-export interface RunRow {
-  id: string;
-  status: string;
-  live: boolean;
-  recipe: Record<string, unknown>;
-  epochsDone: number;
-  last: Record<string, unknown> | null;
-  bestValAccuracy: number | null;
-  seconds: number | null;
-  error?: string;
-}
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 function status(info: RunInfo, supervisor: RunSupervisor): { status: string; live: boolean; error?: string } {
   const live = supervisor.get(info.id);
@@ -24,7 +15,7 @@ function status(info: RunInfo, supervisor: RunSupervisor): { status: string; liv
 }
 
 export function runRow(info: RunInfo, supervisor: RunSupervisor): RunRow {
-  const last = info.epochs[info.epochs.length - 1] ?? null;
+  const last = (info.epochs[info.epochs.length - 1] ?? null) as unknown as EpochRecord | null;
   let best: number | null = null;
   for (const e of info.epochs) {
     const v = e.valAccuracy as number | undefined;
@@ -63,8 +54,14 @@ function batches(root: string, id: string, supervisor: RunSupervisor): Record<st
   return out;
 }
 
-export function runDetail(root: string, id: string, supervisor: RunSupervisor) {
+export function runDetail(root: string, id: string, supervisor: RunSupervisor): RunDetail | null {
   const info = readRun(root, id);
   if (!info) return null;
-  return { ...runRow(info, supervisor), epochs: info.epochs, batches: batches(root, id, supervisor), summary: info.summary, config: info.config };
+  return {
+    ...runRow(info, supervisor),
+    epochs: info.epochs as unknown as EpochRecord[],
+    batches: batches(root, id, supervisor) as unknown as RunDetail['batches'],
+    summary: info.summary,
+    config: info.config,
+  };
 }

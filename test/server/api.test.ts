@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { MAX_IMAGE_SIZE, RECIPE_FIELDS } from '../../src/runs/recipe-fields.ts';
 import { getJson, postJson, readEvents, startTestServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
@@ -160,6 +161,8 @@ test('bad requests are refused with the right status, and the server keeps servi
     ['form: epochs as text', postJson(server.url, '/api/runs', { ...SHORT_RUN, epochs: 'lots' }), 400],
     ['form: negative lr', postJson(server.url, '/api/runs', { ...SHORT_RUN, lr: -1 }), 400],
     ['form: unknown model', postJson(server.url, '/api/runs', { ...SHORT_RUN, model: 'gpt' }), 400],
+    ['form: image size beyond the table maximum', postJson(server.url, '/api/runs', { ...SHORT_RUN, imageSize: MAX_IMAGE_SIZE + 1 }), 400],
+    ['form: a filesystem path for the data', postJson(server.url, '/api/runs', { ...SHORT_RUN, data: '/etc' }), 400],
     ['form: unknown field', postJson(server.url, '/api/runs', { ...SHORT_RUN, root: '/' }), 400],
     ['form: dataset as a path', postJson(server.url, '/api/runs', { ...SHORT_RUN, dataset: '../../etc' }), 400],
     ['form: unknown dataset', postJson(server.url, '/api/runs', { ...SHORT_RUN, dataset: 'missing' }), 404],
@@ -211,4 +214,19 @@ test('while a run trains the runs endpoint keeps answering, and the run can be s
     await new Promise((res) => setTimeout(res, 100));
   }
   assert.fail('the stopped run has no summary with status stopped');
+});
+
+test('GET /api/recipe-schema serves the one recipe table (what the form builds itself from)', async () => {
+  const r = await getJson(server.url, '/api/recipe-schema');
+  assert.equal(r.status, 200);
+  const fields = r.body.fields as { name: string; default: unknown; max?: number; choices?: string[] }[];
+  assert.deepEqual(
+    fields.map((f) => f.name),
+    RECIPE_FIELDS.filter((f) => f.api).map((f) => f.name),
+  );
+  const imageSize = fields.find((f) => f.name === 'imageSize');
+  assert.equal(imageSize?.max, MAX_IMAGE_SIZE);
+  assert.deepEqual(fields.find((f) => f.name === 'optimizer')?.choices, ['sgd', 'adam', 'adamw', 'rmsprop']);
+  assert.deepEqual(r.body.defaultLr, { sgd: 0.05, adam: 2e-3, adamw: 2e-3, rmsprop: 1e-3 });
+  assert.ok(!fields.some((f) => f.name === 'data'), 'a filesystem path is not settable over HTTP');
 });

@@ -1,66 +1,7 @@
 /** Talking to the dashboard server: JSON helpers and the shapes the API returns. */
 
-export interface RunRow {
-  id: string;
-  status: string;
-  live: boolean;
-  recipe: Record<string, unknown>;
-  epochsDone: number;
-  last: EpochRecord | null;
-  bestValAccuracy: number | null;
-  seconds: number | null;
-  error?: string;
-}
-
-export interface EpochRecord {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  lr: number;
-  imagesPerSec: number;
-  stepMs: number;
-  overfitting?: string;
-}
-
-export interface BatchRecord {
-  epoch: number;
-  batch: number;
-  batchesPerEpoch: number;
-  globalStep: number;
-  loss: number;
-  epochLoss: number;
-  epochAccuracy: number;
-  imagesPerSec: number;
-  lr: number;
-  stepMs: number;
-}
-
-export interface RunDetail extends RunRow {
-  epochs: EpochRecord[];
-  batches: BatchRecord[];
-}
-
-export interface Prediction {
-  index: number;
-  label: number;
-  predicted: number;
-  confidence: number;
-  trueProbability: number;
-}
-
-export interface Evaluation {
-  classes: string[];
-  split: string;
-  checkpoint: string;
-  accuracy: number;
-  loss: number;
-  count: number;
-  confusion: number[][];
-  perClass: { name: string; precision: number; recall: number; f1: number; support: number }[];
-  mostConfidentlyWrong: Prediction[];
-}
+// The response shapes are declared once, beside the server that builds them (type-only: nothing of the server is bundled).
+export type { BatchRecord, EpochRecord, Evaluation, Prediction, RecipeFieldInfo, RecipeSchema, RunDetail, RunRow } from '../../src/server/api-types.ts';
 
 export class ApiError extends Error {
   constructor(

@@ -17,6 +17,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (checkpoint: string, dataset: string | undefined, o: { data?: string; batchSize: number; json?: boolean }) => {
       const opened = openCheckpointModel(checkpoint);
+      for (const w of opened.warnings) process.stderr.write(`warning: ${w}\n`);
       const recipe = { ...opened.recipe, ...(dataset ? { dataset, data: o.data } : o.data ? { data: o.data } : {}), batchSize: o.batchSize };
       const data = await prepareEvalData(recipe, opened.inputShape);
       if (data.classes.join('\n') !== opened.classes.join('\n')) {

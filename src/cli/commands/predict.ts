@@ -1,7 +1,5 @@
 /** `simmer predict <checkpoint> <images...>`: top-k labels with probabilities for image files. */
 import type { Command } from 'commander';
-import { decodeImageFile } from '../../data/image-file.ts';
-import { Tensor } from '../../tensor/tensor.ts';
 import { openCheckpointModel } from '../../runs/open-model.ts';
 import { predictProbabilities } from '../../train/classification.ts';
 import { number } from '../options.ts';
@@ -15,14 +13,11 @@ export function register(program: Command): void {
     .option('-k, --top-k <k>', 'how many labels to show', number('--top-k', { integer: true, min: 1 }), 3)
     .option('--json', 'print JSON')
     .action(async (checkpoint: string, images: string[], o: { topK: number; json?: boolean }) => {
-      const { model, classes, inputShape } = openCheckpointModel(checkpoint);
-      const [c, h, w] = inputShape;
-      const batch = new Float32Array(images.length * c * h * w);
-      for (const [i, path] of images.entries()) {
-        const img = await decodeImageFile(path, { size: [h, w], channels: c === 1 ? 1 : 3 });
-        for (let j = 0; j < img.data.length; j++) batch[i * c * h * w + j] = img.data[j] / 255;
-      }
-      const probs = predictProbabilities(model, new Tensor(batch, [images.length, c, h, w]));
+      const opened = openCheckpointModel(checkpoint);
+      const { model, classes } = opened;
+      for (const w of opened.warnings) process.stderr.write(`warning: ${w}\n`);
+      // Decoded and resized exactly as the training images were (src/runs/preprocess.ts).
+      const probs = predictProbabilities(model, await opened.preprocess(images));
       const k = Math.min(o.topK, classes.length);
       const results = images.map((path, i) => {
         const row = Array.from(probs.f32.subarray(i * classes.length, (i + 1) * classes.length));

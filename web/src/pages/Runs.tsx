@@ -1,6 +1,6 @@
 /** Runs: the list (with side-by-side comparison), the form that starts a run, and one run's live curves. */
 import { useEffect, useState } from 'preact/hooks';
-import { api, type BatchRecord, type EpochRecord, fixed, pct, type RunDetail, type RunRow, send } from '../api.ts';
+import { api, type BatchRecord, type EpochRecord, fixed, pct, type RecipeFieldInfo, type RecipeSchema, type RunDetail, type RunRow, send } from '../api.ts';
 import { Chart } from '../components/Chart.tsx';
 import { Status } from '../components/Heat.tsx';
 import { href } from '../router.ts';
@@ -103,22 +103,41 @@ function Compare({ ids }: { ids: string[] }) {
   );
 }
 
-const DEFAULTS = { dataset: 'shapes', model: 'cnn-small', epochs: 3, batchSize: 64, lr: 0.001, optimizer: 'adam', augment: 'none', limit: 2000 };
+/** The fields the form shows, in order, with their labels; ranges, choices and defaults come from GET /api/recipe-schema. */
+const FORM_FIELDS: { name: string; label: string; title?: string }[] = [
+  { name: 'model', label: 'model' },
+  { name: 'epochs', label: 'epochs' },
+  { name: 'batchSize', label: 'batch size' },
+  { name: 'lr', label: 'learning rate', title: "0 = the optimizer's default" },
+  { name: 'optimizer', label: 'optimizer' },
+  { name: 'augment', label: 'augmentation' },
+  { name: 'limit', label: 'image limit', title: 'train on the first N images only (0 = all)' },
+];
+
+/** A dashboard run is a quick one unless the user asks for more: these start values replace the recipe defaults. */
+const QUICK_RUN: Record<string, string | number> = { epochs: 3, limit: 2000 };
 
 function NewRunForm() {
   const [datasets, setDatasets] = useState<{ name: string; kind: string }[]>([]);
-  const [form, setForm] = useState(DEFAULTS);
+  const [schema, setSchema] = useState<RecipeSchema | null>(null);
+  const [form, setForm] = useState<Record<string, string | number>>({ dataset: 'shapes' });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     api<{ datasets: { name: string; kind: string }[] }>('/api/datasets').then((d) => setDatasets(d.datasets.filter((x) => x.kind !== 'unlabelled')));
+    api<RecipeSchema>('/api/recipe-schema')
+      .then((s) => {
+        setSchema(s);
+        const start: Record<string, string | number> = {};
+        for (const f of s.fields) if (FORM_FIELDS.some((x) => x.name === f.name)) start[f.name] = QUICK_RUN[f.name] ?? f.default;
+        setForm((current) => ({ ...start, ...current }));
+      })
+      .catch((e) => setError(e.message));
   }, []);
-  const set =
-    (key: keyof typeof DEFAULTS, numeric = false) =>
-    (e: Event) => {
-      const v = (e.target as HTMLInputElement).value;
-      setForm({ ...form, [key]: numeric ? Number(v) : v });
-    };
+  const set = (field: RecipeFieldInfo | { name: string; type: 'string' }) => (e: Event) => {
+    const v = (e.target as HTMLInputElement).value;
+    setForm({ ...form, [field.name]: field.type === 'string' ? v : Number(v) });
+  };
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -132,57 +151,35 @@ function NewRunForm() {
       setBusy(false);
     }
   };
+  const fields = FORM_FIELDS.map((f) => ({ ...f, field: schema?.fields.find((x) => x.name === f.name) })).filter((f) => f.field);
   return (
     <form class="new-run" onSubmit={submit} data-testid="new-run">
       <label>
         dataset
-        <select name="dataset" value={form.dataset} onChange={set('dataset')}>
+        <select name="dataset" value={form.dataset} onChange={set({ name: 'dataset', type: 'string' })}>
           {(datasets.length ? datasets : [{ name: 'shapes' }]).map((d) => (
             <option key={d.name}>{d.name}</option>
           ))}
         </select>
       </label>
-      <label>
-        model
-        <select name="model" value={form.model} onChange={set('model')}>
-          {['mlp', 'cnn-small', 'lenet5', 'resnet-mini'].map((m) => (
-            <option key={m}>{m}</option>
-          ))}
-        </select>
-      </label>
-      <label>
-        epochs
-        <input name="epochs" type="number" min={1} max={500} value={form.epochs} onInput={set('epochs', true)} />
-      </label>
-      <label>
-        batch size
-        <input name="batchSize" type="number" min={1} max={4096} value={form.batchSize} onInput={set('batchSize', true)} />
-      </label>
-      <label>
-        learning rate
-        <input name="lr" type="number" step="any" min={0} value={form.lr} onInput={set('lr', true)} />
-      </label>
-      <label>
-        optimizer
-        <select name="optimizer" value={form.optimizer} onChange={set('optimizer')}>
-          {['sgd', 'adam', 'adamw', 'rmsprop'].map((m) => (
-            <option key={m}>{m}</option>
-          ))}
-        </select>
-      </label>
-      <label>
-        augmentation
-        <select name="augment" value={form.augment} onChange={set('augment')}>
-          {['none', 'light', 'standard', 'strong'].map((m) => (
-            <option key={m}>{m}</option>
-          ))}
-        </select>
-      </label>
-      <label title="train on the first N images only (0 = all)">
-        image limit
-        <input name="limit" type="number" min={0} value={form.limit} onInput={set('limit', true)} />
-      </label>
-      <button type="submit" disabled={busy}>
+      {fields.map(({ name, label, title, field }) => {
+        const f = field as RecipeFieldInfo;
+        return (
+          <label key={name} title={title ?? f.help}>
+            {label}
+            {f.choices ? (
+              <select name={name} value={form[name]} onChange={set(f)}>
+                {f.choices.map((c) => (
+                  <option key={c}>{c}</option>
+                ))}
+              </select>
+            ) : (
+              <input name={name} type="number" step={f.type === 'integer' ? 1 : 'any'} min={f.min} max={f.max} value={form[name]} onInput={set(f)} />
+            )}
+          </label>
+        );
+      })}
+      <button type="submit" disabled={busy || !schema}>
         {busy ? 'starting…' : 'Start run'}
       </button>
       {error && <p class="error">{error}</p>}
@@ -228,10 +225,10 @@ export function RunPage({ id }: { id: string }) {
     const byStep = new Map(records.map((r) => [step(r), value(r)]));
     return steps.map((s) => byStep.get(s) ?? null);
   };
-  const batchAt = (value: (b: BatchRecord) => number) => at(run.batches, (b) => b.globalStep, value);
+  const batchAt = (value: (b: BatchRecord) => number | undefined) => at(run.batches, (b) => b.globalStep, value);
   const epochAt = (value: (e: EpochRecord) => number | undefined) => at(run.epochs, epochStep, value);
   const last = run.epochs[run.epochs.length - 1];
-  const gap = last && last.valAccuracy !== undefined ? last.trainAccuracy - last.valAccuracy : null;
+  const gap = last && last.valAccuracy !== undefined && last.trainAccuracy !== undefined ? last.trainAccuracy - last.valAccuracy : null;
 
   return (
     <section>
@@ -311,7 +308,7 @@ export function RunPage({ id }: { id: string }) {
         </thead>
         <tbody>
           {run.epochs.map((e) => {
-            const g = e.valAccuracy === undefined ? null : e.trainAccuracy - e.valAccuracy;
+            const g = e.valAccuracy === undefined || e.trainAccuracy === undefined ? null : e.trainAccuracy - e.valAccuracy;
             return (
               <tr key={e.epoch} class={e.overfitting ? 'overfit' : ''}>
                 <td>{e.epoch + 1}</td>
