@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { buildClassifier, CLASSIFIERS } from '../models/classifiers.ts';
+import { buildGenerativeTraining, GENERATIVE_MODELS, isGenerativeModel, withGenerativeDefaults } from '../models/registry.ts';
 import type { Module } from '../nn/module.ts';
 import { crossEntropy } from '../ops/loss.ts';
 import { manualSeed } from '../tensor/random.ts';
@@ -73,10 +74,10 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     resumeRun = resolveResume(root, options.resume);
     const saved = JSON.parse(readFileSync(resumeRun.config, 'utf8'));
     recipe = resolveRecipe({ ...saved.recipe, ...(input.epochs ? { epochs: input.epochs } : {}) });
-  } else recipe = resolveRecipe(input);
+  } else recipe = resolveRecipe(withGenerativeDefaults(input));
   // Check what can be wrong before a run folder is made, so a typo leaves nothing behind.
-  if (!(CLASSIFIERS as readonly string[]).includes(recipe.model))
-    throw new RunError('unknown-model', `unknown model '${recipe.model}'; choose one of: ${CLASSIFIERS.join(', ')}`, { model: recipe.model });
+  if (!(CLASSIFIERS as readonly string[]).includes(recipe.model) && !isGenerativeModel(recipe.model))
+    throw new RunError('unknown-model', `unknown model '${recipe.model}'; choose one of: ${[...CLASSIFIERS, ...GENERATIVE_MODELS].join(', ')}`, { model: recipe.model });
   manualSeed(recipe.seed);
   // The split is stored with the run so a resumed run trains and validates on exactly the same images.
   const storedSplitPath = resumeRun ? join(resumeRun.dir, 'split.json') : null;
@@ -86,8 +87,12 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   const run = resumeRun ?? createRun(root, { model: recipe.model, recipe });
   if (data.split && !storedSplit) writeFileAtomic(join(run.dir, 'split.json'), JSON.stringify(data.split));
   options.onRunCreated?.(run);
-  const model = buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
-  const optimizer = buildOptimizer(model, recipe);
+  // Generative models (src/models/registry.ts) bring their own task, optimizers and sample-grid callback.
+  const generative = isGenerativeModel(recipe.model)
+    ? buildGenerativeTraining(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length }, { lr: recipe.lr, weightDecay: recipe.weightDecay, sampleDir: join(run.dir, 'samples') })
+    : null;
+  const model = generative?.model ?? buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
+  const optimizer = generative?.optimizer ?? buildOptimizer(model, recipe);
   const scheduler = buildScheduler(optimizer, recipe, data.train.batchesPerEpoch);
   const callbacks: Callback[] = [
     new JsonlLogger(run.metrics, 10),
@@ -95,6 +100,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     new Checkpointer({ dir: run.checkpoints, everySteps: recipe.checkpointEvery }),
     ...(options.quiet ? [] : [new ProgressBar(recipe.epochs)]),
     ...(options.earlyStopPatience ? [new EarlyStopping({ patience: options.earlyStopPatience, monitor: data.val ? 'valLoss' : 'trainLoss' })] : []),
+    ...(generative?.callbacks ?? []),
     ...(options.callbacks ?? []),
   ];
   const trainer = new Trainer({
@@ -102,7 +108,8 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     optimizer,
     scheduler,
     callbacks,
-    task: new ClassificationTask({
+    optimizers: generative?.optimizers,
+    task: (generative?.task as unknown as ClassificationTask | undefined) ?? new ClassificationTask({
       loss: recipe.labelSmoothing > 0 ? (out, y) => crossEntropy(out, y, { labelSmoothing: recipe.labelSmoothing }) : undefined,
     }),
     classes: data.classes,
@@ -135,7 +142,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   try {
     await trainer.fit(data.train, { epochs: recipe.epochs, val: data.val });
     if (trainer.stopRequested && trainer.epoch < recipe.epochs && !earlyStopped(callbacks)) status = 'stopped';
-    else report = await trainer.evaluate(data.test ?? data.val);
+    else if (!generative) report = await trainer.evaluate(data.test ?? data.val);
   } catch (e) {
     // A NaN loss or any other failure is recorded in the summary; the last good checkpoint stays in place.
     status = 'failed';

@@ -1,0 +1,122 @@
+/**
+ * What every generative model of the zoo shares: the ImageGenerator contract (sample N images in [0, 1], optionally
+ * of given classes, from a seedable generator), seeded sampling without a graph in eval mode, PNG sample grids, and
+ * the callback that writes a grid to the run folder after every epoch (with its own generator, so the training RNG,
+ * and with it exact resume, is untouched).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { noGrad } from '../autograd/grad-mode.ts';
+import { encodePng } from '../data/image-file.ts';
+import { type Module, withMode } from '../nn/module.ts';
+import { Generator } from '../tensor/random.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import type { Callback, EpochReport, TrainerView } from '../train/types.ts';
+
+/** A model that can draw new images: a VAE's decoder, a GAN's generator. */
+export interface ImageGenerator {
+  /** The model family ('vae', 'dcgan'). */
+  readonly family: string;
+  /** Whether sample() uses the labels (a class-conditional model). */
+  readonly conditional: boolean;
+  readonly numClasses: number;
+  /** [channels, height, width] of one image. */
+  readonly imageShape: [number, number, number];
+  /** Size of the latent vector z. */
+  readonly latentDim: number;
+  /** Images [N, C, H, W] in [0, 1] decoded from latents z [N, latentDim] (labels [N] int32 for conditional models). */
+  decodeLatent(z: Tensor, labels: Tensor | null): Tensor;
+}
+
+export type GenerativeModule = Module & ImageGenerator;
+
+/** Standard-normal latents [n, dim] drawn from `gen`. */
+export function sampleLatents(n: number, dim: number, gen: Generator): Tensor {
+  const data = new Float32Array(n * dim);
+  for (let i = 0; i < data.length; i++) data[i] = gen.normal();
+  return new Tensor(data, [n, dim]);
+}
+
+/** int32 label tensor from class indices. */
+export function labelTensor(labels: readonly number[]): Tensor {
+  return new Tensor(Int32Array.from(labels), [labels.length]);
+}
+
+/**
+ * n images from a generative model, seeded: the same seed gives the same images. `labels` (one per image) are used
+ * by conditional models; unconditional models ignore them. Runs in eval mode without a graph.
+ */
+export function generateImages(model: GenerativeModule, options: { n: number; labels?: readonly number[]; seed: number; gen?: Generator }): Tensor {
+  const gen = options.gen ?? new Generator(options.seed);
+  const z = sampleLatents(options.n, model.latentDim, gen);
+  return decodeInEval(model, z, options.labels);
+}
+
+/** Decodes latents in eval mode without a graph. */
+export function decodeInEval(model: GenerativeModule, z: Tensor, labels?: readonly number[]): Tensor {
+  const n = z.shape[0];
+  if (model.conditional && (!labels || labels.length !== n))
+    throw new RangeError(`${model.family}: a class-conditional model needs one label per image (${n}), got ${labels?.length ?? 0}`);
+  const y = model.conditional && labels ? labelTensor(labels) : null;
+  return withMode(model, 'eval', () => noGrad(() => model.decodeLatent(z, y)));
+}
+
+/** Image i of a batch [N, C, H, W] as its own CHW Float32Array. */
+export function imageAt(images: Tensor, i: number): Float32Array {
+  const [, c, h, w] = images.shape;
+  const size = c * h * w;
+  return images.f32.slice(i * size, (i + 1) * size);
+}
+
+/** Tiles a batch [N, C, H, W] into one CHW image with `cols` columns and a 2-pixel border. */
+export function tileGrid(images: Tensor, cols: number, border = 2): { image: Float32Array; shape: [number, number, number] } {
+  const [n, c, h, w] = images.shape;
+  const rows = Math.max(1, Math.ceil(n / cols));
+  const gh = rows * (h + border) + border;
+  const gw = cols * (w + border) + border;
+  const out = new Float32Array(c * gh * gw).fill(0.5);
+  const src = images.f32;
+  for (let k = 0; k < n; k++) {
+    const oy = border + Math.floor(k / cols) * (h + border);
+    const ox = border + (k % cols) * (w + border);
+    for (let ch = 0; ch < c; ch++)
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[ch * gh * gw + (oy + y) * gw + ox + x] = src[((k * c + ch) * h + y) * w + x];
+  }
+  return { image: out, shape: [c, gh, gw] };
+}
+
+/** Writes a batch of images as one PNG grid. */
+export async function writeGridPng(path: string, images: Tensor, cols: number): Promise<void> {
+  const { image, shape } = tileGrid(images, cols);
+  writeFileSync(path, await encodePng(image, shape));
+}
+
+/** The labels of a sample grid: `perClass` of each class, row by row (conditional), or nothing to ask for. */
+export function gridLabels(model: ImageGenerator, perClass: number): number[] {
+  return Array.from({ length: model.numClasses * perClass }, (_, i) => Math.floor(i / perClass));
+}
+
+export interface SampleGridOptions {
+  /** Folder the grids go to (samples/ in the run folder). */
+  dir: string;
+  /** Seed of the grid's latents (the same latents every epoch, so the grids show progress). */
+  seed?: number;
+  /** Images per class in a conditional grid (one row per class); an unconditional grid is perClass x numClasses. */
+  perClass?: number;
+}
+
+/** After every epoch, writes samples/epoch-<n>.png (and samples/latest.png) to the run folder. */
+export class SampleGridCallback implements Callback {
+  constructor(private readonly options: SampleGridOptions) {}
+
+  async onEpochEnd(trainer: TrainerView, report: EpochReport): Promise<void> {
+    const model = trainer.model as GenerativeModule;
+    const perClass = this.options.perClass ?? 8;
+    const labels = gridLabels(model, perClass);
+    const images = generateImages(model, { n: labels.length, labels, seed: this.options.seed ?? 1234 });
+    mkdirSync(this.options.dir, { recursive: true });
+    const name = `epoch-${String(report.epoch + 1).padStart(3, '0')}.png`;
+    await writeGridPng(join(this.options.dir, name), images, perClass);
+    await writeGridPng(join(this.options.dir, 'latest.png'), images, perClass);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The generative zoo by name: which models exist, how each is built from an image shape and a class count, which
+ * Task trains it and with which optimizers, the recipe defaults that suit it, and how a checkpoint of one is opened
+ * again for sampling. src/runs asks this table; adding a model is adding an entry.
+ * @example
+ *   if (isGenerativeModel(recipe.model)) {
+ *     const t = buildGenerativeTraining(recipe.model, { inputShape, numClasses }, { lr: recipe.lr, sampleDir });
+ *     new Trainer({ model: t.model, optimizer: t.optimizer, optimizers: t.optimizers, task: t.task, callbacks: t.callbacks });
+ *   }
+ */
+import { Adam } from '../optim/sgd.ts';
+import type { Optimizer } from '../optim/optimizer.ts';
+import { type Checkpoint, loadCheckpoint } from '../train/checkpoint.ts';
+import { loadCheckedWeights } from '../train/checkpoint-validate.ts';
+import type { AnyBatch, Task } from '../train/task.ts';
+import type { Callback } from '../train/types.ts';
+import { Dcgan, GanTask, type GanTaskOptions } from './dcgan.ts';
+import { type GenerativeModule, SampleGridCallback } from './generative.ts';
+import { ConvVae, VaeTask, type VaeTaskOptions } from './vae.ts';
+
+export interface GenerativeSpec {
+  inputShape: [number, number, number];
+  numClasses: number;
+}
+
+interface Entry {
+  family: 'vae' | 'dcgan';
+  conditional: boolean;
+  help: string;
+  /** Recipe learning rate when the recipe leaves it at 0 (the optimizer's classifier default does not suit a GAN). */
+  defaultLr: number;
+  build(spec: GenerativeSpec): GenerativeModule;
+  task(): Task<AnyBatch>;
+}
+
+const vaeTask: VaeTaskOptions = { beta: 1, reconstruction: 'bce', evalBatches: 10 };
+const ganTask: GanTaskOptions = { loss: 'nonsaturating', labelSmoothing: 0.1, evalBatches: 10 };
+
+const ENTRIES: Record<string, Entry> = {
+  vae: {
+    family: 'vae',
+    conditional: false,
+    help: 'convolutional VAE, latent 16, BCE + KL',
+    defaultLr: 2e-3,
+    build: (s) => new ConvVae({ ...s, latentDim: 16 }),
+    task: () => new VaeTask(vaeTask) as Task<AnyBatch>,
+  },
+  'vae-cond': {
+    family: 'vae',
+    conditional: true,
+    help: 'class-conditional convolutional VAE (label embedding into encoder and decoder)',
+    defaultLr: 2e-3,
+    build: (s) => new ConvVae({ ...s, latentDim: 16, conditional: true }),
+    task: () => new VaeTask(vaeTask) as Task<AnyBatch>,
+  },
+  dcgan: {
+    family: 'dcgan',
+    conditional: false,
+    help: 'DCGAN, non-saturating loss, one-sided label smoothing 0.1',
+    defaultLr: 2e-4,
+    build: (s) => new Dcgan({ ...s }),
+    task: () => new GanTask(ganTask) as Task<AnyBatch>,
+  },
+  'dcgan-cond': {
+    family: 'dcgan',
+    conditional: true,
+    help: 'class-conditional DCGAN (cGAN: label embedding into generator and discriminator)',
+    defaultLr: 2e-4,
+    build: (s) => new Dcgan({ ...s, conditional: true }),
+    task: () => new GanTask(ganTask) as Task<AnyBatch>,
+  },
+  'dcgan-hinge': {
+    family: 'dcgan',
+    conditional: false,
+    help: 'DCGAN with the hinge loss',
+    defaultLr: 2e-4,
+    build: (s) => new Dcgan({ ...s }),
+    task: () => new GanTask({ ...ganTask, loss: 'hinge', labelSmoothing: 0 }) as Task<AnyBatch>,
+  },
+};
+
+/** Names of the generative models `--model` accepts. */
+export const GENERATIVE_MODELS: readonly string[] = Object.keys(ENTRIES);
+
+export function isGenerativeModel(name: string): boolean {
+  return Object.hasOwn(ENTRIES, name);
+}
+
+function entry(name: string): Entry {
+  if (!isGenerativeModel(name)) throw new RangeError(`'${name}' is not a generative model; the models that can generate are: ${GENERATIVE_MODELS.join(', ')}`);
+  return ENTRIES[name];
+}
+
+/** One line per generative model, for help texts. */
+export function describeGenerativeModels(): string[] {
+  return GENERATIVE_MODELS.map((n) => `${n}: ${ENTRIES[n].help}`);
+}
+
+export function buildGenerativeModel(name: string, spec: GenerativeSpec): GenerativeModule {
+  return entry(name).build(spec);
+}
+
+/**
+ * A recipe with this model's defaults filled in where the recipe leaves them open (lr 0 = "the default"), before the
+ * recipe is resolved and stored (so a resumed run uses exactly the same values). Classifier recipes pass unchanged.
+ */
+export function withGenerativeDefaults<R extends { model?: string; lr?: number }>(recipe: R): R {
+  if (!recipe.model || !isGenerativeModel(recipe.model) || (recipe.lr !== undefined && recipe.lr > 0)) return recipe;
+  return { ...recipe, lr: entry(recipe.model).defaultLr };
+}
+
+export interface GenerativeTraining {
+  model: GenerativeModule;
+  task: Task<AnyBatch>;
+  /** The Trainer's optimizer (the VAE's, or the GAN generator's: the one the schedule drives). */
+  optimizer: Optimizer<{ lr: number }>;
+  /** Further optimizers by name (the GAN's discriminator), checkpointed by the Trainer. */
+  optimizers: Record<string, Optimizer<{ lr: number }>>;
+  /** The per-epoch sample grid writer. */
+  callbacks: Callback[];
+}
+
+/**
+ * Model, task, optimizers and callbacks for training a generative model. Adam throughout; a GAN uses β1 = 0.5 for
+ * both networks (Radford et al.), and its discriminator follows the generator's scheduled learning rate.
+ */
+export function buildGenerativeTraining(name: string, spec: GenerativeSpec, o: { lr: number; weightDecay?: number; sampleDir?: string }): GenerativeTraining {
+  const e = entry(name);
+  const model = e.build(spec);
+  const callbacks: Callback[] = o.sampleDir ? [new SampleGridCallback({ dir: o.sampleDir })] : [];
+  if (model instanceof Dcgan) {
+    const adam = { lr: o.lr, beta1: 0.5, beta2: 0.999, weightDecay: o.weightDecay ?? 0 };
+    return {
+      model,
+      task: e.task(),
+      optimizer: new Adam(model.generator.parameters(), adam),
+      optimizers: { discriminator: new Adam(model.discriminator.parameters(), adam) },
+      callbacks,
+    };
+  }
+  return { model, task: e.task(), optimizer: new Adam(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay ?? 0 }), optimizers: {}, callbacks };
+}
+
+export interface OpenedGenerativeModel {
+  /** The zoo name the run was trained with. */
+  name: string;
+  model: GenerativeModule;
+  classes: string[];
+  inputShape: [number, number, number];
+  checkpoint: Checkpoint;
+  /** The run's recipe as stored (dataset, data folder, seed...). */
+  recipe: Record<string, unknown>;
+}
+
+/** The zoo name stored in a checkpoint's config (`config.recipe.model`), if any. */
+export function checkpointModelName(checkpoint: Checkpoint): string | undefined {
+  const model = (checkpoint.state.config as { recipe?: { model?: unknown } }).recipe?.model;
+  return typeof model === 'string' ? model : undefined;
+}
+
+/** Rebuilds a generative model from its checkpoint, in eval mode; a classifier's checkpoint is refused by name. */
+export function openGenerativeCheckpoint(path: string, checkpoint: Checkpoint = loadCheckpoint(path)): OpenedGenerativeModel {
+  const config = checkpoint.state.config as { recipe?: Record<string, unknown>; classes?: unknown; inputShape?: unknown };
+  const name = checkpointModelName(checkpoint);
+  if (!name || !isGenerativeModel(name))
+    throw new RangeError(
+      `${path} holds model '${name ?? 'unknown'}', which cannot generate images; the models that can are: ${GENERATIVE_MODELS.join(', ')} (train one with simmer train <dataset> --model vae)`,
+    );
+  const classes = config.classes;
+  const inputShape = config.inputShape;
+  if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string'))
+    throw new RangeError(`${path}: the checkpoint's config has no class list; it was not written by simmer train`);
+  if (!Array.isArray(inputShape) || inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0 && d <= 4096))
+    throw new RangeError(`${path}: the checkpoint's config has no valid inputShape [C, H, W]`);
+  const model = buildGenerativeModel(name, { inputShape: inputShape as [number, number, number], numClasses: classes.length });
+  loadCheckedWeights(model, checkpoint.model, path);
+  model.eval();
+  return { name, model, classes: classes as string[], inputShape: inputShape as [number, number, number], checkpoint, recipe: config.recipe ?? {} };
+}
