@@ -117,6 +117,9 @@ export interface Tally {
 
 export const newTally = (): Tally => ({ accepted: 0, refused: 0, kinds: new Set() });
 
+/** One line for the test report: how many inputs were accepted and refused, and how many kinds of refusal. */
+export const summary = (t: Tally): string => `${t.accepted} accepted, ${t.refused} refused (${t.kinds.size} kinds of refusal)`;
+
 /**
  * Runs one fuzz input: `run` parses it; `accept` checks an accepted result is right. A thrown error must be a project
  * error naming `file`, without engine wording. `label` (seed and index) is printed on failure.

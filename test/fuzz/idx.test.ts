@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { gunzipIdx, IdxDataset, parseIdx } from '../../src/data/idx.ts';
-import { FuzzRng, judge, MemoryWatch, mutate, newTally } from './harness.ts';
+import { FuzzRng, judge, MemoryWatch, mutate, newTally, summary } from './harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'simmer-fuzz-idx-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,7 +39,7 @@ function checkParsed(out: { dims: number[]; data: Uint8Array }): void {
   );
 }
 
-test(`IDX bytes: ${RUNS} mutations of an images and a labels file`, { timeout: 60_000 }, async () => {
+test(`IDX bytes: ${RUNS} mutations of an images and a labels file`, { timeout: 60_000 }, async (t) => {
   const rng = new FuzzRng(SEED);
   const tally = newTally();
   const memory = new MemoryWatch();
@@ -50,10 +50,11 @@ test(`IDX bytes: ${RUNS} mutations of an images and a labels file`, { timeout: 6
     if (i % 200 === 0) memory.check(`seed ${SEED} #${i}`);
   }
   memory.check('end');
+  t.diagnostic(summary(tally));
   assert.ok(tally.refused > RUNS / 4 && tally.accepted > 50, JSON.stringify({ ...tally, kinds: [...tally.kinds] }));
 });
 
-test(`IDX gz: ${RUNS} mutations of the compressed bytes and of the payload before compression`, { timeout: 60_000 }, async () => {
+test(`IDX gz: ${RUNS} mutations of the compressed bytes and of the payload before compression`, { timeout: 60_000 }, async (t) => {
   const rng = new FuzzRng(SEED + 1);
   const tally = newTally();
   const memory = new MemoryWatch();
@@ -73,10 +74,11 @@ test(`IDX gz: ${RUNS} mutations of the compressed bytes and of the payload befor
     await judge(`bomb #${i}`, 'bomb.gz', () => parseIdx(gunzipIdx(input, 'bomb.gz'), 'bomb.gz'), checkParsed, tally);
     memory.check(`bomb #${i}`);
   }
+  t.diagnostic(summary(tally));
   assert.ok(tally.refused > RUNS / 4, JSON.stringify({ ...tally, kinds: [...tally.kinds] }));
 });
 
-test('IDX datasets from files: 300 mutated image/label pairs, plain and gzipped', { timeout: 60_000 }, async () => {
+test('IDX datasets from files: 300 mutated image/label pairs, plain and gzipped', { timeout: 60_000 }, async (t) => {
   const rng = new FuzzRng(SEED + 2);
   const tally = newTally();
   const memory = new MemoryWatch();
@@ -103,5 +105,6 @@ test('IDX datasets from files: 300 mutated image/label pairs, plain and gzipped'
     );
   }
   memory.check('end');
+  t.diagnostic(summary(tally));
   assert.ok(tally.refused > 50, JSON.stringify({ ...tally, kinds: [...tally.kinds] }));
 });

@@ -16,7 +16,7 @@ import { openCheckpointModel } from '../../src/runs/open-model.ts';
 import { saveCheckpoint, type TrainingState } from '../../src/train/checkpoint.ts';
 import { randn, tensor } from '../../src/index.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { FuzzRng, judge, MemoryWatch, mutate, mutateJson, newTally } from './harness.ts';
+import { FuzzRng, judge, MemoryWatch, mutate, mutateJson, newTally, summary } from './harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'simmer-fuzz-st-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,7 +61,7 @@ function checkDecoded(out: ReturnType<typeof decodeSafetensors>): void {
   for (const v of Object.values(out.metadata)) assert.equal(typeof v, 'string');
 }
 
-test(`safetensors: ${RUNS} byte mutations and ${RUNS} header edits`, { timeout: 60_000 }, async () => {
+test(`safetensors: ${RUNS} byte mutations and ${RUNS} header edits`, { timeout: 60_000 }, async (t) => {
   const rng = new FuzzRng(SEED);
   const tally = newTally();
   const memory = new MemoryWatch();
@@ -71,10 +71,11 @@ test(`safetensors: ${RUNS} byte mutations and ${RUNS} header edits`, { timeout: 
     if (i % 500 === 0) memory.check(`seed ${SEED} #${i}`);
   }
   memory.check('end');
+  t.diagnostic(summary(tally));
   assert.ok(tally.refused > RUNS / 2 && tally.accepted > 100, JSON.stringify({ ...tally, kinds: [...tally.kinds] }));
 });
 
-test(`checkpoints: ${RUNS} mutated files opened to a model (bytes, training state, config)`, { timeout: 60_000 }, async () => {
+test(`checkpoints: ${RUNS} mutated files opened to a model (bytes, training state, config)`, { timeout: 60_000 }, async (t) => {
   const rng = new FuzzRng(SEED + 1);
   const tally = newTally();
   const memory = new MemoryWatch();
@@ -127,5 +128,6 @@ test(`checkpoints: ${RUNS} mutated files opened to a model (bytes, training stat
     if (i % 250 === 0) memory.check(`seed ${SEED + 1} #${i}`);
   }
   memory.check('end');
+  t.diagnostic(summary(tally));
   assert.ok(tally.refused > RUNS / 4 && tally.accepted > 50, JSON.stringify({ ...tally, kinds: [...tally.kinds] }));
 });
