@@ -15,7 +15,7 @@ const ROOT = join(import.meta.dirname, '..');
 export const BUDGETS = {
   tensor: 480, // 414 on 2026-12-02
   autograd: 210, // 183
-  backend: 2000, // 1727, growing while step 1 adds primitives
+  backend: 2500, // 1727 in the morning, 2162 at 05:00 while step 1 adds primitives
   ops: 2125, // 1846, shrinking while step 1 moves its loops into backend/
 };
 
