@@ -8,7 +8,7 @@
  *     new Trainer({ model: t.model, optimizer: t.optimizer, optimizers: t.optimizers, task: t.task, callbacks: t.callbacks });
  *   }
  */
-import { Adam } from '../optim/sgd.ts';
+import { Adam } from '../optim/optimizers.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import { type Checkpoint, loadCheckpoint } from '../train/checkpoint.ts';
 import { loadCheckedWeights } from '../train/checkpoint-validate.ts';

@@ -2,4 +2,4 @@
 export * from './clip.ts';
 export { Optimizer, type OptimizerState, type ParamGroup, type ParamsInput } from './optimizer.ts';
 export * from './schedule.ts';
-export * from './sgd.ts';
+export * from './optimizers.ts';

@@ -6,7 +6,7 @@
 import type { Module } from '../nn/module.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import { CosineAnnealingLR, ExponentialLR, type LRScheduler, MultiStepLR, OneCycleLR, ReduceLROnPlateau, StepLR } from '../optim/schedule.ts';
-import { Adam, AdamW, RMSprop, SGD } from '../optim/sgd.ts';
+import { Adam, AdamW, RMSprop, SGD } from '../optim/optimizers.ts';
 import { DATASET_FIELD, DEFAULT_LR, fieldDefaults, fieldProblem, type OptimizerName, OPTIMIZERS, RECIPE_FIELDS, SCHEDULES, type ScheduleName } from './recipe-fields.ts';
 
 export { DEFAULT_LR } from './recipe-fields.ts';

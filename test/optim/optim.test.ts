@@ -98,6 +98,33 @@ describe('optimizers take the steps PyTorch documents (hand-computed)', () => {
     close(p.f32, [1 - 0.02 / Math.sqrt(0.4)], 1e-6);
   });
 
+  test('RMSprop centered, with momentum and weight decay, over two steps (torch.optim.RMSprop)', () => {
+    const p = withGrad([1, -0.5], [2, 0.25]);
+    const o = { lr: 0.01, alpha: 0.9, eps: 1e-8, weightDecay: 0.1, momentum: 0.5, centered: true };
+    const opt = new RMSprop([p], o);
+    // float64 replay of the documented rule
+    const w = [1, -0.5];
+    const grads = [
+      [2, 0.25],
+      [-1, 0.5],
+    ];
+    const sq = [0, 0];
+    const ga = [0, 0];
+    const buf = [0, 0];
+    for (const g0 of grads) {
+      p.grad = tensor(g0);
+      opt.step();
+      for (let i = 0; i < 2; i++) {
+        const g = g0[i] + o.weightDecay * w[i];
+        sq[i] = o.alpha * sq[i] + (1 - o.alpha) * g * g;
+        ga[i] = o.alpha * ga[i] + (1 - o.alpha) * g;
+        buf[i] = o.momentum * buf[i] + g / (Math.sqrt(sq[i] - ga[i] * ga[i]) + o.eps);
+        w[i] -= o.lr * buf[i];
+      }
+    }
+    close(p.f32, w, 1e-5);
+  });
+
   test('parameter groups keep their own options, state round trips', () => {
     const a = withGrad([1], [1]);
     const b = withGrad([1], [1]);

@@ -10,7 +10,7 @@
  *   while (agent.envSteps < 100_000) agent.iterate();
  */
 import { clipGradNorm } from '../../optim/clip.ts';
-import { Adam } from '../../optim/sgd.ts';
+import { Adam } from '../../optim/optimizers.ts';
 import { noGrad } from '../../autograd/grad-mode.ts';
 import { minimum } from '../../ops/elementwise.ts';
 import type { Sequential } from '../../nn/layers/container.ts';

@@ -11,7 +11,7 @@
 import { noGrad } from '../../autograd/grad-mode.ts';
 import type { Sequential } from '../../nn/layers/container.ts';
 import { clipGradNorm } from '../../optim/clip.ts';
-import { Adam } from '../../optim/sgd.ts';
+import { Adam } from '../../optim/optimizers.ts';
 import { Generator, type RngState } from '../../tensor/random.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { type Agent, type AgentState, type IterationReport, loadModuleTensors, loadOptimizerTensors, moduleTensors, optimizerTensors } from '../agent.ts';
