@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Backend } from '../../src/backend/backend.ts';
 import { loadNativeBackend, nativeInfo } from '../../src/backend/native/load.ts';
 import { KERNEL_SPECS } from '../../src/backend/spec/index.ts';
+import { skipUnless } from '../helpers/requirements.ts';
 import type { ParitySuite } from './parity-kit.ts';
 
 export { expectClose, rng } from './parity-kit.ts';
@@ -30,7 +31,7 @@ export async function defineParityTests(label: string): Promise<void> {
   const native = loaded.backend;
   const info = nativeInfo().info;
   const name = info ? `native[${info.simd}, ${info.threads} threads]` : 'native';
-  const skip = native ? false : `native addon unavailable: ${loaded.error}`;
+  const skip = skipUnless('native', native !== null, loaded.error);
   const suite: ParitySuite = { label, name, skip, native: native as Backend };
 
   test(`${label}: addon info`, { skip }, (t) => {
