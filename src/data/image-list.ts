@@ -14,8 +14,9 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { checkIndex, type FolderSpec, type ImageDecodeOptions, type ManifestSpec, type Sample, type SpecDataset } from './dataset.ts';
+import { checkIndex, type Dataset, type FolderSpec, type ImageDecodeOptions, type ManifestSpec, type Sample, type SpecDataset } from './dataset.ts';
 import { DataError, describeJsonError } from './errors.ts';
+import { SubsetDataset } from './subset.ts';
 import { DEFAULT_MAX_PIXELS, decodeImageFile, IMAGE_EXTENSIONS, isImageFile, readImageInfo } from './image-file.ts';
 
 export interface ImageEntry {
@@ -169,7 +170,14 @@ async function inferFormat(entries: ImageEntry[], opts: ImageDecodeOptions, wher
       // try the next one
     }
   }
-  if (!size) throw new DataError('empty-dataset', `${where}: none of the images could be read`, 'check the files with `simmer audit`', where);
+  if (!size || (read === 0 && tried.size === entries.length)) {
+    throw new DataError(
+      'empty-dataset',
+      `${where}: none of its ${entries.length} image${entries.length === 1 ? '' : 's'} could be read`,
+      'replace the files with readable images (JPEG, PNG, WebP, GIF, TIFF, AVIF); `simmer audit` lists what is wrong with each',
+      where,
+    );
+  }
   return { size, channels: channels ?? (read > 0 && gray === read ? 1 : 3) };
 }
 
@@ -421,4 +429,16 @@ export async function openManifest(spec: ManifestSpec): Promise<ManifestDataset>
   if (entries.length === 0) throw new DataError('empty-dataset', `${file}: none of its files can be used`, 'check the paths and files it names', file);
   const { size, channels } = await inferFormat(entries, spec, file);
   return new ManifestDataset({ ...spec, file, channels }, entries, classes, size, skipped);
+}
+
+/**
+ * Every file left out of a dataset when it was opened (0 bytes, missing), with why — through subsets to the dataset
+ * that read the folder or manifest. Files found unreadable while training are in `DataLoader.skipped`.
+ * @example
+ *   for (const s of skippedFilesOf(train)) console.warn(`skipped ${s.path}: ${s.reason}`);
+ */
+export function skippedFilesOf(ds: Dataset): SkippedFile[] {
+  let at: unknown = ds;
+  while (at instanceof SubsetDataset) at = at.parent;
+  return at instanceof ImageListDataset ? [...at.skipped] : [];
 }

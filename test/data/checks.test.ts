@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { decodeImageFile } from '../../src/data/image-file.ts';
-import { openFolder, openManifest, readManifest } from '../../src/data/image-list.ts';
+import { openFolder, openManifest, readManifest, skippedFilesOf } from '../../src/data/image-list.ts';
 import { DataError } from '../../src/data/errors.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { DataLoader } from '../../src/data/loader.ts';
@@ -199,4 +199,24 @@ test('a folder passed as an image says so (was: "check the file permissions"); a
   await rejects(() => decodeImageFile(join(dir, 'a')), join(dir, 'a'), /is a folder, not an image file/, 'is-folder');
   await rejects(() => openFolder({ kind: 'folder', root: dir, size: 100_000 }), dir, /image size 100000x100000 is out of range/, 'bad-size');
   await rejects(() => openFolder({ kind: 'folder', root: dir, size: 0 }), dir, /out of range/);
+});
+
+test('skipped files are listed through subsets; a folder whose images are all unreadable is refused even with a size', async () => {
+  const dir = fresh('skipped');
+  await png(join(dir, 'a', '0.png'), 3, 0);
+  await png(join(dir, 'b', '1.png'), 3, 200);
+  writeFileSync(join(dir, 'a', 'empty.png'), '');
+  const ds = await openFolder({ kind: 'folder', root: dir });
+  const sub = new SubsetDataset(ds, [0]);
+  assert.deepEqual(
+    skippedFilesOf(sub).map((s) => [s.path, s.reason]),
+    [[join(dir, 'a', 'empty.png'), 'empty file (0 bytes)']],
+  );
+  const bad = fresh('unreadable');
+  mkdirSync(join(bad, 'a'), { recursive: true });
+  mkdirSync(join(bad, 'b'), { recursive: true });
+  writeFileSync(join(bad, 'a', '0.png'), 'not a png');
+  writeFileSync(join(bad, 'b', '0.jpg'), 'not a jpeg');
+  // Today, with a size given, this opens and a run "finishes" with 0 images.
+  await rejects(() => openFolder({ kind: 'folder', root: bad, size: 8 }), bad, /none of its 2 images could be read/, 'empty-dataset');
 });
