@@ -53,7 +53,8 @@ test('with the native addon unavailable, the suite skips the parity tests locall
   const local = runParityWithoutAddon(false);
   assert.equal(local.status, 0, local.output);
   assert.match(local.output, /# skipped [1-9]/);
-  assert.match(local.output, /hidden by test\/helpers\/hide-native-addon\.mjs/, 'the skip reason says why the addon did not load');
+  // Hidden by the preload, or absent while someone rebuilds it: either way the reason is printed.
+  assert.match(local.output, /hidden by test\/helpers\/hide-native-addon\.mjs|simmer_native\.node was not found/, 'the skip reason says why');
 
   const ci = runParityWithoutAddon(true);
   assert.notEqual(ci.status, 0, `the run passed although the addon was missing:\n${ci.output}`);
