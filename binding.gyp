@@ -15,6 +15,7 @@
         "native/kernels/reduce.cc",
         "native/kernels/norm.cc",
         "native/kernels/optim.cc",
+        "native/kernels/shape.cc",
         "native/kernels/attention.cc",
         "native/kernels/loss.cc",
         "native/kernels/embedding.cc",
@@ -25,6 +26,7 @@
         "native/bindings/pool.cc",
         "native/bindings/norm.cc",
         "native/bindings/optim.cc",
+        "native/bindings/shape.cc",
         "native/bindings/attention.cc",
         "native/bindings/loss.cc",
         "native/bindings/embedding.cc"

@@ -109,7 +109,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tuneAllocator();
   exports.Set("releaseMemory", Napi::Function::New(env, ReleaseMemory));
   exports.Set("info", Napi::Function::New(env, Info));
-  for (const auto& e : simmer::binding::exports()) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
+  for (const auto& e : simmer::binding::exports())
+    exports.Set(e.name, e.fn != nullptr ? Napi::Function::New(env, e.fn, e.name) : Napi::Function::New(env, e.valueFn, e.name));
   return exports;
 }
 

@@ -5,12 +5,17 @@
  *
  *   node --import tsx scripts/op-table.ts > docs/ops.md
  *
+ * It also prints which backend runs each op: the harness records the Backend kernels every check called, and the kernel
+ * specs (src/backend/spec/) say which of them the native backend runs and which fall back to the JS reference
+ * (the candle coverage table; TF.js's lesson of kernels found missing at run time).
+ *
  * Exits non-zero (after printing) when the test run fails or an op has no forward test or no gradient check.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KERNEL_SPECS } from '../src/backend/spec/index.ts';
 import { OPS } from '../test/helpers/ops-list.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'simmer-op-table-'));
@@ -25,6 +30,7 @@ const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-co
 });
 
 const counts = new Map<string, { forward: number; gradient: number; error: number }>();
+const opKernels = new Map<string, Set<string>>();
 let text = '';
 try {
   text = readFileSync(file, 'utf8');
@@ -34,7 +40,10 @@ try {
 rmSync(dir, { recursive: true, force: true });
 for (const line of text.split('\n')) {
   if (!line) continue;
-  const { op, kind } = JSON.parse(line) as { op: string; kind: 'forward' | 'gradient' | 'error' };
+  const { op, kind, kernels } = JSON.parse(line) as { op: string; kind: 'forward' | 'gradient' | 'error'; kernels?: string[] };
+  const used = opKernels.get(op) ?? new Set<string>();
+  for (const k of kernels ?? []) used.add(k);
+  opKernels.set(op, used);
   const c = counts.get(op) ?? { forward: 0, gradient: 0, error: 0 };
   c[kind]++;
   counts.set(op, c);
@@ -52,12 +61,28 @@ const lines = [
   `Backend: ${process.env.SIMMER_BACKEND || 'default (native if built, else js)'}. Test run: ${run.status === 0 ? 'passed' : 'FAILED'}.`,
   '',
 ];
-const rows: string[][] = [['op', 'family', 'forward test', 'gradient check', 'error test']];
+const nativeKernel = new Map(KERNEL_SPECS.map((k) => [k.name, k.native]));
+/** Where an op's kernels run on the native build: all native, or the ones served by the JS reference. */
+function runsOn(op: string): string {
+  const used = [...(opKernels.get(op) ?? [])];
+  if (used.length === 0) return 'no kernel (shape only)';
+  const fallback = used.filter((k) => !nativeKernel.get(k));
+  return fallback.length === 0 ? 'native' : `JS fallback: ${fallback.join(', ')}`;
+}
+const rows: string[][] = [['op', 'family', 'forward test', 'gradient check', 'error test', 'native build runs', 'kernels (forward and backward)']];
 const missing: string[] = [];
 for (const { name, family, grad } of OPS) {
   const c = counts.get(name) ?? { forward: 0, gradient: 0, error: 0 };
   if (c.forward === 0 || (grad && c.gradient === 0)) missing.push(name);
-  rows.push([`\`${name}\``, family, cell(c.forward), grad ? cell(c.gradient) : 'n/a (no gradient)', cell(c.error)]);
+  rows.push([
+    `\`${name}\``,
+    family,
+    cell(c.forward),
+    grad ? cell(c.gradient) : 'n/a (no gradient)',
+    cell(c.error),
+    runsOn(name),
+    [...(opKernels.get(name) ?? [])].join(', '),
+  ]);
 }
 // Columns padded to equal width, so the markdown table reads as a table in plain text too.
 const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
@@ -70,6 +95,30 @@ lines.push(
   '',
   `${OPS.length} ops: ${withForward} with a forward test, ${withGrad} of ${OPS.filter((o) => o.grad).length} differentiable ops with a gradient check, ` +
     `${withError} with an error test.${missing.length > 0 ? ` Missing a forward test or gradient check: ${missing.join(', ')}.` : ''}`,
+);
+// Kernel × backend: every Backend kernel, with the ops whose tests called it.
+const usedBy = new Map<string, string[]>();
+for (const [op, ks] of opKernels) for (const k of ks) usedBy.set(k, [...(usedBy.get(k) ?? []), op]);
+const krows: string[][] = [['kernel', 'family', 'js (reference)', 'native', 'what it computes', 'used by ops']];
+for (const k of KERNEL_SPECS) {
+  krows.push([`\`${k.name}\``, k.family, '✓', k.native ? '✓' : 'JS fallback', k.doc, (usedBy.get(k.name) ?? []).sort().join(', ') || '—']);
+}
+const kwidths = krows[0].map((_, j) => Math.max(...krows.map((r) => r[j].length)));
+const formatKRow = (r: string[]) => `| ${r.map((v, j) => v.padEnd(kwidths[j])).join(' | ')} |`;
+const nativeCount = KERNEL_SPECS.filter((k) => k.native).length;
+lines.push(
+  '',
+  '## Kernels by backend',
+  '',
+  'Every kernel of the Backend contract, from its spec in `src/backend/spec/<family>.ts`. The JS backend runs all of',
+  'them; the native backend runs those marked ✓ and serves the rest from the JS reference (the loader refuses an addon',
+  'that lacks a ✓ kernel or whose signature differs from the spec).',
+  '',
+  formatKRow(krows[0]),
+  formatKRow(kwidths.map((w) => '-'.repeat(w))),
+  ...krows.slice(1).map(formatKRow),
+  '',
+  `${KERNEL_SPECS.length} kernels: ${nativeCount} native, ${KERNEL_SPECS.length - nativeCount} JS fallback on the native build.`,
 );
 console.log(lines.join('\n'));
 if (run.status !== 0) process.stderr.write(`op-table: the op tests failed:\n${run.stdout}\n${run.stderr}\n`);

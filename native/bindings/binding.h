@@ -14,6 +14,7 @@ namespace simmer {
 namespace binding {
 
 using Fn = void (*)(const Napi::CallbackInfo&);
+using ValueFn = Napi::Value (*)(const Napi::CallbackInfo&);  // for kernels that return a number
 using OpName = const char* (*)(int code);
 
 struct Export {
@@ -22,6 +23,7 @@ struct Export {
   // float bool enum geom<N> geomf64<N> spread<N> shape (a shape is two JS arguments: Int32Array slots, rank).
   const char* signature;
   Fn fn;
+  ValueFn valueFn;
 };
 struct OpTable {
   const char* table;
@@ -32,7 +34,8 @@ std::vector<Export>& exports();
 std::vector<OpTable>& opTables();
 
 struct Register {
-  Register(const char* name, const char* signature, Fn fn) { exports().push_back({name, signature, fn}); }
+  Register(const char* name, const char* signature, Fn fn) { exports().push_back({name, signature, fn, nullptr}); }
+  Register(const char* name, const char* signature, ValueFn fn) { exports().push_back({name, signature, nullptr, fn}); }
   Register(const char* table, OpName name) { opTables().push_back({table, name}); }
 };
 
@@ -67,6 +70,18 @@ inline int elementSize(const Napi::CallbackInfo& info, size_t i) {
       return 8;
     default:
       return 4;
+  }
+}
+// The SIMMER_DTYPE_* code of a typed array (float32, int32 or uint8), for kernels that read mixed dtypes.
+inline int dtypeOf(const Napi::CallbackInfo& info, size_t i) {
+  switch (info[i].As<Napi::TypedArray>().TypedArrayType()) {
+    case napi_int32_array:
+      return 1;
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 2;
+    default:
+      return 0;
   }
 }
 inline int64_t len(const Napi::CallbackInfo& info, size_t i) { return static_cast<int64_t>(info[i].As<Napi::TypedArray>().ElementLength()); }

@@ -50,6 +50,13 @@ void simmer_upsample2d_backward(const float* gy, float* gx, const double* geom, 
 const char* simmer_unary_name(int op);
 const char* simmer_binary_name(int op);
 const char* simmer_reduce_name(int op);
+const char* simmer_compare_name(int op);
+const char* simmer_arg_reduce_name(int op);
+
+/* dtype codes of the kernels that read mixed dtypes (compare) */
+#define SIMMER_DTYPE_F32 0
+#define SIMMER_DTYPE_I32 1
+#define SIMMER_DTYPE_U8 2
 
 /* ── elementwise ── */
 void simmer_unary(int op, const float* x, float* out, int64_t n, float alpha);
@@ -64,6 +71,26 @@ void simmer_clamp(const float* x, float lo, float hi, float* out, int64_t n);
 void simmer_reduce(int op, const float* x, int64_t outer, int64_t size, int64_t inner, float* out);
 void simmer_softmax(const float* x, int64_t rows, int64_t cols, float* out, int log);
 void simmer_softmax_backward(const float* y, const float* gy, int64_t rows, int64_t cols, float* gx, int log);
+
+/* ── where, comparisons, clamp gradient ── broadcast like simmer_binary; compare reads each side as its own dtype */
+void simmer_compare(int op, const void* a, int a_type, const int32_t* a_shape, int a_rank, const void* b, int b_type, const int32_t* b_shape, int b_rank,
+                    uint8_t* out, const int32_t* out_shape, int out_rank);
+void simmer_where(const uint8_t* cond, const int32_t* c_shape, int c_rank, const float* a, const int32_t* a_shape, int a_rank, const float* b,
+                  const int32_t* b_shape, int b_rank, float* out, const int32_t* out_shape, int out_rank);
+void simmer_clamp_backward(const float* x, float lo, float hi, const float* gy, float* gx, int64_t n);
+
+/* ── arg-reduce and softmax along the middle axis of outer × size × inner ── */
+void simmer_arg_reduce(int op, const float* x, int64_t outer, int64_t size, int64_t inner, int32_t* out);
+void simmer_softmax_axis(const float* x, int64_t outer, int64_t size, int64_t inner, float* out, int log);
+void simmer_softmax_axis_backward(const float* y, const float* gy, int64_t outer, int64_t size, int64_t inner, float* gx, int log);
+
+/* ── data movement (any dtype: elem_size 1, 4 or 8 bytes) ── index kernels return the first bad index position or -1 */
+void simmer_strided_copy(const void* x, int64_t x_offset, const int32_t* x_strides, void* out, int64_t out_offset, const int32_t* out_strides,
+                         const int32_t* shape, int rank, int elem_size);
+int64_t simmer_index_select(const void* x, int64_t outer, int64_t n, int64_t inner, const int32_t* idx, int64_t count, void* out, int elem_size);
+int64_t simmer_index_add(const float* g, int64_t outer, int64_t n, int64_t inner, const int32_t* idx, int64_t count, float* gx);
+int64_t simmer_gather(const void* x, const int32_t* x_shape, const int32_t* idx, const int32_t* idx_shape, int rank, int axis, void* out, int elem_size);
+int64_t simmer_scatter_add(const float* src, const int32_t* idx, const int32_t* idx_shape, int rank, int axis, float* out, const int32_t* out_shape);
 
 /* ── normalisation ── */
 void simmer_batch_norm_forward(const float* x, int64_t n, int64_t c, int64_t hw, float eps, float* x_hat, float* mean, float* inv_std);

@@ -1,6 +1,7 @@
 // Elementwise kernels: unary functions and their derivatives, broadcast binary ops, affine, clamp.
 // Op codes follow UNARY_OPS / BINARY_OPS in src/backend/backend.ts. Each op is instantiated as its own
 // loop (so it vectorizes) for each SIMD path, and large arrays are split over the thread pool.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -339,6 +340,151 @@ extern "C" void simmer_clamp(const float* x, float lo, float hi, float* out, int
         const float v = x[i];
         out[i] = v < lo ? lo : (v > hi ? hi : v);
       }
+    });
+  });
+}
+
+// ── where, exact comparison of any dtypes, clamp backward ──────────────────────────────────────────────────────────
+namespace simmer {
+namespace {
+
+enum Compare { kEq, kNe, kLt, kLe, kGt, kGe };
+
+// Strides of a shape right-aligned to out's rank, 0 along broadcast axes.
+void alignedStrides(const int32_t* shape, int rank, int outRank, int64_t* strides) {
+  for (int d = 0; d < outRank; d++) strides[d] = 0;
+  int64_t s = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    strides[outRank - rank + i] = shape[i] == 1 ? 0 : s;
+    s *= shape[i];
+  }
+}
+
+// Calls row(offset0, offset1, offset2, outOffset, n, step0, step1, step2) for every row of out's last axis, on the
+// thread pool: the odometer walk every broadcast kernel shares.
+template <class F>
+void forEachRow3(const int64_t* s0, const int64_t* s1, const int64_t* s2, const int32_t* outShape, int outRank, const F& row) {
+  if (outRank == 0) {
+    row(0, 0, 0, 0, 1, 0, 0, 0);
+    return;
+  }
+  const int last = outRank - 1;
+  const int64_t n = outShape[last];
+  int64_t rows = 1;
+  for (int d = 0; d < last; d++) rows *= outShape[d];
+  parallelFor(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n)), [&](int64_t r0, int64_t r1, int) {
+    int64_t idx[kMaxRank] = {};
+    int64_t i0 = 0, i1 = 0, i2 = 0, rem = r0;
+    for (int d = last - 1; d >= 0; d--) {
+      idx[d] = rem % outShape[d];
+      rem /= outShape[d];
+      i0 += idx[d] * s0[d];
+      i1 += idx[d] * s1[d];
+      i2 += idx[d] * s2[d];
+    }
+    for (int64_t r = r0; r < r1; r++) {
+      row(i0, i1, i2, r * n, n, s0[last], s1[last], s2[last]);
+      for (int d = last - 1; d >= 0; d--) {
+        i0 += s0[d];
+        i1 += s1[d];
+        i2 += s2[d];
+        if (++idx[d] < outShape[d]) break;
+        i0 -= s0[d] * outShape[d];
+        i1 -= s1[d] * outShape[d];
+        i2 -= s2[d] * outShape[d];
+        idx[d] = 0;
+      }
+    }
+  });
+}
+
+template <int OP>
+SIMMER_INLINE bool compareFn(double a, double b) {
+  if constexpr (OP == kEq) return a == b;
+  if constexpr (OP == kNe) return a != b;
+  if constexpr (OP == kLt) return a < b;
+  if constexpr (OP == kLe) return a <= b;
+  if constexpr (OP == kGt) return a > b;
+  return a >= b;
+}
+
+// Values compared as doubles: exact for float32, int32 and uint8 alike.
+template <int OP, class A, class B>
+void compareOp(const A* a, const int64_t* sa, const B* b, const int64_t* sb, uint8_t* out, const int32_t* outShape, int outRank) {
+  const int64_t zero[kMaxRank] = {};
+  forEachRow3(sa, sb, zero, outShape, outRank, [&](int64_t ia, int64_t ib, int64_t, int64_t o, int64_t n, int64_t la, int64_t lb, int64_t) {
+    simdRun([&] {
+      for (int64_t j = 0; j < n; j++) out[o + j] = compareFn<OP>(static_cast<double>(a[ia + j * la]), static_cast<double>(b[ib + j * lb])) ? 1 : 0;
+    });
+  });
+}
+
+template <class A, class B>
+void compareTyped(int op, const A* a, const int64_t* sa, const B* b, const int64_t* sb, uint8_t* out, const int32_t* outShape, int outRank) {
+  switch (op) {
+    case kEq: return compareOp<kEq>(a, sa, b, sb, out, outShape, outRank);
+    case kNe: return compareOp<kNe>(a, sa, b, sb, out, outShape, outRank);
+    case kLt: return compareOp<kLt>(a, sa, b, sb, out, outShape, outRank);
+    case kLe: return compareOp<kLe>(a, sa, b, sb, out, outShape, outRank);
+    case kGt: return compareOp<kGt>(a, sa, b, sb, out, outShape, outRank);
+    case kGe: return compareOp<kGe>(a, sa, b, sb, out, outShape, outRank);
+    default: return;
+  }
+}
+
+template <class A>
+void compareB(int op, const A* a, const int64_t* sa, const void* b, int bType, const int64_t* sb, uint8_t* out, const int32_t* outShape, int outRank) {
+  if (bType == SIMMER_DTYPE_I32) compareTyped(op, a, sa, static_cast<const int32_t*>(b), sb, out, outShape, outRank);
+  else if (bType == SIMMER_DTYPE_U8) compareTyped(op, a, sa, static_cast<const uint8_t*>(b), sb, out, outShape, outRank);
+  else compareTyped(op, a, sa, static_cast<const float*>(b), sb, out, outShape, outRank);
+}
+
+}  // namespace
+}  // namespace simmer
+
+extern "C" const char* simmer_compare_name(int op) {
+  switch (op) {
+    case kEq: return "eq";
+    case kNe: return "ne";
+    case kLt: return "lt";
+    case kLe: return "le";
+    case kGt: return "gt";
+    case kGe: return "ge";
+    default: return nullptr;
+  }
+}
+
+extern "C" void simmer_compare(int op, const void* a, int a_type, const int32_t* a_shape, int a_rank, const void* b, int b_type, const int32_t* b_shape,
+                               int b_rank, uint8_t* out, const int32_t* out_shape, int out_rank) {
+  int64_t sa[kMaxRank], sb[kMaxRank];
+  alignedStrides(a_shape, a_rank, out_rank, sa);
+  alignedStrides(b_shape, b_rank, out_rank, sb);
+  for (int d = 0; d < out_rank; d++)
+    if (out_shape[d] == 0) return;
+  if (a_type == SIMMER_DTYPE_I32) compareB(op, static_cast<const int32_t*>(a), sa, b, b_type, sb, out, out_shape, out_rank);
+  else if (a_type == SIMMER_DTYPE_U8) compareB(op, static_cast<const uint8_t*>(a), sa, b, b_type, sb, out, out_shape, out_rank);
+  else compareB(op, static_cast<const float*>(a), sa, b, b_type, sb, out, out_shape, out_rank);
+}
+
+extern "C" void simmer_where(const uint8_t* cond, const int32_t* c_shape, int c_rank, const float* a, const int32_t* a_shape, int a_rank, const float* b,
+                             const int32_t* b_shape, int b_rank, float* out, const int32_t* out_shape, int out_rank) {
+  int64_t sc[kMaxRank], sa[kMaxRank], sb[kMaxRank];
+  alignedStrides(c_shape, c_rank, out_rank, sc);
+  alignedStrides(a_shape, a_rank, out_rank, sa);
+  alignedStrides(b_shape, b_rank, out_rank, sb);
+  for (int d = 0; d < out_rank; d++)
+    if (out_shape[d] == 0) return;
+  forEachRow3(sc, sa, sb, out_shape, out_rank, [&](int64_t ic, int64_t ia, int64_t ib, int64_t o, int64_t n, int64_t lc, int64_t la, int64_t lb) {
+    simdRun([&] {
+      for (int64_t j = 0; j < n; j++) out[o + j] = cond[ic + j * lc] != 0 ? a[ia + j * la] : b[ib + j * lb];
+    });
+  });
+}
+
+extern "C" void simmer_clamp_backward(const float* x, float lo, float hi, const float* gy, float* gx, int64_t n) {
+  parallelFor(n, kGrain, [&](int64_t b, int64_t e, int) {
+    simdRun([&] {
+      for (int64_t i = b; i < e; i++) gx[i] = x[i] >= lo && x[i] <= hi ? gy[i] : 0.f;
     });
   });
 }

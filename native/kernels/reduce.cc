@@ -186,3 +186,133 @@ extern "C" void simmer_softmax_backward(const float* y, const float* gy, int64_t
     });
   });
 }
+
+// ── argmax / argmin and softmax along the middle axis of outer × size × inner ──────────────────────────────────────
+namespace simmer {
+namespace {
+
+enum ArgReduce { kArgmax = 0, kArgmin = 1 };
+constexpr int64_t kColumns = 256;  // columns (of inner) per task: the running max and sum stay on the stack
+
+// The first index of the extreme value; a NaN wins only in first place (as the JS reference: NaN compares false).
+template <int OP>
+void argReduceOp(const float* x, int64_t outer, int64_t size, int64_t inner, int32_t* out) {
+  if (inner == 1) {
+    parallelFor(outer, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, size)), [&](int64_t o0, int64_t o1, int) {
+      for (int64_t o = o0; o < o1; o++) {
+        const float* row = x + o * size;
+        int32_t best = 0;
+        float bestVal = row[0];
+        for (int64_t r = 1; r < size; r++)
+          if (OP == kArgmax ? row[r] > bestVal : row[r] < bestVal) {
+            best = static_cast<int32_t>(r);
+            bestVal = row[r];
+          }
+        out[o] = best;
+      }
+    });
+    return;
+  }
+  const int64_t chunks = (inner + kColumns - 1) / kColumns;
+  parallelFor(outer * chunks, 1, [&](int64_t t0, int64_t t1, int) {
+    float bestVal[kColumns];
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t o = t / chunks, i0 = (t % chunks) * kColumns, w = std::min(kColumns, inner - i0);
+      const float* base = x + o * size * inner + i0;
+      int32_t* best = out + o * inner + i0;
+      for (int64_t i = 0; i < w; i++) {
+        best[i] = 0;
+        bestVal[i] = base[i];
+      }
+      for (int64_t r = 1; r < size; r++) {
+        const float* row = base + r * inner;
+        for (int64_t i = 0; i < w; i++)
+          if (OP == kArgmax ? row[i] > bestVal[i] : row[i] < bestVal[i]) {
+            best[i] = static_cast<int32_t>(r);
+            bestVal[i] = row[i];
+          }
+      }
+    }
+  });
+}
+
+}  // namespace
+}  // namespace simmer
+
+extern "C" const char* simmer_arg_reduce_name(int op) {
+  switch (op) {
+    case kArgmax: return "argmax";
+    case kArgmin: return "argmin";
+    default: return nullptr;
+  }
+}
+
+extern "C" void simmer_arg_reduce(int op, const float* x, int64_t outer, int64_t size, int64_t inner, int32_t* out) {
+  if (outer <= 0 || inner <= 0 || size <= 0) return;
+  if (op == kArgmax) argReduceOp<kArgmax>(x, outer, size, inner, out);
+  else argReduceOp<kArgmin>(x, outer, size, inner, out);
+}
+
+extern "C" void simmer_softmax_axis(const float* x, int64_t outer, int64_t size, int64_t inner, float* out, int log) {
+  if (outer <= 0 || inner <= 0 || size <= 0) return;
+  if (inner == 1) return simmer_softmax(x, outer, size, out, log);
+  const int64_t chunks = (inner + kColumns - 1) / kColumns;
+  parallelFor(outer * chunks, std::max<int64_t>(1, 4096 / (size * kColumns)), [&](int64_t t0, int64_t t1, int) {
+    float mx[kColumns];
+    float sum[kColumns];
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t o = t / chunks, i0 = (t % chunks) * kColumns, w = std::min(kColumns, inner - i0);
+      const float* xb = x + o * size * inner + i0;
+      float* yb = out + o * size * inner + i0;
+      simdRun([&] {
+        for (int64_t i = 0; i < w; i++) {
+          mx[i] = -std::numeric_limits<float>::infinity();
+          sum[i] = 0.f;
+        }
+        for (int64_t r = 0; r < size; r++)
+          for (int64_t i = 0; i < w; i++) mx[i] = xb[r * inner + i] > mx[i] ? xb[r * inner + i] : mx[i];
+        for (int64_t r = 0; r < size; r++)
+          for (int64_t i = 0; i < w; i++) {
+            const float e = fastExp(xb[r * inner + i] - mx[i]);
+            yb[r * inner + i] = e;
+            sum[i] += e;
+          }
+        if (log) {
+          for (int64_t i = 0; i < w; i++) sum[i] = mx[i] + std::log(sum[i]);
+          for (int64_t r = 0; r < size; r++)
+            for (int64_t i = 0; i < w; i++) yb[r * inner + i] = xb[r * inner + i] - sum[i];
+        } else {
+          for (int64_t i = 0; i < w; i++) sum[i] = 1.f / sum[i];
+          for (int64_t r = 0; r < size; r++)
+            for (int64_t i = 0; i < w; i++) yb[r * inner + i] *= sum[i];
+        }
+      });
+    }
+  });
+}
+
+extern "C" void simmer_softmax_axis_backward(const float* y, const float* gy, int64_t outer, int64_t size, int64_t inner, float* gx, int log) {
+  if (outer <= 0 || inner <= 0 || size <= 0) return;
+  if (inner == 1) return simmer_softmax_backward(y, gy, outer, size, gx, log);
+  const int64_t chunks = (inner + kColumns - 1) / kColumns;
+  parallelFor(outer * chunks, std::max<int64_t>(1, 4096 / (size * kColumns)), [&](int64_t t0, int64_t t1, int) {
+    float acc[kColumns];
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t o = t / chunks, i0 = (t % chunks) * kColumns, w = std::min(kColumns, inner - i0);
+      const int64_t off = o * size * inner + i0;
+      const float* yb = y + off;
+      const float* gb = gy + off;
+      float* ob = gx + off;
+      simdRun([&] {
+        for (int64_t i = 0; i < w; i++) acc[i] = 0.f;
+        for (int64_t r = 0; r < size; r++)
+          for (int64_t i = 0; i < w; i++) acc[i] += log ? gb[r * inner + i] : gb[r * inner + i] * yb[r * inner + i];
+        for (int64_t r = 0; r < size; r++)
+          for (int64_t i = 0; i < w; i++) {
+            const int64_t at = r * inner + i;
+            ob[at] = log ? gb[at] - fastExp(yb[at]) * acc[i] : yb[at] * (gb[at] - acc[i]);
+          }
+      });
+    }
+  });
+}

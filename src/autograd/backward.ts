@@ -2,6 +2,7 @@
  * Reverse-mode differentiation: walk the graph from a tensor back to its leaves in reverse topological order,
  * call each node's backward rule once with the summed gradient of its output, and add leaf gradients into .grad.
  */
+import { backend } from '../backend/index.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { noGrad } from './grad-mode.ts';
 import { Node } from './node.ts';
@@ -32,12 +33,11 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/** The sum of two gradients of one tensor, in a new buffer (either may share its buffer with another tensor). */
 function accumulate(into: Tensor | undefined, g: Tensor): Tensor {
   if (into === undefined) return g;
   const out = new Float32Array(into.size);
-  const a = into.f32;
-  const b = g.f32;
-  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+  backend().binary('add', into.f32, into.shape, g.f32, g.shape, out, into.shape);
   return new Tensor(out, into.shape);
 }
 

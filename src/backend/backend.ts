@@ -12,6 +12,9 @@
 
 export type F32 = Float32Array;
 
+/** A buffer of any tensor dtype (float32, int32, uint8): the copy, index and compare kernels work on all of them. */
+export type NumericArray = Float32Array | Int32Array | Uint8Array;
+
 export * from './spec/attention.ts';
 export * from './spec/conv.ts';
 export * from './spec/elementwise.ts';
@@ -22,6 +25,7 @@ export * from './spec/norm.ts';
 export * from './spec/optim.ts';
 export * from './spec/pool.ts';
 export * from './spec/reduce.ts';
+export * from './spec/shape.ts';
 
 import type { AttentionKernels } from './spec/attention.ts';
 import type { ConvKernels } from './spec/conv.ts';
@@ -33,6 +37,7 @@ import type { NormKernels } from './spec/norm.ts';
 import type { OptimKernels } from './spec/optim.ts';
 import type { PoolKernels } from './spec/pool.ts';
 import type { ReduceKernels } from './spec/reduce.ts';
+import type { ShapeKernels } from './spec/shape.ts';
 
 /** Every kernel, family by family: each family's interface sits beside its spec in spec/<family>.ts (one line each). */
 // prettier-ignore
@@ -44,6 +49,7 @@ export interface Backend extends
   PoolKernels,
   NormKernels,
   OptimKernels,
+  ShapeKernels,
   AttentionKernels,
   LossKernels,
   EmbeddingKernels {

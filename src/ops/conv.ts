@@ -138,15 +138,8 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   const g: Conv2dGeometry = { n, c: cout, h: oh, w: ow, k: cin, r, s, oh: h, ow: w, strideH, strideW, padH, padW, dilationH, dilationW, groups };
   const out = f32([n, cout, oh, ow]);
   backend().conv2dBackwardInput(x.f32, weight.f32, out.f32, g);
-  if (bias) {
-    const plane = oh * ow;
-    for (let b = 0; b < n; b++)
-      for (let ch = 0; ch < cout; ch++) {
-        const o = (b * cout + ch) * plane;
-        const v = bias.f32[ch];
-        for (let i = 0; i < plane; i++) out.f32[o + i] += v;
-      }
-  }
+  // The bias broadcasts over N, H and W, added in place (binary allows out to be its full-shape first input).
+  if (bias) backend().binary('add', out.f32, out.shape, bias.f32, [cout, 1, 1], out.f32, out.shape);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(
     out,

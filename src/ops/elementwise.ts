@@ -7,8 +7,7 @@
 import { record } from '../autograd/node.ts';
 import type { BinaryOp, CompareOp, UnaryOp } from '../backend/backend.ts';
 import { backend } from '../backend/index.ts';
-import { broadcastStrides } from '../backend/js/elementwise.ts';
-import { broadcastShapes, sizeOf, stridesOf } from '../tensor/shape.ts';
+import { broadcastShapes, sizeOf } from '../tensor/shape.ts';
 import { Tensor, type TensorLike } from '../tensor/tensor.ts';
 import { broadcastTo, f32, requireFloat, sumToShape, toTensor } from './util.ts';
 
@@ -142,9 +141,7 @@ export function clamp(a: TensorLike, min = Number.NEGATIVE_INFINITY, max = Numbe
     [x],
     (g) => {
       const gx = f32(x.shape);
-      const xd = x.f32;
-      const gd = g.f32;
-      for (let i = 0; i < gx.size; i++) gx.f32[i] = xd[i] >= min && xd[i] <= max ? gd[i] : 0;
+      backend().clampBackward(x.f32, min, max, g.f32, gx.f32);
       return [gx];
     },
     [x],
@@ -161,43 +158,15 @@ export function affine(a: TensorLike, scale: number, shift: number): Tensor {
 
 // ── comparisons and selection (no gradient) ──────────────────────────────────
 
+/** Elementwise comparison of any dtypes (exact: int32 values are never rounded through float32), as a uint8 mask. */
 export function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
   const x = toTensor(a);
   const y = toTensor(b);
   const shape = broadcastShapes(x.shape, y.shape, op);
   const out = new Tensor(new Uint8Array(sizeOf(shape)), shape);
-  if (x.dtype === 'float32' && y.dtype === 'float32') {
-    backend().compare(op, x.f32, x.shape, y.f32, y.shape, out.data as Uint8Array, shape);
-    return out;
-  }
-  // Integer tensors are compared as exact doubles here: through float32, int32 values above 2^24 would round.
-  const sa = broadcastStrides(x.shape, shape);
-  const sb = broadcastStrides(y.shape, shape);
-  const outStrides = stridesOf(shape);
-  const test = COMPARE[op];
-  for (let o = 0; o < out.size; o++) {
-    let ia = 0;
-    let ib = 0;
-    let rem = o;
-    for (let d = 0; d < shape.length; d++) {
-      const c = Math.floor(rem / outStrides[d]);
-      rem -= c * outStrides[d];
-      ia += c * sa[d];
-      ib += c * sb[d];
-    }
-    out.data[o] = test(x.data[ia], y.data[ib]) ? 1 : 0;
-  }
+  backend().compare(op, x.data, x.shape, y.data, y.shape, out.data as Uint8Array, shape);
   return out;
 }
-
-const COMPARE: Record<CompareOp, (p: number, q: number) => boolean> = {
-  eq: (p, q) => p === q,
-  ne: (p, q) => p !== q,
-  lt: (p, q) => p < q,
-  le: (p, q) => p <= q,
-  gt: (p, q) => p > q,
-  ge: (p, q) => p >= q,
-};
 
 export const eq = (a: TensorLike, b: TensorLike) => compare('eq', a, b);
 export const ne = (a: TensorLike, b: TensorLike) => compare('ne', a, b);
@@ -210,34 +179,50 @@ function maskToFloat(mask: Tensor): Tensor {
   return mask.to('float32');
 }
 
+/** A 0-d zero, the other branch of where's gradient (read only). */
+const ZERO = new Float32Array(1);
+
 /** Elementwise choice: a where cond is non-zero, else b, all three broadcast together. Gradients go to the chosen side. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const x = toTensor(a);
   const y = toTensor(b);
-  requireFloat(x, 'where', 'first value');
-  requireFloat(y, 'where', 'second value');
+  const xd = requireFloat(x, 'where', 'first value');
+  const yd = requireFloat(y, 'where', 'second value');
   const shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, 'where'), y.shape, 'where');
-  const c = broadcastTo(cond.to('float32'), shape).f32;
-  const xa = broadcastTo(x, shape).f32;
-  const ya = broadcastTo(y, shape).f32;
+  const mask = cond.dtype === 'uint8' ? cond : compare('ne', cond, 0);
+  const m = mask.data as Uint8Array;
   const out = f32(shape);
-  for (let i = 0; i < out.size; i++) out.f32[i] = c[i] !== 0 ? xa[i] : ya[i];
+  backend().where(m, mask.shape, xd, x.shape, yd, y.shape, out.f32, shape);
   return record(out, 'where', [x, y], (g) => {
-    const gx = f32(shape);
-    const gy = f32(shape);
-    for (let i = 0; i < g.size; i++) {
-      if (c[i] !== 0) gx.f32[i] = g.f32[i];
-      else gy.f32[i] = g.f32[i];
+    let gx: Tensor | null = null;
+    let gy: Tensor | null = null;
+    if (x.requiresGrad) {
+      gx = f32(shape);
+      backend().where(m, mask.shape, g.f32, shape, ZERO, [], gx.f32, shape);
     }
-    return [sumToShape(gx, x.shape), sumToShape(gy, y.shape)];
+    if (y.requiresGrad) {
+      gy = f32(shape);
+      backend().where(m, mask.shape, ZERO, [], g.f32, shape, gy.f32, shape);
+    }
+    return [gx && sumToShape(gx, x.shape), gy && sumToShape(gy, y.shape)];
   });
 }
 
-/** True when every element of two tensors is within atol + rtol·|b| (shapes must broadcast). */
+/** True when every element of two tensors is within atol + rtol·|b| (shapes must broadcast); NaN is never close. */
 export function allClose(a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): boolean {
   const shape = broadcastShapes(a.shape, b.shape, 'allClose');
+  const n = sizeOf(shape);
+  if (n === 0) return true;
   const x = broadcastTo(a.to('float32'), shape).f32;
   const y = broadcastTo(b.to('float32'), shape).f32;
-  for (let i = 0; i < x.length; i++) if (!(Math.abs(x[i] - y[i]) <= atol + rtol * Math.abs(y[i]))) return false;
-  return true;
+  const k = backend();
+  const diff = new Float32Array(n);
+  const tol = new Float32Array(n);
+  k.binary('sub', x, shape, y, shape, diff, shape);
+  k.unary('abs', diff, diff, 0);
+  k.unary('abs', y, tol, 0);
+  k.affine(tol, rtol, atol, tol);
+  const close = new Uint8Array(n);
+  k.compare('le', diff, shape, tol, shape, close, shape);
+  return close.indexOf(0) === -1;
 }

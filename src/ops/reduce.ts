@@ -11,8 +11,8 @@ import type { ReduceOp } from '../backend/backend.ts';
 import { backend } from '../backend/index.ts';
 import { formatShape, normalizeAxes, normalizeAxis } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { add, div, eq, exp, log, mul, sqrt, sub } from './elementwise.ts';
-import { permute, reshape } from './shape.ts';
+import { abs, add, div, eq, exp, log, lt, mul, sqrt, sub, where } from './elementwise.ts';
+import { reshape } from './shape.ts';
 import { broadcastTo, f32, requireFloat, sumToShape } from './util.ts';
 
 export type Axes = number | readonly number[] | undefined;
@@ -86,10 +86,10 @@ export function min(x: Tensor, axes?: Axes, keepdim = false): Tensor {
 function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
   const data = x.dtype === 'float32' ? x.f32 : x.to('float32').f32;
   if (axis === undefined) {
-    let best = 0;
-    for (let i = 1; i < data.length; i++) if (op === 'argmax' ? data[i] > data[best] : data[i] < data[best]) best = i;
     if (data.length === 0) throw new RangeError(`${op}: the tensor is empty`);
-    return new Tensor(new Int32Array([best]), keepdim ? x.shape.map(() => 1) : []);
+    const out = new Int32Array(1);
+    backend().argReduce(op, data, 1, data.length, 1, out);
+    return new Tensor(out, keepdim ? x.shape.map(() => 1) : []);
   }
   const a = normalizeAxis(axis, x.rank, op);
   const n = x.shape[a];
@@ -97,20 +97,7 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined
   const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
   const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
   const out = new Int32Array(outer * inner);
-  for (let o = 0; o < outer; o++)
-    for (let i = 0; i < inner; i++) {
-      const base = o * n * inner + i;
-      let best = 0;
-      let bestVal = data[base];
-      for (let r = 1; r < n; r++) {
-        const v = data[base + r * inner];
-        if (op === 'argmax' ? v > bestVal : v < bestVal) {
-          best = r;
-          bestVal = v;
-        }
-      }
-      out[o * inner + i] = best;
-    }
+  backend().argReduce(op, data, outer, n, inner, out);
   return new Tensor(out, finalShape(x.shape, [a], keepdim));
 }
 
@@ -137,42 +124,33 @@ export function std(x: Tensor, axes?: Axes, keepdim = false, correction = 1): Te
 /** log Σ exp(x) over axes, computed stably by subtracting the (constant) max first. */
 export function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   const ax = normalizeAxes(axes, x.rank, 'logsumexp');
-  const m = reduceRaw('max', x, ax);
-  for (let i = 0; i < m.size; i++) if (!Number.isFinite(m.f32[i])) m.f32[i] = 0;
+  // The max is a constant shift (no gradient); an infinite or NaN max shifts by 0 instead.
+  const raw = reduceRaw('max', x, ax);
+  const m = where(lt(abs(raw), Number.POSITIVE_INFINITY), raw, 0);
   const lse = add(log(sum(exp(sub(x, m)), ax, true)), m);
   return keepdim ? lse : reshape(lse, finalShape(x.shape, ax, false));
 }
 
-/** Moves axis to the end (a copy), runs fn over rows, and moves it back. */
-function alongLastAxis(x: Tensor, axis: number, op: string, fn: (rowsTensor: Tensor) => Tensor): Tensor {
-  if (x.rank === 0) throw new RangeError(`${op}: expected at least a 1-D tensor, got a scalar`);
-  const a = normalizeAxis(axis, x.rank, op);
-  if (a === x.rank - 1) return fn(x);
-  const perm = Array.from({ length: x.rank }, (_, i) => i);
-  perm.splice(a, 1);
-  perm.push(a);
-  const inverse = new Array<number>(x.rank);
-  perm.forEach((d, i) => {
-    inverse[d] = i;
-  });
-  return permute(fn(permute(x, perm)), inverse);
-}
-
-function softmaxLast(x: Tensor, log: boolean): Tensor {
+/** Softmax (or log-softmax) along one axis: rows of the last axis, or the outer × size × inner kernel (no transposes). */
+function softmaxAlong(x: Tensor, axis: number, log: boolean): Tensor {
   const op = log ? 'logSoftmax' : 'softmax';
   const xd = requireFloat(x, op);
   if (x.rank === 0) throw new RangeError(`${op}: expected at least a 1-D tensor, got a scalar`);
-  const cols = x.shape[x.rank - 1];
-  const rows = cols === 0 ? 0 : x.size / cols;
+  const a = normalizeAxis(axis, x.rank, op);
+  const size = x.shape[a];
+  const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
+  const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
   const out = f32(x.shape);
-  backend().softmax(xd, rows, cols, out.f32, log);
+  if (inner === 1) backend().softmax(xd, outer, size, out.f32, log);
+  else backend().softmaxAxis(xd, outer, size, inner, out.f32, log);
   return record(
     out,
     op,
     [x],
     (g) => {
       const gx = f32(x.shape);
-      backend().softmaxBackward(out.f32, g.f32, rows, cols, gx.f32, log);
+      if (inner === 1) backend().softmaxBackward(out.f32, g.f32, outer, size, gx.f32, log);
+      else backend().softmaxAxisBackward(out.f32, g.f32, outer, size, inner, gx.f32, log);
       return [gx];
     },
     [out],
@@ -181,10 +159,10 @@ function softmaxLast(x: Tensor, log: boolean): Tensor {
 
 /** exp(x) / Σ exp(x) along axis (default last). */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  return alongLastAxis(x, axis, 'softmax', (t) => softmaxLast(t, false));
+  return softmaxAlong(x, axis, false);
 }
 
 /** x − logsumexp(x) along axis (default last), computed stably. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return alongLastAxis(x, axis, 'logSoftmax', (t) => softmaxLast(t, true));
+  return softmaxAlong(x, axis, true);
 }

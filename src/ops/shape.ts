@@ -9,9 +9,10 @@
  */
 import { record } from '../autograd/node.ts';
 import { allocate } from '../tensor/dtype.ts';
-import { broadcastShapes, formatShape, inferShape, normalizeAxis, shapeEquals, sizeOf, stridesOf } from '../tensor/shape.ts';
+import { backend } from '../backend/index.ts';
+import { broadcastShapes, broadcastStrides, formatShape, inferShape, normalizeAxis, shapeEquals, sizeOf, stridesOf } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { broadcastTo, f32, requireInt, sumToShape } from './util.ts';
+import { f32, requireFloat, requireInt, sumToShape } from './util.ts';
 
 /** Same data, new shape (one dimension may be -1). Shares the buffer, like a PyTorch view of a contiguous tensor. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -65,34 +66,21 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (perm.every((d, i) => d === i)) return x;
   const outShape = perm.map((d) => x.shape[d]);
   const out = new Tensor(allocate(x.dtype, x.size), outShape);
-  permuteCopy(x.data, x.shape, perm, out.data);
+  const xStrides = stridesOf(x.shape);
+  backend().stridedCopy(
+    x.data,
+    0,
+    perm.map((d) => xStrides[d]),
+    out.data,
+    0,
+    stridesOf(outShape),
+    outShape,
+  );
   const inverse = new Array<number>(perm.length);
   perm.forEach((d, i) => {
     inverse[d] = i;
   });
   return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
-}
-
-function permuteCopy(src: ArrayLike<number>, shape: readonly number[], perm: number[], dst: { [i: number]: number; length: number }): void {
-  const rank = shape.length;
-  const srcStrides = stridesOf(shape);
-  const outShape = perm.map((d) => shape[d]);
-  const walk = perm.map((d) => srcStrides[d]);
-  const idx = new Array<number>(rank).fill(0);
-  let offset = 0;
-  const last = rank - 1;
-  const n = outShape[last];
-  const step = walk[last];
-  for (let o = 0; o < dst.length; o += n) {
-    for (let j = 0; j < n; j++) dst[o + j] = src[offset + j * step];
-    for (let d = last - 1; d >= 0; d--) {
-      idx[d]++;
-      offset += walk[d];
-      if (idx[d] < outShape[d]) break;
-      offset -= walk[d] * outShape[d];
-      idx[d] = 0;
-    }
-  }
 }
 
 /** Swaps two axes. */
@@ -115,24 +103,10 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     throw new RangeError(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}; only size-1 dimensions can grow`);
   }
   if (shapeEquals(target, x.shape)) return x;
-  const out = x.dtype === 'float32' ? broadcastTo(x, target) : broadcastCopy(x, target);
+  // Any dtype, exact for int32 (a float32 round trip would round values above 2^24): a copy with stride 0 on grown axes.
+  const out = new Tensor(allocate(x.dtype, sizeOf(target)), target);
+  backend().stridedCopy(x.data, 0, broadcastStrides(x.shape, target), out.data, 0, stridesOf(target), target);
   return record(out, 'expand', [x], (g) => [sumToShape(g, x.shape)]);
-}
-
-/** Broadcast copy for any dtype; exact for int32 (a float32 round trip would round values above 2^24). */
-function broadcastCopy(x: Tensor, shape: readonly number[]): Tensor {
-  const out = new Tensor(allocate(x.dtype, sizeOf(shape)), shape);
-  const lead = shape.length - x.rank;
-  const inStrides = stridesOf(x.shape);
-  const outStrides = stridesOf(shape);
-  for (let i = 0; i < out.size; i++) {
-    let src = 0;
-    for (let d = 0; d < x.rank; d++) {
-      if (x.shape[d] !== 1) src += (Math.floor(i / outStrides[d + lead]) % shape[d + lead]) * inStrides[d];
-    }
-    out.data[i] = x.data[src];
-  }
-  return out;
 }
 
 /** Joins tensors along an existing axis; all other dimensions must match. */
@@ -154,10 +128,11 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
   const outShape = [...first.shape];
   outShape[a] = total;
   const out = new Tensor(allocate(first.dtype, sizeOf(outShape)), outShape);
+  // Each input is an outer × (its axis length · inner) block, written at its offset along the axis of out.
   let offset = 0;
   for (const t of tensors) {
     const block = t.shape[a] * inner;
-    for (let o = 0; o < outer; o++) out.data.set(t.data.subarray(o * block, (o + 1) * block), o * total * inner + offset * inner);
+    backend().stridedCopy(t.data, 0, [block, 1], out.data, offset * inner, [total * inner, 1], [outer, block]);
     offset += t.shape[a];
   }
   const sizes = tensors.map((t) => t.shape[a]);
@@ -188,10 +163,22 @@ export function slice(x: Tensor, axis: number, start = 0, end?: number, step = 1
   const s = clampIndex(start);
   const e = Math.max(s, clampIndex(end ?? n));
   const count = Math.ceil((e - s) / step);
-  const idx = new Int32Array(count);
-  for (let i = 0; i < count; i++) idx[i] = s + i * step;
   if (step === 1 && s === 0 && e === n) return x;
-  return indexSelect(x, a, new Tensor(idx, [count]));
+  // x as outer × n × inner, read from s with stride step along the axis.
+  const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
+  const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
+  const outShape = [...x.shape];
+  outShape[a] = count;
+  const out = new Tensor(allocate(x.dtype, sizeOf(outShape)), outShape);
+  const view = [outer, count, inner];
+  const xStrides = [n * inner, step * inner, 1];
+  const outStrides = [count * inner, inner, 1];
+  backend().stridedCopy(x.data, s * inner, xStrides, out.data, 0, outStrides, view);
+  return record(out, 'slice', [x], (g) => {
+    const gx = f32(x.shape);
+    backend().stridedCopy(g.f32, 0, outStrides, gx.f32, s * inner, xStrides, view);
+    return [gx];
+  });
 }
 
 /** Splits x along axis into pieces of `sizes` (a list) or of `size` each (the last may be smaller). */
@@ -235,22 +222,18 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
   outShape[a] = length;
   const out = new Tensor(allocate(x.dtype, sizeOf(outShape)), outShape);
   const n = x.shape[a];
-  for (let o = 0; o < outer; o++) out.data.set(x.data.subarray((o * n + start) * inner, (o * n + start + length) * inner), o * length * inner);
+  // x as outer × (n · inner); the range is one contiguous run of length · inner per outer row.
+  const run = [outer, length * inner];
+  backend().stridedCopy(x.data, start * inner, [n * inner, 1], out.data, 0, [length * inner, 1], run);
   return record(out, 'narrow', [x], (g) => {
     const gx = f32(x.shape);
-    for (let o = 0; o < outer; o++) gx.f32.set(g.f32.subarray(o * length * inner, (o + 1) * length * inner), (o * n + start) * inner);
+    backend().stridedCopy(g.f32, 0, [length * inner, 1], gx.f32, start * inner, [n * inner, 1], run);
     return [gx];
   });
 }
 
-function checkIndices(idx: Int32Array, n: number, op: string, axis: number, shape: readonly number[]): void {
-  for (let i = 0; i < idx.length; i++) {
-    if (idx[i] < 0 || idx[i] >= n) {
-      throw new RangeError(
-        `${op}: index ${idx[i]} is out of range for axis ${axis} of size ${n} (shape ${formatShape(shape)}); indices must be in 0..${n - 1}`,
-      );
-    }
-  }
+function indexError(op: string, index: number, axis: number, n: number, shape: readonly number[]): RangeError {
+  return new RangeError(`${op}: index ${index} is out of range for axis ${axis} of size ${n} (shape ${formatShape(shape)}); indices must be in 0..${n - 1}`);
 }
 
 /** Picks entries idx (1-D int32) along axis. */
@@ -259,80 +242,58 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   const idx = requireInt(index, 'indexSelect', 'index');
   if (index.rank !== 1) throw new RangeError(`indexSelect: index must be 1-D, got shape ${formatShape(index.shape)}`);
   const n = x.shape[a];
-  checkIndices(idx, n, 'indexSelect', a, x.shape);
   const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
   const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
   const outShape = [...x.shape];
   outShape[a] = idx.length;
   const out = new Tensor(allocate(x.dtype, sizeOf(outShape)), outShape);
-  for (let o = 0; o < outer; o++)
-    for (let i = 0; i < idx.length; i++) out.data.set(x.data.subarray((o * n + idx[i]) * inner, (o * n + idx[i] + 1) * inner), (o * idx.length + i) * inner);
+  const bad = backend().indexSelect(x.data, outer, n, inner, idx, out.data);
+  if (bad >= 0) throw indexError('indexSelect', idx[bad], a, n, x.shape);
   return record(out, 'indexSelect', [x], (g) => {
     const gx = f32(x.shape);
-    for (let o = 0; o < outer; o++)
-      for (let i = 0; i < idx.length; i++) {
-        const src = (o * idx.length + i) * inner;
-        const dst = (o * n + idx[i]) * inner;
-        for (let j = 0; j < inner; j++) gx.f32[dst + j] += g.f32[src + j];
-      }
+    backend().indexAdd(g.f32, outer, n, inner, idx, gx.f32);
     return [gx];
   });
 }
 
-/** Visits (outFlat, xFlat) pairs of torch.gather semantics: out[..i..] = x[..index[..i..]..] along axis. */
-function gatherPairs(xShape: readonly number[], index: Tensor, axis: number, op: string, visit: (o: number, xi: number) => void): void {
+/** Checks torch.gather's index against x along `axis`: the same rank, and no larger than x off the axis. */
+function checkGatherIndex(xShape: readonly number[], index: Tensor, axis: number, op: string): Int32Array {
   const idx = requireInt(index, op, 'index');
   if (index.rank !== xShape.length) throw new RangeError(`${op}: index has rank ${index.rank} but the tensor has rank ${xShape.length}; they must match`);
   index.shape.forEach((d, i) => {
     if (i !== axis && d > xShape[i]) throw new RangeError(`${op}: index shape ${formatShape(index.shape)} exceeds ${formatShape(xShape)} at dimension ${i}`);
   });
-  const xStrides = stridesOf(xShape);
-  const iStrides = stridesOf(index.shape);
-  const n = xShape[axis];
-  for (let o = 0; o < idx.length; o++) {
-    const k = idx[o];
-    if (k < 0 || k >= n) throw new RangeError(`${op}: index ${k} is out of range for axis ${axis} of size ${n}`);
-    let rem = o;
-    let xi = 0;
-    for (let d = 0; d < index.rank; d++) {
-      const c = Math.floor(rem / iStrides[d]);
-      rem -= c * iStrides[d];
-      xi += (d === axis ? k : c) * xStrides[d];
-    }
-    visit(o, xi);
-  }
+  return idx;
 }
 
 /** out[i][j] = x[i][index[i][j]] for axis 1 (torch.gather). */
 export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   const a = normalizeAxis(axis, x.rank, 'gather');
+  const idx = checkGatherIndex(x.shape, index, a, 'gather');
   const out = new Tensor(allocate(x.dtype, index.size), index.shape);
-  const pairs: number[] = [];
-  gatherPairs(x.shape, index, a, 'gather', (o, xi) => {
-    out.data[o] = x.data[xi];
-    pairs.push(xi);
-  });
+  const bad = backend().gather(x.data, x.shape, idx, index.shape, a, out.data);
+  if (bad >= 0) throw new RangeError(`gather: index ${idx[bad]} is out of range for axis ${a} of size ${x.shape[a]}`);
   return record(out, 'gather', [x], (g) => {
     const gx = f32(x.shape);
-    for (let o = 0; o < pairs.length; o++) gx.f32[pairs[o]] += g.f32[o];
+    backend().scatterAdd(g.f32, idx, index.shape, a, gx.f32, x.shape);
     return [gx];
   });
 }
 
-/** A copy of x with src added at the positions index names along axis (torch.scatter_add). */
+/** A copy of x with src added at the positions index names along axis (torch.scatter_add); float32. */
 export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
   const a = normalizeAxis(axis, x.rank, 'scatterAdd');
   if (!shapeEquals(index.shape, src.shape))
     throw new RangeError(`scatterAdd: index shape ${formatShape(index.shape)} must equal src shape ${formatShape(src.shape)}`);
+  requireFloat(x, 'scatterAdd');
+  const srcData = requireFloat(src, 'scatterAdd', 'src');
+  const idx = checkGatherIndex(x.shape, index, a, 'scatterAdd');
   const out = x.clone();
-  const pairs: number[] = [];
-  gatherPairs(x.shape, index, a, 'scatterAdd', (o, xi) => {
-    out.data[xi] += src.data[o];
-    pairs.push(xi);
-  });
+  const bad = backend().scatterAdd(srcData, idx, index.shape, a, out.f32, x.shape);
+  if (bad >= 0) throw new RangeError(`scatterAdd: index ${idx[bad]} is out of range for axis ${a} of size ${x.shape[a]}`);
   return record(out, 'scatterAdd', [x, src], (g) => {
     const gs = f32(src.shape);
-    for (let o = 0; o < pairs.length; o++) gs.f32[o] = g.f32[pairs[o]];
+    backend().gather(g.f32, x.shape, idx, index.shape, a, gs.f32);
     return [g, gs];
   });
 }
@@ -355,36 +316,17 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
   }
   const out = new Tensor(allocate(x.dtype, sizeOf(outShape)), outShape);
   out.data.fill(value);
-  const pairs = mapPadded(x.shape, outShape, before);
-  for (let i = 0; i < pairs.length; i += 2) out.data[pairs[i + 1]] = x.data[pairs[i]];
+  // The part of x that lands inside out: per axis, input positions lo .. lo+count-1 go to lo+before.
+  const lo = before.map((b) => Math.max(0, -b));
+  const count = x.shape.map((d, i) => Math.max(0, Math.min(d, outShape[i] - before[i]) - lo[i]));
+  const xStrides = stridesOf(x.shape);
+  const outStrides = stridesOf(outShape);
+  const xOffset = lo.reduce((p, l, i) => p + l * xStrides[i], 0);
+  const outOffset = lo.reduce((p, l, i) => p + (l + before[i]) * outStrides[i], 0);
+  backend().stridedCopy(x.data, xOffset, xStrides, out.data, outOffset, outStrides, count);
   return record(out, 'pad', [x], (g) => {
     const gx = f32(x.shape);
-    for (let i = 0; i < pairs.length; i += 2) gx.f32[pairs[i]] = g.f32[pairs[i + 1]];
+    backend().stridedCopy(g.f32, outOffset, outStrides, gx.f32, xOffset, xStrides, count);
     return [gx];
   });
-}
-
-/** Flat (input, output) index pairs of every input element that lands inside the padded output. */
-function mapPadded(shape: readonly number[], outShape: readonly number[], before: number[]): number[] {
-  const pairs: number[] = [];
-  const inStrides = stridesOf(shape);
-  const outStrides = stridesOf(outShape);
-  const total = sizeOf(shape);
-  for (let i = 0; i < total; i++) {
-    let rem = i;
-    let o = 0;
-    let inside = true;
-    for (let d = 0; d < shape.length; d++) {
-      const c = Math.floor(rem / inStrides[d]);
-      rem -= c * inStrides[d];
-      const oc = c + before[d];
-      if (oc < 0 || oc >= outShape[d]) {
-        inside = false;
-        break;
-      }
-      o += oc * outStrides[d];
-    }
-    if (inside) pairs.push(i, o);
-  }
-  return pairs;
 }

@@ -63,6 +63,19 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
   return out;
 }
 
+/** Strides of `shape` aligned to outShape's rank, 0 along broadcast dimensions (reading `shape` as if it were outShape). */
+export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const rank = outShape.length;
+  const strides = new Array<number>(rank).fill(0);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const o = rank - shape.length + i;
+    strides[o] = shape[i] === 1 ? 0 : s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
 /** Resolves one -1 in a requested shape against a known element count. */
 export function inferShape(shape: readonly number[], size: number, op: string): number[] {
   const out = [...shape];

@@ -15,6 +15,8 @@
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { test } from 'node:test';
+import type { Backend } from '../../src/backend/backend.ts';
+import { backend, withBackend } from '../../src/backend/index.ts';
 import { noGrad, type Tensor, tensor } from '../../src/index.ts';
 import { Nd } from './nd.ts';
 import { opEntry } from './ops-list.ts';
@@ -24,14 +26,37 @@ export type CheckKind = 'forward' | 'gradient' | 'error';
 /** Every check that passed in this process: op → kinds. */
 export const coverage = new Map<string, Set<CheckKind>>();
 
-export function recordCoverage(op: string, kind: CheckKind): void {
+/**
+ * Runs fn; while coverage is being recorded, through a wrapper around the active backend that notes every kernel
+ * called, so docs/ops.md can say which kernels (native or JS fallback) each op runs on.
+ */
+export function traceKernels<T>(fn: () => T): { result: T; kernels: string[] } {
+  if (!process.env.SIMMER_OP_COVERAGE) return { result: fn(), kernels: [] };
+  const used = new Set<string>();
+  const active = backend() as unknown as Record<string, unknown>;
+  const recording = Object.fromEntries(
+    Object.entries(active).map(([k, v]) => [
+      k,
+      typeof v === 'function'
+        ? (...args: unknown[]) => {
+            used.add(k);
+            return (v as (...a: unknown[]) => unknown)(...args);
+          }
+        : v,
+    ]),
+  ) as unknown as Backend;
+  const result = withBackend(recording, fn);
+  return { result, kernels: [...used].sort() };
+}
+
+export function recordCoverage(op: string, kind: CheckKind, kernels: readonly string[] = []): void {
   const entry = opEntry(op);
   if (kind === 'gradient' && !entry.grad) throw new Error(`test harness: ${op} has no gradient, so it cannot record a gradient check`);
   let kinds = coverage.get(op);
   if (!kinds) coverage.set(op, (kinds = new Set()));
   kinds.add(kind);
   const file = process.env.SIMMER_OP_COVERAGE;
-  if (file) appendFileSync(file, `${JSON.stringify({ op, family: entry.family, kind })}\n`);
+  if (file) appendFileSync(file, `${JSON.stringify({ op, family: entry.family, kind, kernels })}\n`);
 }
 
 // ── deterministic inputs (own RNG, so the engine's generator is not part of what is tested) ───────────────
@@ -191,10 +216,10 @@ function asNd(v: Nd | number): Nd {
 export function checkForward(c: OpCase): Tensor {
   if (!c.reference) throw new Error(`${describeCase(c)}: no reference to check the forward pass against`);
   c.before?.();
-  const out = noGrad(() => c.fn(...c.inputs));
+  const { result: out, kernels } = traceKernels(() => noGrad(() => c.fn(...c.inputs)));
   const expected = asNd(c.reference(...c.inputs.map((t) => new Nd(t.shape, t.data))));
   assertClose(out, expected, c.atol ?? 1e-5, c.rtol ?? 1e-4, `${describeCase(c)} forward`);
-  recordCoverage(c.name, 'forward');
+  recordCoverage(c.name, 'forward', kernels);
   return out;
 }
 
@@ -220,10 +245,13 @@ export function checkGradient(c: OpCase): void {
   // Analytic: backward with R as the output gradient.
   const leaves = c.inputs.map((t, i) => (which.includes(i) ? t.clone().requiresGrad_() : t));
   c.before?.();
-  const out = c.fn(...leaves);
-  assert.ok(out.requiresGrad, `${describeCase(c)}: the output does not require grad although its inputs do`);
-  const r = Float32Array.from({ length: out.size }, () => Math.fround(rng.normal()));
-  out.backward(tensor(r, 'float32', out.shape));
+  const { result: r, kernels } = traceKernels(() => {
+    const out = c.fn(...leaves);
+    assert.ok(out.requiresGrad, `${describeCase(c)}: the output does not require grad although its inputs do`);
+    const projection = Float32Array.from({ length: out.size }, () => Math.fround(rng.normal()));
+    out.backward(tensor(projection, 'float32', out.shape));
+    return projection;
+  });
 
   const failures: string[] = [];
   let maxDiff = 0;
@@ -266,7 +294,7 @@ export function checkGradient(c: OpCase): void {
         `max abs diff ${fmt(maxDiff)} (atol ${gradAtol}, rtol ${gradRtol}); ${failures.slice(0, 5).join('; ')}`,
     );
   }
-  recordCoverage(c.name, 'gradient');
+  recordCoverage(c.name, 'gradient', kernels);
 }
 
 /** Forward check (when a reference is given) and gradient check (unless gradInputs is false). */

@@ -151,6 +151,8 @@ describe('softmax and logSoftmax', () => {
     [[3, 17], 0],
     [[2, 3, 5], 1],
     [[2, 1, 3], 1],
+    [[5, 3, 17], 0], // a leading axis: the outer × size × inner kernel, no transposes
+    [[3, 17, 4], -2],
   ];
   cases.forEach(([shape, axis], k) => {
     const label = `[${shape}] axis ${axis}`;

@@ -1,5 +1,6 @@
 /** Reference elementwise kernels: unary functions and their derivatives, broadcast binary ops, comparisons. */
-import type { BinaryOp, CompareOp, F32, UnaryOp } from '../backend.ts';
+import { broadcastStrides } from '../../tensor/shape.ts';
+import type { BinaryOp, CompareOp, F32, NumericArray, UnaryOp } from '../backend.ts';
 
 /** erf to ~1.2e-7 absolute error (Numerical Recipes erfc Chebyshev fit), enough for float32 GELU. */
 export function erf(x: number): number {
@@ -149,19 +150,6 @@ function compareFn(op: CompareOp): (a: number, b: number) => boolean {
   }
 }
 
-/** Strides of `shape` aligned to outShape's rank, 0 along broadcast dimensions. */
-export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
-  const rank = outShape.length;
-  const strides = new Array<number>(rank).fill(0);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const o = rank - shape.length + i;
-    strides[o] = shape[i] === 1 ? 0 : s;
-    s *= shape[i];
-  }
-  return strides;
-}
-
 /** Calls visit(outIndex, aIndex, bIndex) for every output element in order, walking an odometer over outShape. */
 function forEachBroadcast(
   aShape: readonly number[],
@@ -212,11 +200,12 @@ export function binary(op: BinaryOp, a: F32, aShape: readonly number[], b: F32, 
   });
 }
 
+/** Compares the values as JS numbers (exact for every dtype: int32 never passes through float32). */
 export function compare(
   op: CompareOp,
-  a: F32,
+  a: NumericArray,
   aShape: readonly number[],
-  b: F32,
+  b: NumericArray,
   bShape: readonly number[],
   out: Uint8Array,
   outShape: readonly number[],
@@ -225,6 +214,40 @@ export function compare(
   forEachBroadcast(aShape, bShape, outShape, (o, ia, ib) => {
     out[o] = f(a[ia], b[ib]) ? 1 : 0;
   });
+}
+
+export function where(
+  cond: Uint8Array,
+  condShape: readonly number[],
+  a: F32,
+  aShape: readonly number[],
+  b: F32,
+  bShape: readonly number[],
+  out: F32,
+  outShape: readonly number[],
+): void {
+  const sc = broadcastStrides(condShape, outShape);
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  const rank = outShape.length;
+  const idx = new Array<number>(rank).fill(0);
+  let ic = 0;
+  let ia = 0;
+  let ib = 0;
+  for (let o = 0; o < out.length; o++) {
+    out[o] = cond[ic] !== 0 ? a[ia] : b[ib];
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      ic += sc[d];
+      ia += sa[d];
+      ib += sb[d];
+      if (idx[d] < outShape[d]) break;
+      ic -= sc[d] * outShape[d];
+      ia -= sa[d] * outShape[d];
+      ib -= sb[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
 }
 
 export function affine(x: F32, scale: number, shift: number, out: F32): void {
@@ -236,4 +259,9 @@ export function clamp(x: F32, lo: number, hi: number, out: F32): void {
     const v = x[i];
     out[i] = v < lo ? lo : Math.min(v, hi);
   }
+}
+
+/** gx = gy where lo <= x <= hi, else 0 (NaN x passes no gradient). */
+export function clampBackward(x: F32, lo: number, hi: number, gy: F32, gx: F32): void {
+  for (let i = 0; i < x.length; i++) gx[i] = x[i] >= lo && x[i] <= hi ? gy[i] : 0;
 }

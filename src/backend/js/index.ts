@@ -10,6 +10,7 @@ import * as norm from './norm.ts';
 import * as optim from './optim.ts';
 import * as pool from './pool.ts';
 import * as reduce from './reduce.ts';
+import * as shape from './shape.ts';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -19,9 +20,19 @@ export const jsBackend: Backend = {
   compare: elementwise.compare,
   affine: elementwise.affine,
   clamp: elementwise.clamp,
+  clampBackward: elementwise.clampBackward,
+  where: elementwise.where,
   reduce: reduce.reduce,
   softmax: reduce.softmax,
   softmaxBackward: reduce.softmaxBackward,
+  argReduce: reduce.argReduce,
+  softmaxAxis: reduce.softmaxAxis,
+  softmaxAxisBackward: reduce.softmaxAxisBackward,
+  stridedCopy: shape.stridedCopy,
+  indexSelect: shape.indexSelect,
+  indexAdd: shape.indexAdd,
+  gather: shape.gather,
+  scatterAdd: shape.scatterAdd,
   matmul: matmul.matmul,
   conv2dForward: conv.conv2dForward,
   conv2dBackwardInput: conv.conv2dBackwardInput,

@@ -12,17 +12,11 @@
 import type { Backend } from '../backend.ts';
 import { jsBackend } from '../js/index.ts';
 import { KERNEL_SPECS } from '../spec/index.ts';
-import { type KernelSpec, signatureOf } from '../spec/kernel.ts';
+import { type KernelSpec, SPEC_HELPERS, signatureOf } from '../spec/kernel.ts';
 import type { NativeAddon } from './addon.ts';
 
 function fail(kernel: string, what: string): never {
   throw new RangeError(`native ${kernel}: ${what}`);
-}
-
-function product(shape: readonly number[]): number {
-  let p = 1;
-  for (const d of shape) p *= d;
-  return p;
 }
 
 /** Names of the spec'd kernels the addon must export (with the spec's signature), i.e. those not marked native: false. */
@@ -113,15 +107,15 @@ function wrapperSource(spec: KernelSpec): { source: string; scratch: { name: str
       }
     }
   }
-  body.push(`addon.${spec.name}(${callArgs.join(', ')});`);
+  body.push(`return addon.${spec.name}(${callArgs.join(', ')});`);
   return { source: `return function ${spec.name}(${params.join(', ')}) {\n  ${body.join('\n  ')}\n};`, scratch };
 }
 
 // The wrapper source is built from the spec files of this package only (never from user input).
-function compileWrapper(spec: KernelSpec, addon: NativeAddon, reference: Backend): (...args: unknown[]) => void {
+function compileWrapper(spec: KernelSpec, addon: NativeAddon, reference: Backend): (...args: unknown[]) => unknown {
   const { source, scratch } = wrapperSource(spec);
-  const names = ['addon', 'reference', 'fail', 'product'];
-  const values: unknown[] = [addon, reference, fail, product];
+  const names = ['addon', 'reference', 'fail', ...Object.keys(SPEC_HELPERS)];
+  const values: unknown[] = [addon, reference, fail, ...Object.values(SPEC_HELPERS)];
   const info = addon.info();
   for (const a of spec.args) {
     if (a.kind !== 'enum') continue;
@@ -135,7 +129,7 @@ function compileWrapper(spec: KernelSpec, addon: NativeAddon, reference: Backend
     names.push(s.name);
     values.push(s.make());
   }
-  const factory = new Function(...names, source) as (...v: unknown[]) => (...args: unknown[]) => void;
+  const factory = new Function(...names, source) as (...v: unknown[]) => (...args: unknown[]) => unknown;
   return factory(...values);
 }
 

@@ -2,8 +2,8 @@
  * Elementwise kernels: unary functions and their derivatives, broadcast binary ops, comparisons, affine and clamp.
  * The interface is the Backend's contract for this family; ELEMENTWISE_KERNELS is its spec (see ./kernel.ts).
  */
-import type { F32 } from '../backend.ts';
-import { f32, float, kernel, type KernelSpec, opEnum, shape, u8 } from './kernel.ts';
+import type { F32, NumericArray } from '../backend.ts';
+import { anyBuf, f32, float, kernel, type KernelSpec, opEnum, shape, u8 } from './kernel.ts';
 
 /** Elementwise functions of one input. `alpha` parameterises leakyRelu (slope), elu (alpha) and softplus (beta). */
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'relu' | 'leakyRelu' | 'elu' | 'gelu' | 'silu' | 'sigmoid' | 'tanh' | 'softplus';
@@ -38,15 +38,44 @@ export interface ElementwiseKernels {
   unary(op: UnaryOp, x: F32, out: F32, alpha: number): void;
   /** gx[i] = gy[i] · f'(x[i]); y = f(x) is passed so rules like sigmoid/tanh/exp can reuse it. */
   unaryBackward(op: UnaryOp, x: F32, y: F32, gy: F32, gx: F32, alpha: number): void;
-  /** out = a ∘ b with broadcasting; shapes are given right-aligned as in NumPy, outShape is the broadcast shape. */
+  /**
+   * out = a ∘ b with broadcasting; shapes are given right-aligned as in NumPy, outShape is the broadcast shape.
+   * out may be a itself when aShape equals outShape (an in-place update such as a bias add).
+   */
   binary(op: BinaryOp, a: F32, aShape: readonly number[], b: F32, bShape: readonly number[], out: F32, outShape: readonly number[]): void;
-  /** out[i] = 1 if a[i] op b[i] else 0, with broadcasting. */
-  compare(op: CompareOp, a: F32, aShape: readonly number[], b: F32, bShape: readonly number[], out: Uint8Array, outShape: readonly number[]): void;
+  /** out[i] = 1 if a[i] op b[i] else 0, with broadcasting; any dtypes, compared exactly (int32 never rounds through float32). */
+  compare(
+    op: CompareOp,
+    a: NumericArray,
+    aShape: readonly number[],
+    b: NumericArray,
+    bShape: readonly number[],
+    out: Uint8Array,
+    outShape: readonly number[],
+  ): void;
+  /** out[i] = cond[i] ≠ 0 ? a[i] : b[i], all three broadcast to outShape. */
+  where(
+    cond: Uint8Array,
+    condShape: readonly number[],
+    a: F32,
+    aShape: readonly number[],
+    b: F32,
+    bShape: readonly number[],
+    out: F32,
+    outShape: readonly number[],
+  ): void;
   /** out = x · scale + shift (scalars); the workhorse of scalar arithmetic. */
   affine(x: F32, scale: number, shift: number, out: F32): void;
   /** out[i] = min(max(x[i], lo), hi). */
   clamp(x: F32, lo: number, hi: number, out: F32): void;
+  /** gx[i] = lo ≤ x[i] ≤ hi ? gy[i] : 0. */
+  clampBackward(x: F32, lo: number, hi: number, gy: F32, gx: F32): void;
 }
+
+const BROADCAST_RANKS = [
+  'aShape.length <= outShape.length && bShape.length <= outShape.length',
+  'aShape and bShape must not have more axes than outShape',
+] as const;
 
 export const ELEMENTWISE_KERNELS: readonly KernelSpec[] = [
   kernel('unary', 'elementwise', 'out = f(x)', [opEnum('op', 'unary', UNARY_OPS), f32('x'), f32('out', 'x.length'), float('alpha')]),
@@ -71,7 +100,7 @@ export const ELEMENTWISE_KERNELS: readonly KernelSpec[] = [
       f32('out', 'product(outShape)'),
       shape('outShape'),
     ],
-    { checks: [['aShape.length <= outShape.length && bShape.length <= outShape.length', 'aShape and bShape must not have more axes than outShape']] },
+    { checks: [BROADCAST_RANKS] },
   ),
   kernel(
     'compare',
@@ -79,15 +108,39 @@ export const ELEMENTWISE_KERNELS: readonly KernelSpec[] = [
     'out = a op b ? 1 : 0, broadcast',
     [
       opEnum('op', 'compare', COMPARE_OPS),
-      f32('a', 'product(aShape)'),
+      anyBuf('a', 'product(aShape)'),
       shape('aShape'),
-      f32('b', 'product(bShape)'),
+      anyBuf('b', 'product(bShape)'),
       shape('bShape'),
       u8('out', 'product(outShape)'),
       shape('outShape'),
     ],
-    { native: false },
+    { checks: [BROADCAST_RANKS] },
+  ),
+  kernel(
+    'where',
+    'elementwise',
+    'out = cond ? a : b, broadcast',
+    [
+      u8('cond', 'product(condShape)'),
+      shape('condShape'),
+      f32('a', 'product(aShape)'),
+      shape('aShape'),
+      f32('b', 'product(bShape)'),
+      shape('bShape'),
+      f32('out', 'product(outShape)'),
+      shape('outShape'),
+    ],
+    {
+      checks: [
+        [
+          'condShape.length <= outShape.length && aShape.length <= outShape.length && bShape.length <= outShape.length',
+          'inputs must not have more axes than outShape',
+        ],
+      ],
+    },
   ),
   kernel('affine', 'elementwise', 'out = x · scale + shift', [f32('x'), float('scale'), float('shift'), f32('out', 'x.length')]),
   kernel('clamp', 'elementwise', 'out = min(max(x, lo), hi)', [f32('x'), float('lo'), float('hi'), f32('out', 'x.length')]),
+  kernel('clampBackward', 'elementwise', 'gx = lo ≤ x ≤ hi ? gy : 0', [f32('x'), float('lo'), float('hi'), f32('gy', 'x.length'), f32('gx', 'x.length')]),
 ];

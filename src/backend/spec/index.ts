@@ -14,6 +14,7 @@ import { NORM_KERNELS } from './norm.ts';
 import { OPTIM_KERNELS } from './optim.ts';
 import { POOL_KERNELS } from './pool.ts';
 import { REDUCE_KERNELS } from './reduce.ts';
+import { SHAPE_KERNELS } from './shape.ts';
 
 export type { ArgSpec, KernelSpec } from './kernel.ts';
 export { signatureOf } from './kernel.ts';
@@ -26,6 +27,7 @@ export const KERNEL_SPECS: readonly KernelSpec[] = [
   ...POOL_KERNELS,
   ...NORM_KERNELS,
   ...OPTIM_KERNELS,
+  ...SHAPE_KERNELS,
   ...ATTENTION_KERNELS,
   ...LOSS_KERNELS,
   ...EMBEDDING_KERNELS,

@@ -62,6 +62,33 @@ export const geom = (name: string, fields: readonly GeomField[], type: 'i32' | '
 export const spread = (name: string, fields: readonly string[]): ArgSpec => ({ name, kind: 'spread', fields });
 export const shape = (name: string, maxRank = 8): ArgSpec => ({ name, kind: 'shape', maxRank });
 
+/**
+ * Functions a size, check or fallback expression may call (the wrappers get them as locals):
+ *   product(shape)                 the element count of a shape
+ *   span(offset, strides, shape)   1 + the largest element index a strided walk reaches (0 for an empty shape)
+ *   fits(inner, outer, axis)       same rank, and inner[d] <= outer[d] on every axis but `axis` (gather / scatter)
+ */
+export const SPEC_HELPERS = {
+  product(shape: readonly number[]): number {
+    let p = 1;
+    for (const d of shape) p *= d;
+    return p;
+  },
+  span(offset: number, strides: readonly number[], shape: readonly number[]): number {
+    let last = offset;
+    for (let d = 0; d < shape.length; d++) {
+      if (shape[d] === 0) return 0;
+      last += (shape[d] - 1) * strides[d];
+    }
+    return last + 1;
+  },
+  fits(inner: readonly number[], outer: readonly number[], axis: number): boolean {
+    if (inner.length !== outer.length || axis < 0 || axis >= Math.max(1, outer.length)) return false;
+    for (let d = 0; d < inner.length; d++) if (d !== axis && inner[d] > outer[d]) return false;
+    return true;
+  },
+};
+
 /** Declares a kernel; `options.native` defaults to true. */
 export function kernel(
   name: string,

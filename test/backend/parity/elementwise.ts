@@ -1,8 +1,8 @@
 // Parity of the unary, binary, affine, clamp: native vs the JS reference (collected by test/backend/parity.ts).
-import { BINARY_OPS, UNARY_OPS, type UnaryOp } from '../../../src/backend/backend.ts';
+import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, type UnaryOp } from '../../../src/backend/backend.ts';
 import { test } from 'node:test';
 import { jsBackend } from '../../../src/backend/js/index.ts';
-import { type Bound, expectClose, expectQuiet, randomF32, rng, SIZES, type ParitySuite } from '../parity-kit.ts';
+import { type Bound, expectClose, expectQuiet, randomF32, randomI32, rng, SIZES, type ParitySuite } from '../parity-kit.ts';
 
 export default function defineElementwiseParity({ label, name, skip, native: nb }: ParitySuite): void {
   // Per-op bounds: fastExp-based functions are within a few float ulps of the double-precision reference.
@@ -116,6 +116,81 @@ export default function defineElementwiseParity({ label, name, skip, native: nb 
       jsBackend.clamp(x, -1, 0.5, w1);
       nb.clamp(x, -1, 0.5, g1);
       expectClose(t, `clamp n=${n}`, g1, w1, { atol: 0, rtol: 0 });
+    }
+  });
+
+  test(`${label}: ${name} compare (any dtypes, exact), where, clampBackward`, { skip }, (t) => {
+    const rand = rng(9);
+    const exact = { atol: 0, rtol: 0 };
+    const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
+    const cases: [number[], number[], number[]][] = [
+      [[1], [1], [1]],
+      [
+        [3, 17],
+        [3, 17],
+        [3, 17],
+      ],
+      [[129], [], [129]],
+      [
+        [2, 1, 17],
+        [3, 1],
+        [2, 3, 17],
+      ],
+      [
+        [17, 129],
+        [1, 129],
+        [17, 129],
+      ],
+    ];
+    const values = (n: number): [string, Float32Array | Int32Array | Uint8Array][] => {
+      const ints = randomI32(n, rand, 2 ** 24, 2 ** 24 + 4); // above 2^24: float32 would merge neighbours
+      return [
+        ['f32', randomF32(n, rand, -2, 2).map(Math.round)],
+        ['i32', ints],
+        ['u8', Uint8Array.from(randomI32(n, rand, 0, 3))],
+      ];
+    };
+    for (const [as, bs, os] of cases)
+      for (const [ta, a] of values(size(as)))
+        for (const [tb, b] of values(size(bs)))
+          for (const op of COMPARE_OPS) {
+            const want = new Uint8Array(size(os));
+            const got = new Uint8Array(size(os));
+            jsBackend.compare(op, a, as, b, bs, want, os);
+            nb.compare(op, a, as, b, bs, got, os);
+            expectQuiet(`compare ${op} ${ta}[${as}] ${tb}[${bs}]`, got, want, exact);
+          }
+    t.diagnostic(`compare: ${COMPARE_OPS.length} ops × ${cases.length} broadcasts × 9 dtype pairs, exact`);
+    const whereCases: [number[], number[], number[], number[]][] = [
+      [[1], [1], [1], [1]],
+      [[3, 17], [3, 17], [], [3, 17]],
+      [[129], [3, 129], [3, 1], [3, 129]],
+      [[2, 1, 17], [3, 17], [17], [2, 3, 17]],
+      [
+        [1, 129],
+        [129, 129],
+        [129, 1],
+        [129, 129],
+      ],
+    ];
+    for (const [cs, as, bs, os] of whereCases) {
+      const c = Uint8Array.from(randomI32(size(cs), rand, 0, 2));
+      const a = randomF32(size(as), rand);
+      const b = randomF32(size(bs), rand);
+      const want = new Float32Array(size(os));
+      const got = new Float32Array(size(os));
+      jsBackend.where(c, cs, a, as, b, bs, want, os);
+      nb.where(c, cs, a, as, b, bs, got, os);
+      expectClose(t, `where [${cs}] ? [${as}] : [${bs}]`, got, want, exact);
+    }
+    for (const n of SIZES) {
+      const x = randomF32(n, rand, -2, 2);
+      const gy = randomF32(n, rand);
+      const w = new Float32Array(n);
+      const g = new Float32Array(n);
+      jsBackend.clampBackward(x, -1, 0.5, gy, w);
+      nb.clampBackward(x, -1, 0.5, gy, g);
+      expectClose(t, `clampBackward n=${n}`, g, w, exact);
     }
   });
 }

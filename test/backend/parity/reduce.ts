@@ -48,4 +48,42 @@ export default function defineReduceParity({ label, name, skip, native: nb }: Pa
         expectClose(t, `${log ? 'logSoftmax' : 'softmax'}Backward ${rows}×${cols}`, gg, gw, { atol: 2e-6, rtol: 2e-6 });
       }
   });
+
+  test(`${label}: ${name} argReduce, softmaxAxis, softmaxAxisBackward`, { skip }, (t) => {
+    const rand = rng(10);
+    const views: [number, number, number][] = [
+      [1, 1, 1],
+      [3, 17, 1],
+      [1, 129, 3],
+      [3, 1, 17],
+      [5, 3, 129],
+      [17, 129, 17],
+      [2, 17, 1030], // more than one column block
+    ];
+    for (const [outer, size, inner] of views) {
+      const x = randomF32(outer * size * inner, rand, -4, 4).map((v) => Math.round(v * 4) / 4); // ties: the first index wins
+      for (const op of ['argmax', 'argmin'] as const) {
+        const want = new Int32Array(outer * inner);
+        const got = new Int32Array(outer * inner);
+        jsBackend.argReduce(op, x, outer, size, inner, want);
+        nb.argReduce(op, x, outer, size, inner, got);
+        expectClose(t, `argReduce ${op} ${outer}×${size}×${inner}`, got, want, { atol: 0, rtol: 0 });
+      }
+      for (const log of [false, true]) {
+        const xs = randomF32(outer * size * inner, rand, -10, 10);
+        const want = new Float32Array(xs.length);
+        const got = new Float32Array(xs.length);
+        jsBackend.softmaxAxis(xs, outer, size, inner, want, log);
+        nb.softmaxAxis(xs, outer, size, inner, got, log);
+        const tag = `${log ? 'logSoftmax' : 'softmax'}Axis ${outer}×${size}×${inner}`;
+        expectClose(t, tag, got, want, { atol: log ? 2e-6 : 1e-7, rtol: 1e-6 });
+        const gy = randomF32(xs.length, rand);
+        const gw = new Float32Array(xs.length);
+        const gg = new Float32Array(xs.length);
+        jsBackend.softmaxAxisBackward(want, gy, outer, size, inner, gw, log);
+        nb.softmaxAxisBackward(want, gy, outer, size, inner, gg, log);
+        expectClose(t, `${tag} backward`, gg, gw, { atol: 2e-6, rtol: 2e-6 });
+      }
+    }
+  });
 }
