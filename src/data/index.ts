@@ -14,6 +14,7 @@ export * from './from-spec.ts';
 export * from './idx.ts';
 export * from './image-file.ts';
 export * from './image-list.ts';
+export * from './image-paths.ts';
 export * from './load.ts';
 export * from './loader.ts';
 export * from './preview.ts';

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { decodeImageFile } from '../../src/data/image-file.ts';
+import { expandImagePaths } from '../../src/data/image-paths.ts';
 import { openFolder, openManifest, readManifest, skippedFilesOf } from '../../src/data/image-list.ts';
 import { DataError } from '../../src/data/errors.ts';
 import { loadDataset } from '../../src/data/load.ts';
@@ -219,4 +220,33 @@ test('skipped files are listed through subsets; a folder whose images are all un
   writeFileSync(join(bad, 'b', '0.jpg'), 'not a jpeg');
   // Today, with a size given, this opens and a run "finishes" with 0 images.
   await rejects(() => openFolder({ kind: 'folder', root: bad, size: 8 }), bad, /none of its 2 images could be read/, 'empty-dataset');
+});
+
+test('predict-style arguments: files, folders and globs expand to images; each bad argument is listed, the rest kept', async () => {
+  const dir = fresh('paths');
+  await png(join(dir, 'a', '0.png'), 3, 0);
+  await png(join(dir, 'a', 'deep', '1.png'), 3, 50);
+  await png(join(dir, 'b', '2.png'), 3, 100);
+  writeFileSync(join(dir, 'notes.txt'), 'x');
+  mkdirSync(join(dir, 'empty'));
+  const { files, problems } = expandImagePaths([
+    join(dir, 'a'),
+    join(dir, 'b', '*.png'),
+    join(dir, '**', '1.png'),
+    join(dir, 'b', '2.png'),
+    join(dir, 'notes.txt'),
+    join(dir, 'empty'),
+    join(dir, 'nope.png'),
+    join(dir, 'c', '*.jpg'),
+  ]);
+  assert.deepEqual(files, [join(dir, 'a', '0.png'), join(dir, 'a', 'deep', '1.png'), join(dir, 'b', '2.png')]);
+  assert.deepEqual(
+    problems.map((p) => p.reason),
+    [
+      'is not an image file (expected .jpg, .png, .webp, .gif, .tif or .avif)',
+      'is a folder with no image files in it',
+      'does not exist',
+      'matches no image files',
+    ],
+  );
 });
