@@ -8,9 +8,10 @@ import { jsBackend } from '../../src/backend/js/index.ts';
 import { addonMismatch, wrapperSourceOf } from '../../src/backend/native/backend.ts';
 import { loadNativeBackend, nativeAddon } from '../../src/backend/native/load.ts';
 import { KERNEL_SPECS, signatureOf } from '../../src/backend/spec/index.ts';
+import { skipUnless } from '../helpers/requirements.ts';
 
 const loaded = loadNativeBackend();
-const skip = loaded.backend ? false : `native addon unavailable: ${loaded.error}`;
+const skip = skipUnless('native', loaded.backend !== null, loaded.error);
 
 test('every Backend kernel has exactly one spec, with the arity of its JS reference', () => {
   const kernels = Object.keys(jsBackend)
