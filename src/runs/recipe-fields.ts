@@ -5,6 +5,7 @@
  */
 import { PRESETS } from '../data/transforms/spec.ts';
 import { CLASSIFIERS } from '../models/classifiers.ts';
+import { GENERATIVE_MODELS } from '../models/registry.ts';
 
 /** Learning-rate schedules a recipe can name (built by buildScheduler in recipe.ts). */
 export const SCHEDULES = ['none', 'step', 'multistep', 'exponential', 'cosine', 'onecycle', 'plateau'] as const;
@@ -47,7 +48,7 @@ const lrHelp = `learning rate (0 = the optimizer's default: ${OPTIMIZERS.map((o)
 /** Every field but `dataset`, which is the CLI's positional argument and a catalog name in the API. */
 export const RECIPE_FIELDS: readonly RecipeField[] = [
   { name: 'data', type: 'string', default: '', help: 'folder holding the dataset files, when not in the default place', valueName: 'path', api: false },
-  { name: 'model', short: 'm', type: 'string', default: 'cnn-small', choices: CLASSIFIERS, help: 'model from the zoo', valueName: 'name', api: true },
+  { name: 'model', short: 'm', type: 'string', default: 'cnn-small', choices: [...CLASSIFIERS, ...GENERATIVE_MODELS], help: 'model from the zoo', valueName: 'name', api: true },
   { name: 'epochs', short: 'e', type: 'integer', default: 2, min: 1, max: 10_000, help: 'epochs to train', valueName: 'n', api: true },
   { name: 'batchSize', short: 'b', type: 'integer', default: 64, min: 1, max: 4096, help: 'images per batch', valueName: 'n', api: true },
   { name: 'lr', type: 'number', default: 0, min: 0, max: 10, help: lrHelp, valueName: 'rate', api: true },
@@ -130,7 +131,7 @@ export function fieldProblem(field: RecipeField, value: unknown, label = field.n
   }
   const integer = field.type === 'integer';
   if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value)))
-    return `${label} must be ${integer ? 'an integer' : 'a number'}, got ${typeof value === 'string' ? `'${value}'` : typeof value === 'number' ? value : JSON.stringify(value)}`;
+    return `${label} must be ${integer ? 'an integer' : 'a number'}${field.min !== undefined ? ` >= ${field.min}` : ''}, got ${typeof value === 'string' ? `'${value}'` : typeof value === 'number' ? value : JSON.stringify(value)}`;
   if (field.min !== undefined && value < field.min) return `${label} must be >= ${field.min}, got ${value}`;
   if (field.max !== undefined && value > field.max)
     return `${label} must be <= ${field.max}, got ${value}${field.maxReason ? ` (${field.maxReason})` : ''}`;

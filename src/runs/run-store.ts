@@ -77,7 +77,13 @@ export function readRun(root: string, id: string): RunInfo | null {
       if (!line.trim()) continue;
       try {
         const rec = JSON.parse(line);
-        if (rec.type === 'epoch') epochs.push(rec);
+        if (rec.type === 'epoch') {
+          // A run killed between its log and its checkpoint (before resume learned to drop such records) logged an
+          // epoch twice: the later record is the one the checkpoint continued from.
+          const same = epochs.findIndex((e) => e.epoch === rec.epoch);
+          if (same >= 0) epochs.splice(same, epochs.length - same);
+          epochs.push(rec);
+        }
       } catch {
         // A line cut short by a crash: skip it, the rest is intact.
       }

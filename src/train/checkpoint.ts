@@ -95,7 +95,7 @@ export function loadCheckpoint(path: string): Checkpoint {
     throw new CheckpointError(
       path,
       `not a Simmer checkpoint (metadata format is ${JSON.stringify(metadata.format)}, expected '${CHECKPOINT_FORMAT}')`,
-      'to load plain weights use loadWeights(); a checkpoint is written by simmer train (runs/<id>/checkpoints/last.safetensors)',
+      "to load plain weights use loadWeights(); a training checkpoint is a run folder's checkpoints/last.safetensors",
     );
   }
   const state = parseTrainingState(metadata.state, path);

@@ -1,6 +1,18 @@
 /** `simmer runs`: list runs and compare their results side by side. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { listRuns, type RunInfo, readRun } from '../../runs/run-store.ts';
+
+/** The model's input [C, H, W], from the readable copy of the run's last checkpoint (config.json predates the data). */
+function inputShapeOf(r: RunInfo): number[] | undefined {
+  try {
+    const state = JSON.parse(readFileSync(join(r.dir, 'checkpoints', 'last.json'), 'utf8')) as { config?: { inputShape?: number[] } };
+    return state.config?.inputShape;
+  } catch {
+    return undefined; // no checkpoint yet
+  }
+}
 
 function row(r: RunInfo): Record<string, string> {
   const recipe = (r.config.recipe ?? {}) as Record<string, unknown>;
@@ -10,12 +22,16 @@ function row(r: RunInfo): Record<string, string> {
     return v !== undefined && (b === undefined || v > b) ? v : b;
   }, undefined);
   const pct = (v: number | undefined) => (v === undefined ? '-' : `${(v * 100).toFixed(2)}%`);
+  const shape = inputShapeOf(r);
   return {
     run: r.id,
     status: r.status,
     dataset: String(recipe.dataset ?? '-'),
     model: String(recipe.model ?? '-'),
     optim: `${recipe.optimizer ?? '-'} lr ${recipe.lr ?? '-'}`,
+    augment: String(recipe.augment ?? '-'),
+    size:
+      Array.isArray(shape) && shape.length === 3 ? `${shape[1]}×${shape[2]}×${shape[0]}` : recipe.imageSize ? `${recipe.imageSize}×${recipe.imageSize}` : '-',
     epochs: `${r.epochs.length}/${recipe.epochs ?? '-'}`,
     'train acc': pct(last?.trainAccuracy),
     'val acc': pct(last?.valAccuracy),

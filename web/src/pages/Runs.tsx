@@ -237,8 +237,9 @@ export function RunPage({ id }: { id: string }) {
       </h1>
       <p class="muted">
         {String(run.recipe.model)} on {String(run.recipe.dataset).split('/').pop()} · {String(run.recipe.optimizer)} lr {String(run.recipe.lr)} · batch{' '}
-        {String(run.recipe.batchSize)} · augment {String(run.recipe.augment)} · <a href={href('eval', run.id)}>evaluation</a> ·{' '}
-        <a href={href('model', run.id)}>inside the model</a>
+        {String(run.recipe.batchSize)} · augment {String(run.recipe.augment)} · images{' '}
+        {Number(run.recipe.imageSize) > 0 ? `resized to ${String(run.recipe.imageSize)}px` : 'at their own size'} ·{' '}
+        <a href={href('eval', run.id)}>evaluation</a> · <a href={href('model', run.id)}>inside the model</a>
       </p>
       {run.live && (
         <button type="button" class="danger" onClick={stop} disabled={run.status === 'stopping'} data-testid="stop-run">
