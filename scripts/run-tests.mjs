@@ -37,7 +37,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const status = runNodeTest(files, {});
+// Under SIMMER_REQUIRE_NATIVE (CI) the first pass pins the native backend, so no test can fall back to JS silently.
+const requireNative = !['', '0', undefined].includes(process.env.SIMMER_REQUIRE_NATIVE);
+const status = runNodeTest(files, requireNative && !process.env.SIMMER_BACKEND ? { SIMMER_BACKEND: 'native' } : {});
 // The default pass ran the ops on the native backend (where it loaded); this one runs them on the JS reference.
 const opFiles = files.filter((f) => f.startsWith(join('test', 'ops') + sep));
 let jsStatus = 0;
