@@ -168,7 +168,9 @@ describe('Task', () => {
       },
     };
     const stop = new EarlyStopping({ monitor: 'valError', patience: 1, minDelta: 10 });
-    const t = new Trainer({ model, optimizer: new Adam(model.parameters(), { lr: 0.05 }), task, callbacks: [stop] });
+    const dir = mkdtempSync(join(tmpdir(), 'simmer-monitor-'));
+    const callbacks = [stop, new Checkpointer({ dir, monitor: 'valError' })];
+    const t = new Trainer({ model, optimizer: new Adam(model.parameters(), { lr: 0.05 }), task, callbacks });
     const src = xOnly(8, 3);
     const h = await t.fit(src, { epochs: 10, val: src });
     assert.equal(h.length, 2, 'monitor valError with a huge minDelta stops after patience 1');
@@ -176,6 +178,9 @@ describe('Task', () => {
     assert.ok(Math.abs((h[0].valError as number) - 2 * (h[0].valLoss ?? 0)) < 1e-6);
     assert.deepEqual(Object.keys(h[0].valMetrics ?? {}), ['error']);
     assert.equal(h[0].trainAccuracy, undefined);
+    const best = loadCheckpoint(join(dir, 'best.safetensors')).state.best;
+    assert.equal(best?.metric, 'valError', 'the Checkpointer monitors a task metric by its report key');
+    assert.equal(best?.value, Math.min(h[0].valError as number, h[1].valError as number));
   });
 
   test('a manual task steps two optimizers itself; both optimizers and the task state survive a checkpoint', async () => {

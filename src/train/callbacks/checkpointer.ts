@@ -4,12 +4,13 @@
  * good checkpoint because checkpoints are only written after a finite loss.
  */
 import { join } from 'node:path';
-import type { BatchReport, Callback, EpochReport, TrainerView } from '../types.ts';
+import { type BatchReport, type Callback, type EpochReport, higherIsBetter, reportMetric, type TrainerView } from '../types.ts';
 
 export interface CheckpointerOptions {
   dir: string;
   everySteps?: number;
-  monitor?: 'valLoss' | 'valAccuracy' | 'trainLoss';
+  /** An epoch-report key: 'valLoss' (default with validation, else 'trainLoss'), 'valAccuracy', or any task metric. */
+  monitor?: string;
 }
 
 /**
@@ -39,11 +40,10 @@ export class Checkpointer implements Callback {
 
   onEpochEnd(trainer: TrainerView, r: EpochReport): void {
     const monitor = this.o.monitor ?? (r.valLoss !== undefined ? 'valLoss' : 'trainLoss');
-    const value = r[monitor];
+    const value = reportMetric(r, monitor);
     if (value !== undefined && Number.isFinite(value)) {
-      const higherIsBetter = monitor === 'valAccuracy';
       const best = trainer.best;
-      if (!best || best.metric !== monitor || (higherIsBetter ? value > best.value : value < best.value)) {
+      if (!best || best.metric !== monitor || (higherIsBetter(monitor) ? value > best.value : value < best.value)) {
         trainer.best = { metric: monitor, value, epoch: r.epoch };
         trainer.saveCheckpoint(this.bestPath);
       }
