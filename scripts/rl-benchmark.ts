@@ -50,11 +50,12 @@ for (const algo of which) {
       steps: r.solvedAtSteps ?? r.envSteps,
       episodes: r.solvedAtEpisodes ?? r.episodes,
       wallS: r.wallMs / 1000,
+      cpuS: r.cpuMs / 1000,
       best: Math.max(...r.evaluations.map((e) => e.meanReturn)),
     };
     if (!json)
       console.log(
-        `${algo} seed ${seed}: ${row.solved ? 'solved' : 'NOT solved'} at ${row.steps} steps / ${row.episodes} episodes, ${row.wallS.toFixed(1)} s (best greedy mean ${row.best.toFixed(1)})`,
+        `${algo} seed ${seed}: ${row.solved ? 'solved' : 'NOT solved'} at ${row.steps} steps / ${row.episodes} episodes, ${row.wallS.toFixed(1)} s wall, ${row.cpuS.toFixed(1)} s CPU (best greedy mean ${row.best.toFixed(1)})`,
       );
     return row;
   });
@@ -63,6 +64,7 @@ for (const algo of which) {
     solved: solved.length,
     of: rows.length,
     medianWallS: median(solved.map((r) => r.wallS)),
+    medianCpuS: median(solved.map((r) => r.cpuS)),
     medianSteps: median(solved.map((r) => r.steps)),
     medianEpisodes: median(solved.map((r) => r.episodes)),
     limit: b.limit,
@@ -71,7 +73,7 @@ for (const algo of which) {
   out[algo] = summary;
   if (!json)
     console.log(
-      `${algo}: solved ${solved.length}/${rows.length} seeds; median ${summary.medianSteps} steps, ${summary.medianEpisodes} episodes, ${summary.medianWallS.toFixed(1)} s wall (${b.limit})`,
+      `${algo}: solved ${solved.length}/${rows.length} seeds; median ${summary.medianSteps} steps, ${summary.medianEpisodes} episodes, ${summary.medianWallS.toFixed(1)} s wall, ${summary.medianCpuS.toFixed(1)} s CPU (${b.limit})`,
     );
 }
 if (json) console.log(JSON.stringify(out, null, 2));

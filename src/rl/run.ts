@@ -2,14 +2,15 @@
  * An RL run as the CLI starts it: a run folder (runs/<id>/ with config.json, metrics.jsonl, summary.json and
  * checkpoints/last.safetensors, best.safetensors), progress lines (episode reward, steps/s, evaluations), a checkpoint
  * at every evaluation and at the end (and on SIGINT, through shouldStop), and resume from a run's last checkpoint with
- * the same budget, continuing exactly where it stopped.
+ * the same budget, continuing exactly where it stopped. The caller makes the folder (the run store is the
+ * application's, a floor above this one) and passes its paths.
  * @example
- *   const r = await runRl({ env: 'cartpole', algo: 'ppo', seed: 1, root: 'runs' });
+ *   const r = await runRl({ env: 'cartpole', algo: 'ppo', seed: 1 }, { createRun: (config) => createRun('runs', config) });
  *   r.result.solved; r.run.dir;
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { createRun, type RunPaths, runPaths, writeSummary } from '../runs/run-store.ts';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.ts';
 import type { Agent } from './agent.ts';
 import { type Algo, createAgent, loadAgent, saveAgent } from './checkpoint.ts';
 import { mean } from './evaluate.ts';
@@ -35,7 +36,7 @@ export interface RlRunOptions {
 }
 
 export interface RlRunResult {
-  run: RunPaths;
+  run: RlRunPaths;
   agent: Agent;
   result: TrainRlResult;
   resumed: boolean;
@@ -47,24 +48,34 @@ export const DEFAULT_BUDGETS: Record<Algo, { steps?: number; episodes?: number; 
   reinforce: { episodes: 1000, evalEveryEpisodes: 20 },
 };
 
-/** A run id under root, or a run folder, or a checkpoint file inside one → the run's paths. */
-export function resolveRun(root: string, ref: string): RunPaths {
-  if (existsSync(join(root, ref, 'config.json'))) return runPaths(root, ref);
-  if (existsSync(join(ref, 'config.json'))) return runPaths(dirname(ref), basename(ref));
-  throw new Error(`no run '${ref}' in ${root}/ (and no folder ${ref} with a config.json); list runs with \`simmer runs\``);
+/** The files of a run folder (the shape of src/runs' RunPaths). */
+export interface RlRunPaths {
+  id: string;
+  dir: string;
+  config: string;
+  metrics: string;
+  summary: string;
+  checkpoints: string;
 }
 
 export async function runRl(
   input: RlRunOptions | null,
-  options: { root: string; resume?: string; log?: (line: string) => void; shouldStop?: () => boolean },
+  options: {
+    /** Makes a new run folder holding this config (the CLI passes the run store's createRun). */
+    createRun?: (config: Record<string, unknown>) => RlRunPaths;
+    /** The run to continue from its last checkpoint. */
+    resume?: RlRunPaths;
+    log?: (line: string) => void;
+    shouldStop?: () => boolean;
+  },
 ): Promise<RlRunResult> {
   const log = options.log ?? (() => {});
-  let run: RunPaths;
+  let run: RlRunPaths;
   let agent: Agent;
   let spec: RlRunOptions;
   let evaluations: Evaluation[] = [];
   if (options.resume) {
-    run = resolveRun(options.root, options.resume);
+    run = options.resume;
     spec = JSON.parse(readFileSync(run.config, 'utf8')).rl as RlRunOptions;
     const last = join(run.checkpoints, 'last.safetensors');
     if (!existsSync(last)) throw new Error(`run ${run.id} has no checkpoint ${last} to resume from`);
@@ -92,7 +103,8 @@ export async function runRl(
     const algoConfig: Record<string, unknown> = { env: spec.env, envOptions: spec.envOptions, seed: spec.seed, ...(spec.config ?? {}) };
     if (spec.algo === 'ppo' && algoConfig.totalSteps === undefined) algoConfig.totalSteps = spec.steps ?? 100_000;
     agent = createAgent(spec.algo, algoConfig);
-    run = createRun(options.root, { kind: 'rl', model: `rl-${spec.algo}-${spec.env}`, rl: spec, agent: agent.config });
+    if (!options.createRun) throw new Error('runRl: give createRun to make the run folder');
+    run = options.createRun({ kind: 'rl', model: `rl-${spec.algo}-${spec.env}`, rl: spec, agent: agent.config });
     log(`run ${run.id} (${run.dir}): ${spec.algo} on ${spec.env}, seed ${spec.seed}`);
   }
 
@@ -151,7 +163,7 @@ export async function runRl(
   });
   checkpoint();
   const done = (spec.steps !== undefined && agent.envSteps >= spec.steps) || (spec.episodes !== undefined && agent.episodes >= spec.episodes) || result.solved;
-  writeSummary(run, {
+  const summary = {
     status: done ? 'finished' : 'stopped',
     kind: 'rl',
     algo: spec.algo,
@@ -163,6 +175,7 @@ export async function runRl(
     bestMeanReturn: best,
     evaluations,
     seconds: result.wallMs / 1000,
-  });
+  };
+  writeFileAtomic(run.summary, `${JSON.stringify(summary, null, 2)}\n`);
   return { run, agent, result, resumed: Boolean(options.resume) };
 }

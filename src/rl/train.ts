@@ -41,6 +41,8 @@ export interface TrainRlResult {
   solvedAtEpisodes: number | null;
   evaluations: Evaluation[];
   wallMs: number;
+  /** CPU time of this process (user + system, all threads) over the run: steadier than wall time on a busy machine. */
+  cpuMs: number;
   envSteps: number;
   episodes: number;
 }
@@ -57,6 +59,7 @@ export function evaluateAgent(agent: Agent, episodes = 100, seed = 1_000_000): n
 
 export function trainAgent(agent: Agent, options: TrainRlOptions): TrainRlResult {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const maxSteps = options.maxEnvSteps ?? Infinity;
   const maxEpisodes = options.maxEpisodes ?? Infinity;
   if (maxSteps === Infinity && maxEpisodes === Infinity) throw new RangeError('trainAgent: give maxEnvSteps or maxEpisodes, or training never ends');
@@ -96,6 +99,10 @@ export function trainAgent(agent: Agent, options: TrainRlOptions): TrainRlResult
     solvedAtEpisodes: solvedAt?.episodes ?? null,
     evaluations,
     wallMs: performance.now() - t0,
+    cpuMs: (() => {
+      const c = process.cpuUsage(cpu0);
+      return (c.user + c.system) / 1000;
+    })(),
     envSteps: agent.envSteps,
     episodes: agent.episodes,
   };

@@ -3,13 +3,14 @@
  * with progress, a run folder, checkpoints and resume; `simmer rl play <checkpoint>`: the greedy policy's mean return
  * over N episodes and a PNG strip of one episode.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ALGOS, type Algo, loadAgent } from '../../rl/checkpoint.ts';
 import { mean } from '../../rl/evaluate.ts';
 import { ENV_NAMES, type EnvName } from '../../rl/registry.ts';
-import { resolveRun, runRl } from '../../rl/run.ts';
+import { runRl } from '../../rl/run.ts';
+import { createRun, type RunPaths, runPaths } from '../../runs/run-store.ts';
 import { framesToPng, recordEpisode } from '../../rl/strip.ts';
 import { agentEnv, evaluateAgent } from '../../rl/train.ts';
 import { number } from '../options.ts';
@@ -27,6 +28,22 @@ function json(v: string): Record<string, unknown> {
   } catch {
     throw new InvalidArgumentError(`--config must be a JSON object of hyper-parameters, e.g. '{"learningRate":0.001}', got '${v}'`);
   }
+}
+
+/** A run id under root, or a run folder → the run's paths. */
+function resolveRun(root: string, ref: string): RunPaths {
+  if (existsSync(join(root, ref, 'config.json'))) return runPaths(root, ref);
+  if (existsSync(join(ref, 'config.json'))) return runPaths(dirname(ref), basename(ref));
+  throw new Error(`no run '${ref}' in ${root}/ (and no folder ${ref} with a config.json); list runs with \`simmer runs\``);
+}
+
+/** The run to resume, refused when it trained on another environment than the verb names. */
+function resumable(root: string, ref: string, env: string): RunPaths {
+  const run = resolveRun(root, ref);
+  const trainedOn = (JSON.parse(readFileSync(run.config, 'utf8')).rl as { env?: string } | undefined)?.env;
+  if (trainedOn === undefined) throw new Error(`run ${run.id} is not an RL run (its config.json has no rl section); resume it with \`simmer train --resume\``);
+  if (trainedOn !== env) throw new Error(`run ${run.id} trained on ${trainedOn}, not ${env}; resume it with \`simmer rl ${trainedOn} --resume ${run.id}\``);
+  return run;
 }
 
 /** A checkpoint file, or a run (id or folder) whose best (else last) checkpoint is meant. */
@@ -86,7 +103,12 @@ export function register(program: Command): void {
                     envOptions: o.slip !== undefined ? { slip: o.slip } : undefined,
                     stopWhenSolved: o.stop,
                   },
-              { root: o.runs, resume: o.resume, log: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`), shouldStop: () => interrupted },
+              {
+                createRun: (config) => createRun(o.runs, config),
+                resume: o.resume ? resumable(o.runs, o.resume, env) : undefined,
+                log: o.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+                shouldStop: () => interrupted,
+              },
             );
             const res = r.result;
             const summary = {
@@ -147,8 +169,8 @@ export function register(program: Command): void {
       if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else
         process.stdout.write(
-          `${agent.algo} (${path}): mean return ${result.meanReturn.toFixed(1)} over ${o.episodes} episodes (min ${result.minReturn}, max ${result.maxReturn})\n` +
-            `strip of one episode (return ${episode.return}, ${episode.length} steps): ${o.out}\n`,
+          `${agent.algo} (${path}): mean return ${result.meanReturn.toFixed(1)} over ${o.episodes} episodes (min ${result.minReturn.toFixed(1)}, max ${result.maxReturn.toFixed(1)})\n` +
+            `strip of one episode (return ${episode.return.toFixed(1)}, ${episode.length} steps): ${o.out}\n`,
         );
     });
 }

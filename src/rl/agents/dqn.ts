@@ -66,7 +66,7 @@ export const DQN_DEFAULTS: Omit<DqnConfig, 'env' | 'seed'> = {
   epsilonSteps: 8000,
   double: true,
   maxGradNorm: 10,
-  hidden: [256, 256],
+  hidden: [64, 64],
   convChannels: [16, 32],
   chunk: 1000,
 };
