@@ -177,3 +177,13 @@ export function openGenerativeCheckpoint(path: string, checkpoint: Checkpoint = 
   model.eval();
   return { name, model, classes: classes as string[], inputShape: inputShape as [number, number, number], checkpoint, recipe: config.recipe ?? {} };
 }
+
+/** Whether a checkpoint file was written for a generative model (false for classifiers and unreadable files). */
+export function isGenerativeCheckpointFile(path: string): boolean {
+  try {
+    const name = checkpointModelName(loadCheckpoint(path));
+    return name !== undefined && isGenerativeModel(name);
+  } catch {
+    return false;
+  }
+}

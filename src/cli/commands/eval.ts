@@ -4,6 +4,8 @@ import { prepareEvalData } from '../../runs/data-setup.ts';
 import { formatConfusion } from '../../train/metrics.ts';
 import { openCheckpointModel } from '../../runs/open-model.ts';
 import { evaluateClassifier } from '../../train/classification.ts';
+import { isGenerativeCheckpointFile } from '../../models/registry.ts';
+import { evalGenerative } from './generate.ts';
 import { number } from '../options.ts';
 
 export function register(program: Command): void {
@@ -16,6 +18,8 @@ export function register(program: Command): void {
     .option('-b, --batch-size <n>', 'images per batch', number('--batch-size', { integer: true, min: 1 }), 256)
     .option('--json', 'print JSON')
     .action(async (checkpoint: string, dataset: string | undefined, o: { data?: string; batchSize: number; json?: boolean }) => {
+      // A VAE or GAN checkpoint is scored on sample quality instead (src/quality).
+      if (isGenerativeCheckpointFile(checkpoint)) return evalGenerative(checkpoint, { data: o.data, json: o.json });
       const opened = openCheckpointModel(checkpoint);
       for (const w of opened.warnings) process.stderr.write(`warning: ${w}\n`);
       const recipe = { ...opened.recipe, ...(dataset ? { dataset, data: o.data } : o.data ? { data: o.data } : {}), batchSize: o.batchSize };
