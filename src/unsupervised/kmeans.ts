@@ -82,28 +82,32 @@ export function meanFeatureVariance(x: Matrix, xNorms: Float32Array): number {
 
 /**
  * Moves each empty cluster onto the point farthest from its current centre (scikit-learn's relocation), taking that
- * point out of its old cluster's sum. Works on sums and counts before they are divided into means.
+ * point out of its old cluster's sum and relabelling it, so sums, counts and labels stay consistent for 'delta' passes.
  */
 function relocateEmpty(x: Matrix, set: CentreSet, sums: Float32Array, counts: Int32Array, k: number): void {
   const empty: number[] = [];
   for (let j = 0; j < k; j++) if (counts[j] === 0) empty.push(j);
   if (empty.length === 0) return;
   const d = x.cols;
-  const order = Array.from({ length: x.rows }, (_, i) => i)
-    .sort((a, b) => set.distances[b] - set.distances[a])
-    .slice(0, empty.length);
-  for (let e = 0; e < empty.length; e++) {
-    const p = order[e];
+  const order = Array.from({ length: x.rows }, (_, i) => i).sort((a, b) => set.distances[b] - set.distances[a]);
+  let next = 0;
+  for (const target of empty) {
+    // The farthest point whose cluster keeps at least one other point.
+    while (next < order.length && counts[set.labels[order[next]]] <= 1) next++;
+    if (next >= order.length) return;
+    const p = order[next++];
     const from = set.labels[p];
     const row = x.data.subarray(p * d, (p + 1) * d);
-    if (counts[from] > 1) {
-      for (let c = 0; c < d; c++) sums[from * d + c] -= row[c];
-      counts[from]--;
-    }
-    sums.set(row, empty[e] * d);
-    counts[empty[e]] = 1;
+    for (let c = 0; c < d; c++) sums[from * d + c] -= row[c];
+    counts[from]--;
+    sums.set(row, target * d);
+    counts[target] = 1;
+    set.labels[p] = target;
   }
 }
+
+/** Lloyd steps between full recomputations of the cluster sums (in between they follow the changed points). */
+const FULL_SUMS_EVERY = 10;
 
 /**
  * Runs k-means on the rows of x. See the file header for the algorithm and KMeansOptions for the defaults.
@@ -145,7 +149,7 @@ export function kmeans(input: Tensor | Matrix, options: KMeansOptions): KMeansRe
       xNorms,
       active,
       k,
-      active.map((r) => r.phase === 'running'),
+      active.map((r) => (r.phase !== 'running' ? 'none' : r.nIter % FULL_SUMS_EVERY === 0 ? 'full' : 'delta')),
     );
     active.forEach((r, s) => {
       r.inertia = pass.inertia[s];
@@ -154,8 +158,8 @@ export function kmeans(input: Tensor | Matrix, options: KMeansOptions): KMeansRe
         return;
       }
       r.nIter++;
-      const sums = pass.sums[s];
-      const counts = pass.counts[s];
+      const sums = r.sums!;
+      const counts = r.counts!;
       relocateEmpty(x, r, sums, counts, k);
       let shift = 0;
       for (let j = 0; j < k; j++) {

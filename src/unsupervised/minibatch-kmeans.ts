@@ -10,7 +10,7 @@
  */
 import { Generator } from '../tensor/random.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { assignPass, nearestCentres } from './assign.ts';
+import { assignPass, type CentreSet, nearestCentres } from './assign.ts';
 import { kmeansPlusPlus } from './kmeans-init.ts';
 import type { KMeansResult } from './kmeans.ts';
 import { restartGenerators } from './kmeans.ts';
@@ -69,7 +69,7 @@ export function miniBatchKMeans(input: Tensor | Matrix, options: MiniBatchKMeans
 
   const counts = new Float64Array(k);
   const batch = new Float32Array(batchSize * d);
-  const set = { centres, labels: new Int32Array(batchSize), distances: new Float32Array(batchSize) };
+  const set: CentreSet = { centres, labels: new Int32Array(batchSize), distances: new Float32Array(batchSize) };
   const alpha = Math.min(1, (2 * batchSize) / (n + 1));
   let ewa = Number.NaN;
   let ewaBest = Number.POSITIVE_INFINITY;
@@ -78,9 +78,9 @@ export function miniBatchKMeans(input: Tensor | Matrix, options: MiniBatchKMeans
   for (; step < maxSteps; step++) {
     const m = gatherRows(x, sampleIndices(gen, n, batchSize), batch);
     set.labels.fill(-1);
-    const pass = assignPass(m, rowSquaredNorms(m), [set], k, [true]);
-    const sums = pass.sums[0];
-    const got = pass.counts[0];
+    const pass = assignPass(m, rowSquaredNorms(m), [set], k, ['full']);
+    const sums = set.sums!;
+    const got = set.counts!;
     for (let j = 0; j < k; j++) {
       if (got[j] === 0) continue;
       const total = counts[j] + got[j];

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tensor } from '../../src/index.ts';
+import { assignPass, type CentreSet } from '../../src/unsupervised/assign.ts';
 import { Generator } from '../../src/tensor/random.ts';
 import {
   clusteringAccuracy,
@@ -124,4 +125,26 @@ test('k-means errors name the problem', () => {
   assert.throws(() => kmeans({ data: new Float32Array(6), rows: 3, cols: 2 }, { k: 4 }), /cannot form 4 clusters/);
   assert.throws(() => kmeans(x, { k: 2, init: new Float32Array(3) }), /init has 3 values/);
   assert.throws(() => new KMeans({ k: 2 }).labels, /fit/);
+});
+
+test("assignPass: 'delta' sums (changed points only) equal a full recomputation", () => {
+  const gen = new Generator(9);
+  const n = 300;
+  const d = 7;
+  const k = 5;
+  const data = Float32Array.from({ length: n * d }, () => gen.normal());
+  const x = { data, rows: n, cols: d };
+  const norms = rowSquaredNorms(x);
+  const first = Float32Array.from({ length: k * d }, () => gen.normal());
+  const second = first.map((v) => v + 0.3 * gen.normal());
+  const incremental: CentreSet = { centres: first, labels: new Int32Array(n).fill(-1), distances: new Float32Array(n) };
+  assignPass(x, norms, [incremental], k, ['full']);
+  incremental.centres = second;
+  const r = assignPass(x, norms, [incremental], k, ['delta']);
+  assert.ok(r.changed[0] > 0 && r.changed[0] < n, `some but not all points move (${r.changed[0]})`);
+  const fresh: CentreSet = { centres: second, labels: new Int32Array(n).fill(-1), distances: new Float32Array(n) };
+  assignPass(x, norms, [fresh], k, ['full']);
+  assert.deepEqual(incremental.labels, fresh.labels);
+  assert.deepEqual(incremental.counts, fresh.counts);
+  for (let i = 0; i < k * d; i++) assert.ok(Math.abs(incremental.sums![i] - fresh.sums![i]) < 1e-4);
 });
