@@ -18,7 +18,7 @@ import { ProgressBar } from '../train/callbacks/progress.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
 import { type ClassificationReport, ClassificationTask } from '../train/classification.ts';
 import { Trainer } from '../train/trainer.ts';
-import type { Callback, EpochReport } from '../train/types.ts';
+import type { Callback, EpochReport, TrainerView } from '../train/types.ts';
 import { type DataSummary, type PreparedData, prepareData, summarizeData } from './data-setup.ts';
 import { RunError } from './errors.ts';
 import { buildOptimizer, buildScheduler, type Recipe, resolveRecipe } from './recipe.ts';
@@ -94,10 +94,13 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   const model = generative?.model ?? buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
   const optimizer = generative?.optimizer ?? buildOptimizer(model, recipe);
   const scheduler = buildScheduler(optimizer, recipe, data.train.batchesPerEpoch);
+  const checkpointed = trackCheckpointed();
   const callbacks: Callback[] = [
     new JsonlLogger(run.metrics, 10),
     new CsvLogger(join(run.dir, 'metrics.csv')),
     new Checkpointer({ dir: run.checkpoints, everySteps: recipe.checkpointEvery }),
+    // Right after the Checkpointer: reached only when its write succeeded, so it knows what the checkpoint holds.
+    checkpointed.callback,
     ...(options.quiet ? [] : [new ProgressBar(recipe.epochs)]),
     ...(options.earlyStopPatience ? [new EarlyStopping({ patience: options.earlyStopPatience, monitor: data.val ? 'valLoss' : 'trainLoss' })] : []),
     ...(generative?.callbacks ?? []),
@@ -131,6 +134,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     // drop them, so the resumed epoch is recorded once.
     dropRecordsAfter(run, trainer.epoch, trainer.globalStep);
   }
+  checkpointed.from(trainer);
   if (options.maxSteps !== undefined) callbacks.push(stopAfter(options.maxSteps));
   const started = performance.now();
   let status = 'finished';
@@ -149,15 +153,17 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     error = (e as Error).message;
     throw e;
   } finally {
-    const h = trainer.history;
     await data.close();
+    // A failed run is summarised as its last checkpoint holds it (a failed checkpoint write, e.g. a full disk, must
+    // not leave summary.json one epoch ahead of the weights a resume would continue from).
+    const at = status === 'failed' ? checkpointed.state : { epoch: trainer.epoch, globalStep: trainer.globalStep, history: trainer.history, best: trainer.best };
     writeSummary(run, {
       status,
       error,
-      epochs: trainer.epoch,
-      globalStep: trainer.globalStep,
-      final: h[h.length - 1] ?? null,
-      best: trainer.best ?? null,
+      epochs: at.epoch,
+      globalStep: at.globalStep,
+      final: at.history[at.history.length - 1] ?? null,
+      best: at.best ?? null,
       reportWeights: report ? reportWeights : undefined,
       seconds: (performance.now() - started) / 1000,
       classes: data.classes,
@@ -165,6 +171,29 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   }
   const reportSplit = data.test || data.valIsTest ? 'test' : 'validation';
   return { run, history: trainer.history, model, data, report, reportSplit, reportWeights, seconds: (performance.now() - started) / 1000 };
+}
+
+interface LoopPosition {
+  epoch: number;
+  globalStep: number;
+  history: EpochReport[];
+  best: TrainerView['best'];
+}
+
+/** Remembers the loop position of the last epoch-end checkpoint that was written. */
+function trackCheckpointed(): { callback: Callback; state: LoopPosition; from(t: TrainerView): void } {
+  const tracker = {
+    state: { epoch: 0, globalStep: 0, history: [], best: undefined } as LoopPosition,
+    from(t: TrainerView) {
+      tracker.state = { epoch: t.epoch, globalStep: t.globalStep, history: [...t.history], best: t.best };
+    },
+    callback: {
+      onEpochEnd(t: TrainerView) {
+        tracker.from(t);
+      },
+    } as Callback,
+  };
+  return tracker;
 }
 
 function earlyStopped(callbacks: Callback[]): boolean {

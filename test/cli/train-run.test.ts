@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { cliMessage } from '../../src/cli/errors.ts';
 import { formatDataSummary } from '../../src/runs/data-setup.ts';
@@ -58,6 +58,32 @@ describe('runs', () => {
       [],
     );
     assert.equal(JSON.parse(readFileSync(first.run.summary, 'utf8')).epochs, 2);
+  });
+
+  test('a checkpoint write that fails (a full disk) leaves summary.json agreeing with the last checkpoint', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'simmer-enospc-'));
+    let checkpoints = '';
+    // At the start of epoch 2 the checkpoint folder stops being writable (a file where the folder was: fails as root too).
+    const breakDisk = {
+      onEpochStart(_t: unknown, epoch: number) {
+        if (epoch === 1) {
+          renameSync(checkpoints, `${checkpoints}.saved`);
+          writeFileSync(checkpoints, 'not a folder');
+        }
+      },
+    };
+    await assert.rejects(
+      runTraining({ ...TINY, epochs: 3 }, { root, quiet: true, callbacks: [breakDisk], onRunCreated: (r) => (checkpoints = r.checkpoints) }),
+    );
+    rmSync(checkpoints);
+    renameSync(`${checkpoints}.saved`, checkpoints);
+    const summary = JSON.parse(readFileSync(join(dirname(checkpoints), 'summary.json'), 'utf8'));
+    const saved = loadCheckpoint(join(checkpoints, 'last.safetensors')).state;
+    assert.equal(summary.status, 'failed');
+    assert.equal(saved.epoch, 1);
+    assert.equal(summary.epochs, saved.epoch, 'summary and checkpoint agree on the completed epochs');
+    assert.equal(summary.globalStep, saved.globalStep);
+    assert.equal(summary.final.epoch, 0);
   });
 
   test('--early-stop stops when validation loss stops improving, and the run still finishes with its report', async () => {
