@@ -298,8 +298,9 @@ extern "C" void simmer_conv2d_backward_weight(const float* x, const float* gy, f
   const int64_t padW = ceilDiv(g.kg, ga.mr) * ga.mr * ceilDiv(g.P, ga.nr) * ga.nr;
   const int64_t padWT = ceilDiv(g.P, ga.mr) * ga.mr * ceilDiv(g.kg, ga.nr) * ga.nr;
   const bool transposed = padWT < padW;
-  // Two chunks per thread keep the load balanced when a worker is preempted, at the cost of one more gW-sized sum each.
-  const int64_t chunks = std::min<int64_t>(g.n, 2 * poolThreads());
+  // Four chunks per thread keep the load balanced when a worker is preempted (another process on its core), at the
+  // cost of one more gW-sized partial each.
+  const int64_t chunks = std::min<int64_t>(g.n, 4 * poolThreads());
   thread_local std::vector<Scratch> partialBufs;
   if (static_cast<int64_t>(partialBufs.size()) < chunks) partialBufs = std::vector<Scratch>(chunks);
   thread_local std::vector<float*> partial;
@@ -332,21 +333,27 @@ extern "C" void simmer_conv2d_backward_weight(const float* x, const float* gy, f
         }
     }
   });
-  // Sum the chunks in index order (every chunk holds at least one image, since chunks <= n).
-  for (int64_t t = 0; t < chunks; t++) {
-    const float* src = partials[t];
-    const bool first = t == 0;
-    if (!transposed) {
-      if (first) std::memcpy(gw, src, sizeof(float) * wSize);
-      else
-        for (int64_t i = 0; i < wSize; i++) gw[i] += src[i];
-    } else {
-      for (int64_t gi = 0; gi < g.groups; gi++) {
-        const float* sg = src + gi * g.kg * g.P;  // P×kg
-        float* dg = gw + gi * g.kg * g.P;         // kg×P
-        for (int64_t k = 0; k < g.kg; k++)
-          for (int64_t p = 0; p < g.P; p++) dg[k * g.P + p] = (first ? 0.f : dg[k * g.P + p]) + sg[p * g.kg + k];
+  // Sum the chunks in index order (every chunk holds at least one image, since chunks <= n). Threads split the
+  // elements of gW, never the chunks, so each element is still summed in the same order.
+  if (!transposed) {
+    parallelFor(wSize, 4096, [&](int64_t i0, int64_t i1, int) {
+      std::memcpy(gw + i0, partials[0] + i0, sizeof(float) * (i1 - i0));
+      for (int64_t t = 1; t < chunks; t++) {
+        const float* src = partials[t];
+        for (int64_t i = i0; i < i1; i++) gw[i] += src[i];
       }
-    }
+    });
+  } else {
+    // Each partial holds gWᵀ (P×kg) per group; gW rows (gi, k) are the tasks.
+    parallelFor(g.groups * g.kg, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.P)), [&](int64_t r0, int64_t r1, int) {
+      for (int64_t r = r0; r < r1; r++) {
+        const int64_t gi = r / g.kg, k = r % g.kg;
+        float* dst = gw + gi * g.kg * g.P + k * g.P;
+        for (int64_t t = 0; t < chunks; t++) {
+          const float* sg = partials[t] + gi * g.kg * g.P;  // P×kg
+          for (int64_t p = 0; p < g.P; p++) dst[p] = (t == 0 ? 0.f : dst[p]) + sg[p * g.kg + k];
+        }
+      }
+    });
   }
 }
