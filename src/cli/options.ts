@@ -20,8 +20,15 @@ export function number(name: string, { integer = false, min = Number.NEGATIVE_IN
 function fieldOption(f: RecipeField, defaultValue: string | number | undefined): Option {
   const flag = `--${flagName(f.name)}`;
   const range = f.min !== undefined && f.max !== undefined && f.type !== 'string' ? ` [${f.min}–${f.max}]` : '';
-  const opt = new Option(`${f.short ? `-${f.short}, ` : ''}${flag} <${f.valueName}>`, `${f.help}${range}`);
-  if (f.choices) opt.choices([...f.choices]);
+  const choices = f.choices ? ` (${f.choices.join(' | ')})` : '';
+  const opt = new Option(`${f.short ? `-${f.short}, ` : ''}${flag} <${f.valueName}>`, `${f.help}${range}${choices}`);
+  if (f.choices)
+    // The library's wording ("unknown model 'vgg'; choose one of: ...") rather than commander's.
+    opt.argParser((v: string) => {
+      const problem = fieldProblem(f, v);
+      if (problem) throw new InvalidArgumentError(problem);
+      return v;
+    });
   else if (f.type !== 'string')
     opt.argParser((v: string) => {
       const n = v.trim() === '' ? Number.NaN : Number(v);

@@ -126,7 +126,7 @@ export function flagName(name: string): string {
 export function fieldProblem(field: RecipeField, value: unknown, label = field.name): string | null {
   if (field.type === 'string') {
     if (typeof value !== 'string') return `${label} must be a string, got ${JSON.stringify(value)}`;
-    if (field.choices && !field.choices.includes(value)) return `${label} must be one of ${field.choices.join(', ')}, got '${value}'`;
+    if (field.choices && !field.choices.includes(value)) return `unknown ${label} '${value}'; choose one of: ${field.choices.join(', ')}`;
     return null;
   }
   const integer = field.type === 'integer';
