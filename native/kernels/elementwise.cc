@@ -363,7 +363,31 @@ void alignedStrides(const int32_t* shape, int rank, int outRank, int64_t* stride
 // Calls row(offset0, offset1, offset2, outOffset, n, step0, step1, step2) for every row of out's last axis, on the
 // thread pool: the odometer walk every broadcast kernel shares.
 template <class F>
-void forEachRow3(const int64_t* s0, const int64_t* s1, const int64_t* s2, const int32_t* outShape, int outRank, const F& row) {
+void forEachRow3(const int64_t* t0, const int64_t* t1, const int64_t* t2, const int32_t* fullShape, int fullRank, const F& row) {
+  // Size-1 axes dropped and neighbours merged where all three inputs are contiguous across them (as makeBroadcast),
+  // so a same-shape or scalar-broadcast call walks one long row instead of many short ones.
+  int64_t s0[kMaxRank], s1[kMaxRank], s2[kMaxRank];
+  int32_t outShape[kMaxRank];
+  int outRank = 0;
+  for (int d = 0; d < fullRank; d++) {
+    if (fullShape[d] == 1) continue;
+    if (outRank > 0) {
+      const int q = outRank - 1;
+      const int64_t n = fullShape[d];
+      if (s0[q] == t0[d] * n && s1[q] == t1[d] * n && s2[q] == t2[d] * n && int64_t{outShape[q]} * n < (int64_t{1} << 31)) {
+        outShape[q] = static_cast<int32_t>(outShape[q] * n);
+        s0[q] = t0[d];
+        s1[q] = t1[d];
+        s2[q] = t2[d];
+        continue;
+      }
+    }
+    outShape[outRank] = fullShape[d];
+    s0[outRank] = t0[d];
+    s1[outRank] = t1[d];
+    s2[outRank] = t2[d];
+    outRank++;
+  }
   if (outRank == 0) {
     row(0, 0, 0, 0, 1, 0, 0, 0);
     return;

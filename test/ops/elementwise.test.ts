@@ -185,6 +185,13 @@ describe('where', () => {
     inputs: [awayFrom([3, 5], 330, [0])],
     reference: ref1((a) => (a > 0 ? a : 0.5)),
   });
+  opTest({
+    name: 'where',
+    label: 'int32 condition (non-zero is true), rank 3 broadcast',
+    fn: (a, b) => where(tensor([[[0], [-3], [7]]], 'int32'), a, b),
+    inputs: [randn([2, 3, 17], 340), randn([17], 341)],
+    reference: (a, b) => zipBroadcast([new Nd([1, 3, 1], [0, -3, 7]), a, b], (cv, av, bv) => (cv !== 0 ? av : bv)),
+  });
 });
 
 describe('comparisons (no gradient)', () => {
@@ -232,6 +239,16 @@ describe('comparisons (no gradient)', () => {
     assert.equal(m.requiresGrad, false);
     assert.deepEqual(m.toArray(), [0, 0, 1]);
     assert.deepEqual(eq(tensor([1, 2, 3], 'int32'), 2).toArray(), [0, 1, 0]);
+  });
+  test('int32 comparisons are exact above 2^24 (float32 would merge neighbours), also against uint8 and float32', () => {
+    const big = tensor([16777216, 16777217, 16777218], 'int32');
+    assert.deepEqual(eq(big, tensor([16777217], 'int32')).toArray(), [0, 1, 0]);
+    assert.deepEqual(lt(big, tensor([[16777217], [16777218]], 'int32')).toArray(), [
+      [1, 0, 0],
+      [1, 1, 0],
+    ]);
+    assert.deepEqual(ge(tensor([0, 200, 255], 'uint8'), tensor([200], 'int32')).toArray(), [0, 1, 1]);
+    assert.deepEqual(gt(tensor([1, 2, 3], 'int32'), 1.5).toArray(), [0, 1, 1]);
   });
 });
 

@@ -362,6 +362,46 @@ describe('indexSelect, gather, scatterAdd, pad', () => {
   });
   opTest({ name: 'pad', label: 'negative pads crop [−1, 2]', fn: (t) => pad(t, [-1, 2]), inputs: [randn([3, 5], 92)], reference: padRef([-1, 2], 0) });
   opTest({ name: 'pad', label: '[1] to [3]', fn: (t) => pad(t, [1, 1], 7), inputs: [randn([1], 93)], reference: padRef([1, 1], 7) });
+  opTest({
+    name: 'pad',
+    label: '3-D crop and grow at once [−2, 1, 3, −1]',
+    fn: (t) => pad(t, [-2, 1, 3, -1]),
+    inputs: [randn([2, 3, 17], 94)],
+    reference: padRef([-2, 1, 3, -1], 0),
+  });
+  const g3 = randInt([2, 17, 3], 95, 0, 129);
+  opTest({
+    name: 'gather',
+    label: '[2, 129, 3] axis 1, index [2, 17, 3]',
+    fn: (t) => gather(t, 1, g3),
+    inputs: [randn([2, 129, 3], 96)],
+    reference: (a) => pick(a, [2, 17, 3], ([i, j, k]) => [i, g3.data[(i * 17 + j) * 3 + k], k]),
+  });
+  const s3 = randInt([2, 3, 4], 97, 0, 3);
+  opTest({
+    name: 'scatterAdd',
+    label: '[3, 3, 5] axis 0, index/src [2, 3, 4]',
+    fn: (t, src) => scatterAdd(t, 0, s3, src),
+    inputs: [randn([3, 3, 5], 98), randn([2, 3, 4], 99)],
+    reference: (a, src) => {
+      const out = new Nd(a.shape, a.data);
+      for (let i = 0; i < 2; i++)
+        for (let j = 0; j < 3; j++)
+          for (let k = 0; k < 4; k++) {
+            const t = s3.data[(i * 3 + j) * 4 + k];
+            out.set(out.get(t, j, k) + src.get(i, j, k), t, j, k);
+          }
+      return out;
+    },
+  });
+  test('indexSelect, gather and pad keep int32 (above 2^24) and uint8 exact', () => {
+    const big = tensor([[16777217, -7, 2 ** 30]], 'int32');
+    assert.deepEqual(indexSelect(big, 1, tensor([2, 0, 0], 'int32')).toArray(), [[2 ** 30, 16777217, 16777217]]);
+    assert.deepEqual(gather(big, 1, tensor([[1, 2]], 'int32')).toArray(), [[-7, 2 ** 30]]);
+    const u = pad(tensor([[255, 1]], 'uint8'), [1, 0], 9);
+    assert.equal(u.dtype, 'uint8');
+    assert.deepEqual(u.toArray(), [[9, 255, 1]]);
+  });
 });
 
 describe('shape op errors name the op, the shapes and what was expected', () => {
@@ -417,6 +457,12 @@ describe('shape op errors name the op, the shapes and what was expected', () => 
     'index and src shapes differ',
     () => scatterAdd(x, 1, randInt([3, 2], 1, 0, 3), randn([3, 3], 2)),
     /^scatterAdd: index shape \[3, 2\] must equal src shape \[3, 3\]/,
+  );
+  errorTest(
+    'scatterAdd',
+    'an int32 tensor',
+    () => scatterAdd(tensor([[1, 2]], 'int32'), 1, tensor([[0]], 'int32'), tensor([[1]], 'int32')),
+    /^scatterAdd: input must be float32, got int32/,
   );
   errorTest('pad', 'odd pads', () => pad(x, [1]), /^pad: pads must hold a \(before, after\) pair per padded axis, at most 2 pairs; got \[1\]/);
   errorTest('pad', 'cropping below zero', () => pad(x, [-10, -10]), /^pad: pads \[-10, -10\] crop axis 1 of size 17 below zero/);
