@@ -177,3 +177,9 @@ export function loadCheckedWeights(model: Module, stored: Map<string, Tensor>, p
     );
   }
 }
+
+/** An optimizer buffer stored in a checkpoint: float32, or a CheckpointError naming the file. */
+export function optimizerBuffer(t: Tensor, name: string, path: string): Float32Array {
+  if (!(t.data instanceof Float32Array)) throw new CheckpointError(path, `optimizer tensor '${name}' is ${t.dtype}, expected float32`, TAMPERED_FIX);
+  return t.data;
+}

@@ -12,7 +12,7 @@ import type { OptimizerState } from '../optim/optimizer.ts';
 import type { SchedulerState } from '../optim/schedule.ts';
 import type { RngState } from '../tensor/random.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { CheckpointError, parseTrainingState, TAMPERED_FIX } from './checkpoint-validate.ts';
+import { CheckpointError, optimizerBuffer, parseTrainingState, TAMPERED_FIX } from './checkpoint-validate.ts';
 import type { TaskState } from './task.ts';
 
 export const CHECKPOINT_FORMAT = 'simmer-checkpoint/1';
@@ -111,12 +111,12 @@ export function loadCheckpoint(path: string): Checkpoint {
       const m = /^optimizers\.(.+)\.(\d+)\.([^.]+)$/.exec(name);
       const list = m ? extraOptimizerBuffers[m[1]] : undefined;
       if (!m || !list || Number(m[2]) >= list.length) throw new CheckpointError(path, `unexpected optimizer tensor '${name}'`, TAMPERED_FIX);
-      list[Number(m[2])][m[3]] = t.f32;
+      list[Number(m[2])][m[3]] = optimizerBuffer(t, name, path);
     } else if (name.startsWith('optim.')) {
       const m = /^optim\.(\d+)\.(.+)$/.exec(name);
       const index = m ? Number(m[1]) : -1;
       if (!m || index >= optimizerBuffers.length) throw new CheckpointError(path, `unexpected optimizer tensor '${name}'`, TAMPERED_FIX);
-      optimizerBuffers[index][m[2]] = t.f32;
+      optimizerBuffers[index][m[2]] = optimizerBuffer(t, name, path);
     } else throw new CheckpointError(path, `unexpected tensor '${name}' (expected model.*, optim.*, optimizers.* or task.*)`, TAMPERED_FIX);
   }
   return { state, model, optimizerBuffers, extraOptimizerBuffers, taskTensors };
