@@ -6,8 +6,9 @@
  * unless a flag says it accumulates. Layout is always contiguous row-major (NCHW for images).
  *
  * `js/` implements every entry in plain TypeScript and is the reference each faster backend is tested against.
- * A faster backend may implement any subset: `withFallback` fills the rest from the reference.
- * Each kernel is declared once, in spec/<family>.ts (its interface and its spec side by side); this file assembles them.
+ * A faster backend may implement any subset; the rest is served by the reference (native/: kernels whose spec says
+ * `native: false`). Each kernel is declared once, in spec/<family>.ts (its interface and its spec side by side);
+ * this file assembles them.
  */
 
 export type F32 = Float32Array;
@@ -54,9 +55,4 @@ export interface Backend extends
   LossKernels,
   EmbeddingKernels {
   readonly name: string;
-}
-
-/** A backend that implements only some kernels gets the rest from the reference. */
-export function withFallback(partial: Partial<Backend> & { name: string }, reference: Backend): Backend {
-  return { ...reference, ...partial } as Backend;
 }

@@ -20,7 +20,7 @@ function fail(kernel: string, what: string): never {
 }
 
 /** Names of the spec'd kernels the addon must export (with the spec's signature), i.e. those not marked native: false. */
-export function requiredKernels(): KernelSpec[] {
+function requiredKernels(): KernelSpec[] {
   return KERNEL_SPECS.filter((s) => s.native);
 }
 
@@ -145,9 +145,4 @@ export function nativeBackend(addon: NativeAddon): Backend {
   const backend: Record<string, unknown> = { ...jsBackend, name: 'native' };
   for (const spec of KERNEL_SPECS) if (spec.native) backend[spec.name] = compileWrapper(spec, addon, jsBackend);
   return backend as unknown as Backend;
-}
-
-/** Which kernels run natively and which fall back to the JS reference, from the specs. */
-export function nativeCoverage(): { name: string; family: string; native: boolean }[] {
-  return KERNEL_SPECS.map((s) => ({ name: s.name, family: s.family, native: s.native }));
 }
