@@ -2,7 +2,7 @@
  * Measures the CartPole-v1 solves of the issue's "done when": for each algorithm and seed, train with early stopping
  * at the first greedy evaluation (100 episodes) with mean return ≥ 475, and print the steps / episodes and wall time
  * it took, then the count of solved seeds and the median wall time. Wall times are noisy on a shared machine.
- *   node --import tsx scripts/rl-benchmark.ts [ppo|dqn|reinforce|pixel ...] [--seeds 1,2,3,4,5] [--json]
+ *   node --import tsx scripts/rl-benchmark.ts [ppo|dqn|reinforce|pixel ...] [--seeds 1,2,3,4,5] [--config '{"lr":…}'] [--json]
  */
 import '../src/index.ts';
 import { createAgent } from '../src/rl/checkpoint.ts';
@@ -19,7 +19,9 @@ const args = process.argv.slice(2);
 const seedArg = args.indexOf('--seeds');
 const seeds = seedArg >= 0 ? args[seedArg + 1].split(',').map(Number) : [1, 2, 3, 4, 5];
 const json = args.includes('--json');
-const algos = args.filter((a, i) => !a.startsWith('--') && (seedArg < 0 || i !== seedArg + 1));
+const configArg = args.indexOf('--config');
+const overrides = configArg >= 0 ? (JSON.parse(args[configArg + 1]) as Record<string, unknown>) : {};
+const algos = args.filter((a, i) => !a.startsWith('--') && (seedArg < 0 || i !== seedArg + 1) && (configArg < 0 || i !== configArg + 1));
 const which = algos.length > 0 ? algos : ['ppo', 'dqn', 'reinforce', 'pixel'];
 
 const budgets = {
@@ -42,7 +44,7 @@ for (const algo of which) {
   const b = budgets[algo as keyof typeof budgets];
   if (!b) throw new Error(`unknown benchmark '${algo}'; use ppo, dqn, reinforce or pixel`);
   const rows = seeds.map((seed) => {
-    const agent = createAgent(algo as 'ppo', { env: 'cartpole', seed, ...b.config });
+    const agent = createAgent(algo as 'ppo', { env: 'cartpole', seed, ...b.config, ...overrides });
     const r = trainAgent(agent, { ...b.train, solvedThreshold: 475, stopWhenSolved: true });
     const row = {
       seed,
