@@ -3,8 +3,8 @@
 // in each engine folder and fails when one exceeds its budget, so the core stays small enough to read in a sitting.
 // Run by `npm run lint`; `node scripts/line-budget.mjs` prints the table.
 //
-// The budgets were set about 15% above the counts of 2026-12-02 (while step 1 of the architecture review moved
-// element loops from ops/ into backend/). Raising one is allowed, but deliberately: change the number here and say
+// The budgets were set about 15% above the counts of 2026-12-02, after step 1 of the architecture review moved the
+// element loops from ops/ into backend/. Raising one is allowed, but deliberately: change the number here and say
 // why in the commit message.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -13,10 +13,10 @@ const ROOT = join(import.meta.dirname, '..');
 
 /** Code lines allowed per folder under src/. */
 export const BUDGETS = {
-  tensor: 480, // 414 on 2026-12-02
-  autograd: 210, // 183
-  backend: 2500, // 1727 in the morning, 2162 at 05:00 while step 1 adds primitives
-  ops: 2125, // 1846, shrinking while step 1 moves its loops into backend/
+  tensor: 490, // 425 code lines at 05:30 on 2026-12-02
+  autograd: 210, // 182
+  backend: 2480, // 2156, after step 1 moved the element loops in and added the generative primitives
+  ops: 2025, // 1758, shape logic and backward rules only
 };
 
 function tsFiles(dir) {
