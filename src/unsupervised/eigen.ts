@@ -76,11 +76,12 @@ export function jacobiEigen(a: ArrayLike<number>, n: number, maxSweeps = 60): Ei
 }
 
 /**
- * Orthonormalises the p rows of q (p × n, row-major) in place by modified Gram–Schmidt, twice (so orthogonality holds
- * to rounding even when rows are nearly dependent). A row that vanishes is replaced by a fresh random direction.
+ * Orthonormalises the p rows of q (p × n, row-major) in place by modified Gram–Schmidt, `passes` times (twice by
+ * default, so orthogonality holds to rounding even when rows are nearly dependent). A row that vanishes is replaced by
+ * a fresh random direction.
  */
-export function orthonormalizeRows(q: Float64Array, p: number, n: number, gen: Generator): void {
-  for (let pass = 0; pass < 2; pass++) {
+export function orthonormalizeRows(q: Float64Array, p: number, n: number, gen: Generator, passes = 2): void {
+  for (let pass = 0; pass < passes; pass++) {
     for (let i = 0; i < p; i++) {
       const row = i * n;
       for (let attempt = 0; ; attempt++) {
@@ -123,7 +124,8 @@ export interface SubspaceResult extends Eigenpairs {
 
 /**
  * The `count` largest eigenpairs of the symmetric positive semi-definite n × n matrix a (float32, row-major), by
- * subspace iteration with Rayleigh–Ritz: Z = A·Q (SGEMM), B = QᵀZ, B = WΛWᵀ (Jacobi), Q ← orth(ZW). Convergence of
+ * subspace iteration with Rayleigh–Ritz: Z = A·Q, B = QᵀZ (SGEMMs), B = WΛWᵀ (Jacobi), Q ← orth(ZW) (SGEMM, then
+ * Gram–Schmidt in float64). Convergence of
  * eigenvalue i goes as (λ_{p+1}/λ_i)^{2·iteration} with p = count + oversample. Falls back to a full Jacobi when p ≥ n.
  */
 export function leadingEigenpairs(a: Float32Array, n: number, count: number, options: SubspaceOptions = {}): SubspaceResult {
@@ -141,7 +143,10 @@ export function leadingEigenpairs(a: Float32Array, n: number, count: number, opt
   const q32 = new Float32Array(p * n);
   const z32 = new Float32Array(p * n);
   const b = new Float64Array(p * p);
-  const next = new Float64Array(p * n);
+  const b32 = new Float32Array(p * p);
+  const w32 = new Float32Array(p * p);
+  const ritz32 = new Float32Array(p * n);
+  const image32 = new Float32Array(p * n);
   let values: Float64Array = new Float64Array(p);
   let residual = Number.POSITIVE_INFINITY;
   let iterations = 0;
@@ -152,37 +157,25 @@ export function leadingEigenpairs(a: Float32Array, n: number, count: number, opt
     q32.set(q);
     // Z = Q·A (rows of Q times the symmetric A), p × n: the only O(n²p) product, on the engine.
     gemm(q32, a, z32, { m: p, n, k: n });
-    for (let i = 0; i < p; i++) {
-      for (let j = i; j < p; j++) {
-        let dot = 0;
-        for (let k = 0; k < n; k++) dot += q[i * n + k] * z32[j * n + k];
-        b[i * p + j] = dot;
-        b[j * p + i] = dot;
-      }
-    }
+    // B = Q·Zᵀ = Q·A·Qᵀ (p × p), symmetrised.
+    gemm(q32, z32, b32, { m: p, n: p, k: n, transB: true });
+    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) b[i * p + j] = 0.5 * (b32[i * p + j] + b32[j * p + i]);
     const eig = jacobiEigen(b, p);
     values = eig.values;
-    // Ritz vectors V = WᵀQ and their images AV = WᵀZ; the residuals of the wanted pairs decide convergence.
+    // Ritz vectors V = W·Q and their images A·V = W·Z (W: eigenvectors of B as rows), both SGEMMs; the residuals
+    // ‖A·v − λ·v‖ of the wanted pairs decide convergence.
+    w32.set(eig.vectors);
+    gemm(w32, q32, ritz32, { m: p, n, k: p });
+    gemm(w32, z32, image32, { m: p, n, k: p });
     const lambda1 = Math.max(Math.abs(values[0]), 1e-300);
     residual = 0;
-    next.fill(0);
-    for (let r = 0; r < p; r++) {
-      const w = eig.vectors.subarray(r * p, (r + 1) * p);
+    for (let r = 0; r < count; r++) {
       let res = 0;
       for (let k = 0; k < n; k++) {
-        let vk = 0;
-        let avk = 0;
-        for (let i = 0; i < p; i++) {
-          vk += w[i] * q[i * n + k];
-          avk += w[i] * z32[i * n + k];
-        }
-        next[r * n + k] = avk;
-        if (r < count) {
-          const e = avk - values[r] * vk;
-          res += e * e;
-        }
+        const e = image32[r * n + k] - values[r] * ritz32[r * n + k];
+        res += e * e;
       }
-      if (r < count) residual = Math.max(residual, Math.sqrt(res) / lambda1);
+      residual = Math.max(residual, Math.sqrt(res) / lambda1);
     }
     if (residual < 0.999 * bestResidual) {
       bestResidual = residual;
@@ -190,20 +183,13 @@ export function leadingEigenpairs(a: Float32Array, n: number, count: number, opt
     } else stalled++;
     if (residual <= tol || (residual <= 100 * tol && stalled >= 5)) {
       // Return the Ritz vectors of this step (V = WᵀQ), which the residual was measured for.
-      const vectors = new Float64Array(count * n);
-      for (let r = 0; r < count; r++) {
-        const w = eig.vectors.subarray(r * p, (r + 1) * p);
-        for (let i = 0; i < p; i++) {
-          const wi = w[i];
-          if (wi === 0) continue;
-          for (let k = 0; k < n; k++) vectors[r * n + k] += wi * q[i * n + k];
-        }
-      }
+      const vectors = Float64Array.from(ritz32.subarray(0, count * n));
       orthonormalizeRows(vectors, count, n, gen);
       return { values: values.slice(0, count), vectors, iterations, residual };
     }
-    q.set(next);
-    orthonormalizeRows(q, p, n, gen);
+    q.set(image32);
+    // One pass is enough between steps (the block's condition number is modest); the returned vectors get two.
+    orthonormalizeRows(q, p, n, gen, 1);
   }
   throw new Error(
     `leadingEigenpairs: subspace iteration did not converge in ${maxIter} steps (residual ${residual.toExponential(2)} > ${tol}); ` +
