@@ -34,7 +34,7 @@ test('importing only simmer/data (a folder that never imports ops) by package na
     "if (typeof data.DataLoader !== 'function') throw new Error('no DataLoader');",
     'console.log(JSON.stringify([...x.grad.data]));',
   ].join('\n');
-  const env = { ...process.env, SIMMER_BACKEND: 'js' };
+  const env: NodeJS.ProcessEnv = { ...process.env, SIMMER_BACKEND: 'js' };
   delete env.NODE_TEST_CONTEXT;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
