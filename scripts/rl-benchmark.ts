@@ -6,15 +6,14 @@
  */
 import '../src/index.ts';
 import { createAgent } from '../src/rl/checkpoint.ts';
-import { CartPole } from '../src/rl/envs/cartpole.ts';
 import { greedyPath, valueIteration } from '../src/rl/planning.ts';
 import { makeGridworld } from '../src/rl/registry.ts';
 import { trainAgent } from '../src/rl/train.ts';
 import { observationBatch } from '../src/rl/nets.ts';
 import { PixelGridworld } from '../src/rl/envs/pixel-gridworld.ts';
 import { DQN } from '../src/rl/agents/dqn.ts';
+import { GRIDWORLD_DQN } from '../src/rl/run.ts';
 
-void CartPole;
 const args = process.argv.slice(2);
 const seedArg = args.indexOf('--seeds');
 const seeds = seedArg >= 0 ? args[seedArg + 1].split(',').map(Number) : [1, 2, 3, 4, 5];
@@ -83,20 +82,7 @@ if (json) console.log(JSON.stringify(out, null, 2));
 /** DQN with a conv net on the pixel gridworld: is the greedy path from S the planner's optimal (8-move) path? */
 function pixelRun(seed: number) {
   const t0 = performance.now();
-  const agent = new DQN({
-    env: 'pixel-gridworld',
-    seed,
-    hidden: [64],
-    bufferSize: 20_000,
-    learningStarts: 500,
-    batchSize: 32,
-    trainFreq: 4,
-    gradientSteps: 1,
-    targetUpdateInterval: 250,
-    epsilonSteps: 10_000,
-    learningRate: 1e-3,
-    chunk: 1000,
-  });
+  const agent = new DQN({ env: 'pixel-gridworld', seed, ...GRIDWORLD_DQN });
   const grid = makeGridworld();
   const pixels = new PixelGridworld(grid, 3);
   const optimal = greedyPath(grid, valueIteration(grid, { gamma: 0.99 }).policy);

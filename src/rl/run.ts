@@ -48,6 +48,23 @@ export const DEFAULT_BUDGETS: Record<Algo, { steps?: number; episodes?: number; 
   reinforce: { episodes: 1000, evalEveryEpisodes: 20 },
 };
 
+/**
+ * Hyper-parameters for the gridworlds, where DQN's CartPole defaults (128 updates per 256 steps) would be wasteful:
+ * one update every 4 steps, a smaller replay, ε over 10k steps (what scripts/rl-benchmark.ts measures on pixels).
+ */
+export const GRIDWORLD_DQN: Record<string, unknown> = {
+  hidden: [64],
+  bufferSize: 20_000,
+  learningStarts: 500,
+  batchSize: 32,
+  trainFreq: 4,
+  gradientSteps: 1,
+  targetUpdateInterval: 250,
+  epsilonSteps: 10_000,
+  learningRate: 1e-3,
+  chunk: 1000,
+};
+
 /** The files of a run folder (the shape of src/runs' RunPaths). */
 export interface RlRunPaths {
   id: string;
@@ -100,7 +117,8 @@ export async function runRl(
       else spec.evalEveryEpisodes = Math.max(1, Math.round((spec.episodes ?? 1000) / 20));
     }
     if (spec.solvedThreshold === undefined && spec.env === 'cartpole') spec.solvedThreshold = 475;
-    const algoConfig: Record<string, unknown> = { env: spec.env, envOptions: spec.envOptions, seed: spec.seed, ...(spec.config ?? {}) };
+    const envDefaults = spec.algo === 'dqn' && spec.env !== 'cartpole' ? GRIDWORLD_DQN : {};
+    const algoConfig: Record<string, unknown> = { env: spec.env, envOptions: spec.envOptions, seed: spec.seed, ...envDefaults, ...(spec.config ?? {}) };
     if (spec.algo === 'ppo' && algoConfig.totalSteps === undefined) algoConfig.totalSteps = spec.steps ?? 100_000;
     agent = createAgent(spec.algo, algoConfig);
     if (!options.createRun) throw new Error('runRl: give createRun to make the run folder');
@@ -117,14 +135,18 @@ export async function runRl(
   let stepsPerSec = 0;
   const checkpoint = () => saveAgent(join(run.checkpoints, 'last.safetensors'), agent, { evaluations });
 
+  // A resumed run that already stopped because it was solved has nothing left to do.
+  const stopWhenSolved = spec.stopWhenSolved ?? spec.solvedThreshold !== undefined;
+  const alreadySolved = stopWhenSolved && spec.solvedThreshold !== undefined && evaluations.some((e) => e.meanReturn >= (spec.solvedThreshold as number));
+  if (alreadySolved) log(`run ${run.id} was already solved; nothing left to train`);
   const result = trainAgent(agent, {
-    maxEnvSteps: spec.steps,
-    maxEpisodes: spec.episodes,
+    maxEnvSteps: alreadySolved ? agent.envSteps : spec.steps,
+    maxEpisodes: alreadySolved ? agent.episodes : spec.episodes,
     evalEverySteps: spec.evalEverySteps,
     evalEveryEpisodes: spec.evalEveryEpisodes,
     evalEpisodes: spec.evalEpisodes ?? 100,
     solvedThreshold: spec.solvedThreshold,
-    stopWhenSolved: spec.stopWhenSolved ?? spec.solvedThreshold !== undefined,
+    stopWhenSolved,
     shouldStop: options.shouldStop,
     onIteration: (a, report) => {
       for (const e of report.episodes) recent.push(e.return);
