@@ -80,7 +80,7 @@ function wrapperSource(spec: KernelSpec): { source: string; scratch: { name: str
         break;
       case 'enum': {
         const codes = `codes_${a.name}`;
-        body.push(`const ${a.name}Code = ${codes}[${a.name}];`);
+        body.push(`const ${a.name}Code = ${codes}.get(${a.name});`);
         body.push(
           `if (${a.name}Code === undefined) fail(${k}, ${JSON.stringify(`${a.name} `)} + ${a.name} + ${JSON.stringify(` is not one of ${a.values.join(', ')}`)});`,
         );
@@ -120,8 +120,8 @@ function compileWrapper(spec: KernelSpec, addon: NativeAddon, reference: Backend
   for (const a of spec.args) {
     if (a.kind !== 'enum') continue;
     const table = info.ops?.[a.table] ?? [];
-    const codes: Record<string, number> = Object.create(null);
-    for (const v of a.values) codes[v] = table.indexOf(v);
+    // A Map: an Object.create(null) lookup table is a slow-mode object in V8.
+    const codes = new Map(a.values.map((v) => [v, table.indexOf(v)]));
     names.push(`codes_${a.name}`);
     values.push(codes);
   }
