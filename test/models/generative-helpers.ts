@@ -1,0 +1,42 @@
+/** Shared fixtures for the generative-model tests: a tiny labelled image source and a bit-exact state comparison. */
+import type { Module } from '../../src/nn/module.ts';
+import { Tensor } from '../../src/tensor/tensor.ts';
+import type { TaskSource } from '../../src/train/task.ts';
+import type { Batch } from '../../src/train/types.ts';
+
+/** `batches` fixed batches of `size` 1×8×8 images in [0, 1]: class k lights up quadrant k (4 classes). */
+export function tinyImages(batches = 4, size = 8, seed = 3): TaskSource<Batch> {
+  let s = seed;
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const data = Array.from({ length: batches }, () => {
+    const labels = Int32Array.from({ length: size }, () => Math.floor(rnd() * 4));
+    const x = new Float32Array(size * 64);
+    labels.forEach((label, n) => {
+      for (let i = 0; i < 64; i++) {
+        const quadrant = (i < 32 ? 0 : 2) + (i % 8 < 4 ? 0 : 1);
+        x[n * 64 + i] = Math.min(1, Math.max(0, (quadrant === label ? 0.85 : 0.1) + (rnd() - 0.5) * 0.2));
+      }
+    });
+    return { x: new Tensor(x, [size, 1, 8, 8]), y: new Tensor(labels, [size]) };
+  });
+  return {
+    batchesPerEpoch: batches,
+    async *epoch(_e, o = {}) {
+      yield* data.slice(o.startBatch ?? 0);
+    },
+  };
+}
+
+/** Whether two modules hold bit-identical parameters and buffers. */
+export function sameState(a: Module, b: Module): string | null {
+  const sa = a.stateDict();
+  const sb = b.stateDict();
+  for (const [name, t] of sa) {
+    const u = sb.get(name);
+    if (!u) return `missing ${name}`;
+    const x = t.data;
+    const y = u.data;
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return `${name}[${i}]: ${x[i]} vs ${y[i]}`;
+  }
+  return null;
+}
