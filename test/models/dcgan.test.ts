@@ -88,7 +88,7 @@ test('dcgan: resumed from a mid-epoch checkpoint, both networks, both optimizers
     resumed.restore(loadCheckpoint(path));
     await resumed.fit(data, { epochs: 2 });
     assert.equal(sameState(full.model, resumed.model), null);
-    const optD = (t: Trainer) => t.optimizers.discriminator.stateDict();
+    const optD = (t: { optimizers: Trainer['optimizers'] }) => t.optimizers.discriminator.stateDict();
     assert.deepEqual(optD(resumed).scalars ?? null, optD(full).scalars ?? null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
