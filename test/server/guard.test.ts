@@ -118,7 +118,7 @@ test('a foreign Origin, a foreign Referer without Origin, and Origin null are re
 test('same-origin requests, and requests without Origin or Referer (curl), pass the guard', async () => {
   for (const [method, path] of stateChangingRoutes()) {
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
-      for (const headers of [{ origin: `http://${host.toLowerCase()}` }, { referer: `http://${host.toLowerCase()}/#/data` }, {}]) {
+      for (const headers of <Record<string, string>[]>[{ origin: `http://${host.toLowerCase()}` }, { referer: `http://${host.toLowerCase()}/#/data` }, {}]) {
         const res = await send(method, concrete(path), { host, ...headers }, bodyFor(method, path));
         assert.notEqual(res.status, 403, `${method} ${path} from ${host} ${JSON.stringify(headers)} passes the guard: ${JSON.stringify(res.body)}`);
       }
