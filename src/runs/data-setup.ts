@@ -7,6 +7,8 @@
 import type { SpecDataset } from '../data/dataset.ts';
 import { loadDataset } from '../data/index.ts';
 import { DataLoader } from '../data/loader.ts';
+import { checkTrainable } from '../data/trainable.ts';
+import { type SkippedFile, skippedFilesOf } from '../data/image-list.ts';
 import { applySplit, makeSplit, type SplitRecord } from '../data/split.ts';
 import { SubsetDataset } from '../data/subset.ts';
 import type { PresetName } from '../data/transforms/spec.ts';
@@ -23,6 +25,8 @@ export interface PreparedData {
   inputShape: [number, number, number];
   splitSeed: number;
   split: SplitRecord | null;
+  /** Files the dataset left out because they could not be read (named, with the reason). */
+  skipped: SkippedFile[];
   close(): Promise<void>;
 }
 
@@ -38,6 +42,7 @@ export interface DataSummary {
   valSource: 'held-out' | 'test split';
   testCount?: number;
   splitSeed: number;
+  skipped: SkippedFile[];
 }
 
 export function summarizeData(d: PreparedData): DataSummary {
@@ -52,6 +57,7 @@ export function summarizeData(d: PreparedData): DataSummary {
     valSource: d.valIsTest ? 'test split' : 'held-out',
     ...(d.test ? { testCount: d.test.dataset.length } : {}),
     splitSeed: d.splitSeed,
+    skipped: d.skipped,
   };
 }
 
@@ -62,7 +68,12 @@ export function formatDataSummary(s: DataSummary): string {
     s.valSource === 'test split'
       ? `${s.trainCount} train, ${s.valCount} validation (the dataset's test split)`
       : `${s.images} images: ${s.trainCount} train, ${s.valCount} validation (held out, split seed ${s.splitSeed})${s.testCount !== undefined ? `, ${s.testCount} test` : ''}`;
-  return `data: ${s.classes} classes, ${h}×${w}×${c}; ${parts}`;
+  const line = `data: ${s.classes} classes, ${h}×${w}×${c}; ${parts}`;
+  if (s.skipped.length === 0) return line;
+  const SHOWN = 10;
+  const listed = s.skipped.slice(0, SHOWN).map((f) => `\n  skipped ${f.path}: ${f.reason}`);
+  const more = s.skipped.length > SHOWN ? `\n  … and ${s.skipped.length - SHOWN} more` : '';
+  return `${line}\n${s.skipped.length} file(s) could not be read and were left out:${listed.join('')}${more}`;
 }
 
 const EVAL_BATCH = 256;
@@ -87,8 +98,12 @@ async function openTest(r: Recipe, train: SpecDataset): Promise<SpecDataset | nu
   }
 }
 
-export async function prepareData(r: Recipe, storedSplit: SplitRecord | null = null): Promise<PreparedData> {
+export async function prepareData(r: Recipe, storedSplit: SplitRecord | null = null, options: { needLabels?: boolean } = {}): Promise<PreparedData> {
   let train: SpecDataset = await open(r, 'train');
+  // Loose images, one class or nothing readable: refused here, before a run folder exists (generative models may
+  // learn from unlabelled images, so they pass needLabels: false).
+  if (options.needLabels !== false) checkTrainable(train);
+  const skipped = skippedFilesOf(train);
   if (r.limit > 0 && r.limit < train.length && r.dataset !== 'shapes')
     train = new SubsetDataset(
       train,
@@ -125,6 +140,7 @@ export async function prepareData(r: Recipe, storedSplit: SplitRecord | null = n
     inputShape: [train.channels, train.height, train.width],
     splitSeed: r.seed,
     split,
+    skipped,
     async close() {
       await Promise.all([trainLoader.close(), valLoader.close(), testLoader?.close()]);
     },

@@ -6,9 +6,12 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { JsonFileError, readJsonObject } from '../io/json-file.ts';
 import { buildClassifier, CLASSIFIERS } from '../models/classifiers.ts';
 import { buildGenerativeTraining, GENERATIVE_MODELS, isGenerativeModel, withGenerativeDefaults } from '../models/registry.ts';
 import type { Module } from '../nn/module.ts';
+import type { SkippedFile } from '../data/image-list.ts';
+import { readSplitRecord } from '../data/split.ts';
 import { crossEntropy } from '../ops/loss.ts';
 import { manualSeed } from '../tensor/random.ts';
 import { Checkpointer } from '../train/callbacks/checkpointer.ts';
@@ -16,6 +19,7 @@ import { EarlyStopping } from '../train/callbacks/early-stopping.ts';
 import { CsvLogger, JsonlLogger } from '../train/callbacks/loggers.ts';
 import { ProgressBar } from '../train/callbacks/progress.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
+import { checkResumable } from '../train/checkpoint-validate.ts';
 import { type ClassificationReport, ClassificationTask } from '../train/classification.ts';
 import { Trainer } from '../train/trainer.ts';
 import type { Callback, EpochReport, TrainerView } from '../train/types.ts';
@@ -54,6 +58,8 @@ export interface RunResult {
   /** Which weights the final report scored: the last epoch's (today always), or the best checkpoint's. */
   reportWeights: 'best' | 'last';
   seconds: number;
+  /** Every file left out because it could not be read: when the dataset was opened, and while batches were decoded. */
+  skipped: SkippedFile[];
 }
 
 function resolveResume(root: string, resume: string): RunPaths {
@@ -72,7 +78,9 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   let resumeRun: RunPaths | null = null;
   if (options.resume) {
     resumeRun = resolveResume(root, options.resume);
-    const saved = JSON.parse(readFileSync(resumeRun.config, 'utf8'));
+    const saved = readJsonObject(resumeRun.config, 'the run config', 'restore config.json from a backup, or start a new run');
+    if (typeof saved.recipe !== 'object' || saved.recipe === null)
+      throw new JsonFileError(resumeRun.config, 'the run config holds no recipe, so the run cannot be resumed', 'restore config.json from a backup, or start a new run');
     recipe = resolveRecipe({ ...saved.recipe, ...(input.epochs ? { epochs: input.epochs } : {}) });
   } else recipe = resolveRecipe(withGenerativeDefaults(input));
   // Check what can be wrong before a run folder is made, so a typo leaves nothing behind.
@@ -81,8 +89,8 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   manualSeed(recipe.seed);
   // The split is stored with the run so a resumed run trains and validates on exactly the same images.
   const storedSplitPath = resumeRun ? join(resumeRun.dir, 'split.json') : null;
-  const storedSplit = storedSplitPath && existsSync(storedSplitPath) ? JSON.parse(readFileSync(storedSplitPath, 'utf8')) : null;
-  const data = await prepareData(recipe, storedSplit);
+  const storedSplit = storedSplitPath && existsSync(storedSplitPath) ? readSplitRecord(storedSplitPath) : null;
+  const data = await prepareData(recipe, storedSplit, { needLabels: !isGenerativeModel(recipe.model) });
   options.onDataReady?.(summarizeData(data));
   const run = resumeRun ?? createRun(root, { model: recipe.model, recipe });
   if (data.split && !storedSplit) writeFileAtomic(join(run.dir, 'split.json'), JSON.stringify(data.split));
@@ -124,7 +132,9 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   if (options.resume) {
     removeStaleTempFiles(run);
     if (!existsSync(last)) throw new RunError('no-checkpoint', `run ${run.id} has no checkpoint yet (${last}); start it again instead`, { run: run.id, path: last });
-    trainer.restore(loadCheckpoint(last));
+    const checkpoint = loadCheckpoint(last);
+    checkResumable(checkpoint, last);
+    trainer.restore(checkpoint);
     if (trainer.epoch >= recipe.epochs)
       throw new RunError('already-finished', `run ${run.id} already finished ${trainer.epoch} epochs; ask for more than ${trainer.epoch} epochs to train further`, {
         run: run.id,
@@ -170,7 +180,8 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     });
   }
   const reportSplit = data.test || data.valIsTest ? 'test' : 'validation';
-  return { run, history: trainer.history, model, data, report, reportSplit, reportWeights, seconds: (performance.now() - started) / 1000 };
+  const skipped = [...new Map([...data.skipped, ...data.train.skipped, ...data.val.skipped, ...(data.test?.skipped ?? [])].map((f) => [f.path, f])).values()];
+  return { run, history: trainer.history, model, data, report, reportSplit, reportWeights, seconds: (performance.now() - started) / 1000, skipped };
 }
 
 interface LoopPosition {

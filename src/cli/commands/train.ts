@@ -40,6 +40,7 @@ export function register(program: Command): void {
               run: result.run.id,
               dir: result.run.dir,
               seconds: result.seconds,
+              skipped: result.skipped,
               history: result.history,
               report: result.report
                 ? {
@@ -62,6 +63,11 @@ export function register(program: Command): void {
       if (o.quiet) return;
       const out = process.stdout;
       out.write(`\nrun ${result.run.id} (${result.run.dir}) in ${result.seconds.toFixed(1)}s\n`);
+      if (result.skipped.length > 0) {
+        out.write(`${result.skipped.length} file(s) could not be read and were left out of training and validation:\n`);
+        for (const f of result.skipped.slice(0, 20)) out.write(`  ${f.path}: ${f.reason}\n`);
+        if (result.skipped.length > 20) out.write(`  … and ${result.skipped.length - 20} more\n`);
+      }
       if (result.report) {
         const epochs = result.history.length;
         out.write(
