@@ -12,6 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type BlasInfo, ratioRefusal } from './blas.ts';
 
 export type SystemId = 'simmer-native' | 'simmer-js' | 'torch' | 'tfjs-cpu' | 'tfjs-wasm';
 
@@ -21,6 +22,8 @@ export interface SystemStatus {
   available: boolean;
   /** Why it is missing, or what it is (version, SIMD path). */
   detail: string;
+  /** PyTorch only: the BLAS its matmul runs on (W1/W2 ratios against reference BLAS are refused). */
+  blas?: BlasInfo;
 }
 
 export type RowStatus = 'ok' | 'skipped' | 'failed' | 'unsupported';
@@ -101,6 +104,11 @@ function peakFor(results: BenchResults, threads: number): number | null {
   return samples && samples.length > 0 ? stats(samples).max : null;
 }
 
+/** The BLAS the PyTorch peer's matmul runs on, when the bench detected it. */
+function torchBlas(results: BenchResults): BlasInfo | undefined {
+  return results.systems.find((s) => s.id === 'torch')?.blas;
+}
+
 function simmerRow(rows: readonly Row[], r: Row): Row | undefined {
   return rows.find((o) => o.system === 'simmer-native' && o.section === r.section && o.metric === r.metric && o.config === r.config && o.status === 'ok');
 }
@@ -166,6 +174,7 @@ function summary(results: BenchResults): string {
     const t = torch(h.section, h.metric, h.config);
     const peers = [t, pick('tfjs-cpu', h.section, h.metric, h.config), pick('tfjs-wasm', h.section, h.metric, h.config)];
     const ratio = (p: Row | undefined) => {
+      if (p?.system === 'torch' && ratioRefusal(h.section, torchBlas(results))) return 'refused: reference BLAS';
       if (!s || !p || s.status !== 'ok' || p.status !== 'ok') return '–';
       const q = speedRatio(stats(s.samples).median, stats(p.samples).median, p.unit);
       return q === null ? '–' : `${fmt(q)}×`;
@@ -207,7 +216,8 @@ function sectionTable(results: BenchResults, section: string): string {
   const body = rows.map((r) => {
     const s = stats(r.samples);
     const ref = simmerRow(results.rows, r);
-    const q = ref && r.status === 'ok' && r.system !== 'simmer-native' ? speedRatio(stats(ref.samples).median, s.median, r.unit) : null;
+    const refused = r.system === 'torch' ? ratioRefusal(section, torchBlas(results)) : null;
+    const q = ref && !refused && r.status === 'ok' && r.system !== 'simmer-native' ? speedRatio(stats(ref.samples).median, s.median, r.unit) : null;
     const figure = [r.metric, r.config].filter(Boolean).join(', ');
     const line = [
       figure,
@@ -219,7 +229,7 @@ function sectionTable(results: BenchResults, section: string): string {
           ? 'cannot run'
           : r.status,
       r.status === 'ok' ? String(s.n) : '',
-      q === null ? '' : `${fmt(q)}×`,
+      refused ? 'refused: reference BLAS' : q === null ? '' : `${fmt(q)}×`,
     ];
     if (withPeak) {
       const peak = peakFor(results, r.threads);
@@ -261,6 +271,8 @@ export function formatReport(results: BenchResults): string {
   out.push('');
   out.push('Systems:');
   for (const s of results.systems) out.push(`- ${s.name}: ${s.available ? s.detail : `**skipped** — ${s.detail}`}`);
+  const blasRefusal = ratioRefusal('W1', torchBlas(results));
+  if (blasRefusal) out.push('', `**No W1/W2 ratios against PyTorch:** ${blasRefusal}.`);
   out.push('');
   const p = results.peak;
   if (p.ok) {

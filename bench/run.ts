@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { nativeInfo } from '../src/backend/native/load.ts';
+import { classifyBlas, describeBlas, ratioRefusal, TORCH_BLAS_PROBE } from './blas.ts';
 import { measurePeak } from './peak.ts';
 import { type JobResult, type JobSpec, parseResult } from './protocol.ts';
 import { type BenchResults, fmt, fmtDuration, formatReport, type Row, type SystemId, type SystemStatus, stats, writeResults } from './report.ts';
@@ -70,12 +71,14 @@ function detectSystems(): SystemStatus[] {
   });
   list.push({ id: 'simmer-js', name: 'Simmer JS', available: true, detail: 'reference TypeScript kernels, 1 thread' });
   try {
-    const v = execFileSync(PYTHON, ['-c', 'import torch, numpy; print(torch.__version__)'], {
+    const out = execFileSync(PYTHON, ['-c', `import numpy\n${TORCH_BLAS_PROBE}`], {
       encoding: 'utf8',
       timeout: 60_000,
       stdio: ['ignore', 'pipe', 'pipe'],
-    }).trim();
-    list.push({ id: 'torch', name: 'PyTorch', available: true, detail: `torch ${v} (${PYTHON})` });
+    });
+    const probe = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { torch: string; libraries: string[] };
+    const blas = classifyBlas(probe.libraries);
+    list.push({ id: 'torch', name: 'PyTorch', available: true, detail: `torch ${probe.torch} (${PYTHON}), ${describeBlas(blas)}`, blas });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     const why = existsSync(PYTHON) ? `${PYTHON} cannot import torch: ${(err.stderr ?? err.message).trim().split('\n').pop()}` : `${PYTHON} not found`;
@@ -292,6 +295,8 @@ const machineModel = (() => {
 
 console.log(`Simmer bench${quick ? ' --quick' : ''}: ${machineModel}, ${cores} cores, ${rounds} round(s)`);
 for (const s of systems) console.log(`  ${s.name}: ${s.available ? s.detail : `SKIPPED — ${s.detail}`}`);
+const blasRefusal = ratioRefusal('W1', systems.find((s) => s.id === 'torch')?.blas);
+if (blasRefusal) console.log(`  No W1/W2 ratios against PyTorch: ${blasRefusal}.`);
 
 let peak: BenchResults['peak'] = { ok: false, error: 'not run (--only)', byThreads: {} };
 const peakThreads = cores > 1 ? [1, cores] : [1];

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { classifyBlas, describeBlas, ratioRefusal } from '../../bench/blas.ts';
 import { parseResult, RESULT_PREFIX } from '../../bench/protocol.ts';
 import { type BenchResults, formatReport, type Row, speedRatio, stats, writeResults } from '../../bench/report.ts';
 
@@ -98,4 +99,46 @@ test('parseResult finds the result line among other output', () => {
   const out = `warming up\n${RESULT_PREFIX}{"ok":true,"threads":1,"rssMB":10,"figures":{"images/s":[5]},"notes":[]}\nbye\n`;
   assert.deepEqual(parseResult(out)?.figures, { 'images/s': [5] });
   assert.equal(parseResult('crashed'), null);
+});
+
+const REFERENCE = ['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0', '/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3.11.0'];
+const OPENBLAS = [
+  '/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3',
+  '/usr/lib/x86_64-linux-gnu/openblas-pthread/liblapack.so.3',
+  '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so',
+];
+
+test('classifyBlas: the generic libblas.so.3 is reference BLAS unless the alternative resolves to an optimised one', () => {
+  assert.equal(classifyBlas(REFERENCE).kind, 'reference');
+  assert.equal(classifyBlas(OPENBLAS).kind, 'openblas');
+  assert.equal(classifyBlas(['/opt/intel/lib/libmkl_rt.so.2']).kind, 'mkl');
+  assert.equal(classifyBlas(['/usr/lib/x86_64-linux-gnu/blis-openmp/libblis.so.4']).kind, 'blis');
+  assert.equal(classifyBlas([]).kind, 'unknown');
+  assert.match(describeBlas(classifyBlas(OPENBLAS)), /OpenBLAS \(.*libopenblasp-r0\.3\.21\.so\)/);
+  assert.match(describeBlas(classifyBlas(REFERENCE)), /reference/);
+});
+
+test('ratioRefusal: only W1/W2 against reference BLAS are refused, and the reason names the fix', () => {
+  const ref = classifyBlas(REFERENCE);
+  assert.match(ratioRefusal('W1', ref) ?? '', /reference BLAS.*apt-get install libopenblas0-pthread/);
+  assert.notEqual(ratioRefusal('W2', ref), null);
+  assert.equal(ratioRefusal('W3', ref), null);
+  assert.equal(ratioRefusal('W1', classifyBlas(OPENBLAS)), null);
+  assert.equal(ratioRefusal('W1', undefined), null);
+});
+
+test('the report refuses W1 ratios against PyTorch on reference BLAS, says why and how to fix it, and keeps W3', () => {
+  const results = fixture(true);
+  results.rows.push(row({ section: 'W1', metric: '1024x1024x1024', system: 'torch', label: 'PyTorch 2t', unit: 'GFLOP/s', samples: [7, 7, 7] }));
+  results.torchBest.W1 = 2;
+  const torch = results.systems.find((s) => s.id === 'torch');
+  assert.ok(torch);
+  torch.blas = classifyBlas(REFERENCE);
+  const md = formatReport(results);
+  assert.match(md, /No W1\/W2 ratios against PyTorch:\*\* .*apt-get install libopenblas0-pthread/);
+  assert.match(md, /\| W1 SGEMM 1024³ \(GFLOP\/s\) \| 310 \| 7.00 \(2t\) \| refused: reference BLAS \|/);
+  assert.doesNotMatch(md, /44\.3×/);
+  assert.match(md, /\| W3 CNN train \(images\/s\) \| 1450 \| 1100 \(1t\) \| 1.32× \|/);
+  torch.blas = classifyBlas(OPENBLAS);
+  assert.doesNotMatch(formatReport(results), /refused/);
 });
