@@ -14,11 +14,22 @@ import { writeFileAtomic } from '../io/atomic.ts';
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
+/** The manifest the Data page's labelling writes inside a folder of loose images (`path,label`, no split column). */
+export const LABELS_FILE = 'labels.csv';
+
 export interface DatasetEntry {
   name: string;
-  /** 'builtin', 'labelled' (one subfolder per class) or 'unlabelled' (images directly in the folder). */
+  /**
+   * 'builtin'; 'labelled': one subfolder per class, or loose images every one of which has a label in labels.csv;
+   * 'unlabelled': loose images, some (or all) without a label yet.
+   */
   kind: 'builtin' | 'labelled' | 'unlabelled';
   description: string;
+  /** For a folder of loose images: its labels.csv (relative to the data root), what training reads once all are labelled. */
+  manifest?: string;
+  /** For a folder of loose images: how many images it has and how many of them have a label. */
+  images?: number;
+  labelled?: number;
 }
 
 /** A client error with its HTTP status (400 bad input, 403 outside the root, 404 not found). */
@@ -63,9 +74,9 @@ export class DatasetCatalog {
         const dir = join(this.dataRoot, d.name);
         const entries = readdirSync(dir, { withFileTypes: true });
         const hasClassDirs = entries.some((e) => e.isDirectory() && !e.name.startsWith('.'));
-        const images = entries.filter((e) => e.isFile() && isImageFile(e.name)).length;
+        const images = entries.filter((e) => e.isFile() && isImageFile(e.name)).map((e) => e.name);
         if (hasClassDirs) out.push({ name: d.name, kind: 'labelled', description: `image folder ${dir}` });
-        else if (images > 0) out.push({ name: d.name, kind: 'unlabelled', description: `${images} unlabelled images in ${dir}` });
+        else if (images.length > 0) out.push(looseFolderEntry(d.name, dir, images));
       }
     }
     return out;
@@ -79,21 +90,36 @@ export class DatasetCatalog {
     return e;
   }
 
-  /** What a recipe's `dataset` field should say for this dataset: the name of a built-in, the path of a folder. */
+  /**
+   * What a recipe's `dataset` field should say for this dataset: the name of a built-in, the path of a class-folder
+   * dataset, or the labels.csv of a folder labelled on the Data page (the data layer splits a `path,label` manifest
+   * into train and validation like a folder).
+   */
   recipeDataset(name: string): string {
     const e = this.entry(name);
-    if (e.kind === 'unlabelled') throw new HttpError(400, `dataset '${name}' is not labelled yet; label it on the Data page first`);
-    return e.kind === 'builtin' ? name : join(this.dataRoot, name);
+    if (e.kind === 'unlabelled')
+      throw new HttpError(
+        400,
+        `dataset '${name}' is not fully labelled yet (${e.labelled ?? 0} of ${e.images ?? 0} images have a label); label the rest on the Data page first`,
+      );
+    return this.sourcePath(e);
+  }
+
+  /** The built-in's name, or the folder / manifest path the data layer opens. */
+  private sourcePath(e: DatasetEntry): string {
+    if (e.kind === 'builtin') return e.name;
+    return e.manifest ? join(this.dataRoot, e.manifest) : join(this.dataRoot, e.name);
   }
 
   dataset(name: string): Promise<SpecDataset> {
     const e = this.entry(name);
+    if (e.kind === 'unlabelled') return Promise.reject(new HttpError(400, `dataset '${name}' is not fully labelled yet; label it on the Data page first`));
     let p = this.open.get(name);
     if (!p) {
       p =
         e.kind === 'builtin'
           ? loadDataset(name, { split: 'train', count: name === 'shapes' ? 2000 : undefined })
-          : loadDataset(join(this.dataRoot, name), { size: 64 });
+          : loadDataset(this.sourcePath(e), { size: 64 });
       this.open.set(name, p);
       p.catch(() => this.open.delete(name));
     }
@@ -115,23 +141,26 @@ export class DatasetCatalog {
     return { classes: ds.classes, counts, indices, length: ds.length, shape: [ds.channels, ds.height, ds.width] };
   }
 
-  // ── labelling an unlabelled folder ────────────────────────────────────────────────────────────────────────────
+  // ── labelling a folder of loose images ────────────────────────────────────────────────────────────────────────
 
+  /** A folder of loose images (labelled or not yet); class-subfolder datasets and built-ins are labelled by their layout. */
   private labelFolder(name: string): string {
     const e = this.entry(name);
-    if (e.kind !== 'unlabelled') throw new HttpError(400, `dataset '${name}' is not an unlabelled folder`);
+    if (e.kind === 'builtin' || !e.manifest) throw new HttpError(400, `dataset '${name}' is not a folder of loose images (it is labelled by its layout)`);
     return join(this.dataRoot, name);
   }
 
-  /** The images of an unlabelled folder and the labels given so far (from its labels.csv manifest). */
+  /** The images of a loose-image folder and the labels given so far (from its labels.csv manifest). */
   labelling(name: string): { images: string[]; labels: Record<string, string>; manifest: string } {
     const dir = this.labelFolder(name);
     const images = readdirSync(dir)
       .filter((f) => isImageFile(f) && statSync(join(dir, f)).isFile())
       .sort();
-    const manifest = join(dir, 'labels.csv');
+    const manifest = join(dir, LABELS_FILE);
+    const known = new Set(images);
     const labels: Record<string, string> = {};
-    if (existsSync(manifest)) for (const row of parseCsv(readFileSync(manifest, 'utf8'))) if (row.path && row.label) labels[row.path] = row.label;
+    // Labels of images no longer in the folder are dropped, so the manifest never names a missing file.
+    for (const [path, label] of Object.entries(readLabels(manifest))) if (known.has(path)) labels[path] = label;
     return { images, labels, manifest: relative(this.dataRoot, manifest) };
   }
 
@@ -149,7 +178,9 @@ export class DatasetCatalog {
     const rows = Object.keys(labels)
       .sort()
       .map((p) => `${csvField(p)},${csvField(labels[p])}`);
-    writeFileAtomic(join(dir, 'labels.csv'), `path,label\n${rows.join('\n')}${rows.length ? '\n' : ''}`);
+    writeFileAtomic(join(dir, LABELS_FILE), `path,label\n${rows.join('\n')}${rows.length ? '\n' : ''}`);
+    // The folder's opened dataset (classes, counts, samples) is stale now; the next browse reopens it.
+    this.open.delete(name);
     return labels;
   }
 
@@ -162,6 +193,43 @@ export class DatasetCatalog {
     if (!isImageFile(full)) throw new HttpError(403, 'only image files are served');
     return full;
   }
+}
+
+/** path → label from a labels.csv (empty when there is none; a file that cannot be read counts as no labels yet). */
+function readLabels(manifest: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (!existsSync(manifest)) return labels;
+  let rows: Record<string, string>[];
+  try {
+    rows = parseCsv(readFileSync(manifest, 'utf8'));
+  } catch {
+    return labels;
+  }
+  for (const row of rows) if (row.path && row.label) labels[row.path] = row.label;
+  return labels;
+}
+
+/**
+ * The catalog entry of a folder of loose images: 'labelled' once every image has a label in its labels.csv (so it
+ * can be trained), otherwise 'unlabelled' with how far the labelling has got.
+ */
+function looseFolderEntry(name: string, dir: string, images: string[]): DatasetEntry {
+  const labels = readLabels(join(dir, LABELS_FILE));
+  const labelled = images.filter((f) => labels[f] !== undefined).length;
+  const classes = new Set(images.map((f) => labels[f]).filter((l) => l !== undefined)).size;
+  const manifest = join(name, LABELS_FILE);
+  if (labelled === images.length)
+    return {
+      name,
+      kind: 'labelled',
+      description: `${images.length} images in ${dir}, labelled in ${LABELS_FILE} (${classes} classes)`,
+      manifest,
+      images: images.length,
+      labelled,
+    };
+  const description =
+    labelled === 0 ? `${images.length} unlabelled images in ${dir}` : `${images.length} images in ${dir}, ${labelled} labelled so far (${LABELS_FILE})`;
+  return { name, kind: 'unlabelled', description, manifest, images: images.length, labelled };
 }
 
 /** Labels are free text typed by a person: quote them so commas and quotes survive the CSV. */

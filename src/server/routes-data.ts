@@ -93,9 +93,13 @@ export function dataRoutes(app: FastifyInstance, catalog: DatasetCatalog): void 
   // ── labelling ────────────────────────────────────────────────────────────────────────────────────────────────
   app.get<{ Params: { name: string } }>('/api/label/:name', async (req) => catalog.labelling(req.params.name));
 
-  app.put<{ Params: { name: string }; Body: { labels: Record<string, string> } }>('/api/label/:name', { schema: { body: labelSchema } }, async (req) => ({
-    labels: catalog.setLabels(req.params.name, req.body.labels),
-  }));
+  app.put<{ Params: { name: string }; Body: { labels: Record<string, string> } }>('/api/label/:name', { schema: { body: labelSchema } }, async (req) => {
+    const labels = catalog.setLabels(req.params.name, req.body.labels);
+    audits.delete(req.params.name); // the audit described the labels as they were
+    const entry = catalog.entry(req.params.name);
+    // kind turns 'labelled' with the last label: the page then offers it for training.
+    return { labels, kind: entry.kind, description: entry.description };
+  });
 
   app.get<{ Params: { name: string; '*': string } }>('/api/files/:name/*', async (req, reply) => {
     const full = catalog.file(req.params.name, req.params['*']);
