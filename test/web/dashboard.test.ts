@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
 import { skipUnless } from '../helpers/requirements.ts';
-import { startTestServer, type TestServer } from '../server/helpers.ts';
+import { startTestServer, type TestServer, writeUnlabelled } from '../server/helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 // The README's screenshots are refreshed only on request (SIMMER_UPDATE_SCREENSHOTS=1), so a test run leaves the
@@ -150,6 +150,38 @@ test('data: browse by class, preview augmentation, and label three images by key
   const csv = readFileSync(join(server.dataRoot, 'unsorted', 'labels.csv'), 'utf8');
   assert.equal(csv, 'path,label\nimg-00.png,filled\nimg-01.png,hollow\nimg-02.png,filled\n');
   await shot('labelling.png');
+});
+
+test('data: more than nine classes label by the keys 1–9 and 0, a click and the typed filter; a fully labelled folder browses by class', { skip }, async () => {
+  const names = await writeUnlabelled(join(server.dataRoot, 'many-classes'), 4);
+  const classes = Array.from({ length: 11 }, (_, k) => `c${k}`);
+  await page.goto(`${server.url}#/data/many-classes`);
+  await page.waitForSelector('[data-testid=labeller] img.big');
+  await page.locator('input[name=classes]').fill(classes.join(','));
+  await page.locator('h1').click();
+  assert.equal(await page.locator('[data-testid=class-list] li').count(), 11, 'every class is listed, none dropped');
+  const progress = (n: number) => page.waitForFunction((k) => document.querySelector('[data-testid=label-progress]')?.textContent?.startsWith(`${k}/`), n);
+  await page.keyboard.press('0'); // the tenth class
+  await progress(1);
+  await page.locator('[data-testid=class-list] button', { hasText: 'c3' }).click();
+  await progress(2);
+  await page.locator('input[name=class-filter]').fill('c10'); // the eleventh has no key: typed, Enter assigns it
+  await page.locator('input[name=class-filter]').press('Enter');
+  await progress(3);
+  await page.locator('h1').click();
+  await page.keyboard.press('9');
+  await progress(4);
+  const csv = readFileSync(join(server.dataRoot, 'many-classes', 'labels.csv'), 'utf8');
+  assert.equal(csv, `path,label\n${names[0]},c9\n${names[1]},c3\n${names[2]},c10\n${names[3]},c8\n`);
+  await page.waitForSelector('[data-testid=labelled-all]');
+  await page.locator('[data-testid=labelled-all] button').click();
+  await page.waitForSelector('[data-testid=browse] img');
+  assert.deepEqual(await page.locator('[data-testid=browse] h3').allTextContents(), ['c10 (1)', 'c3 (1)', 'c8 (1)', 'c9 (1)']);
+  await page.waitForSelector('[data-testid=edit-labels]');
+  // The Runs page's form offers it for training now.
+  await page.goto(`${server.url}#/runs`);
+  await page.waitForSelector('[data-testid=new-run]');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=new-run] option')].some((o) => o.textContent === 'many-classes'));
 });
 
 test('learn: gradient descent steps down the loss surface', { skip }, async () => {

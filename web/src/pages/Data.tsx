@@ -1,4 +1,8 @@
-/** Data: browse a dataset by class with its audit, preview augmentation, and label an unlabelled folder by keyboard. */
+/**
+ * Data: browse a dataset by class with its audit, preview augmentation, and label a folder of loose images by
+ * keyboard, by click or by typing a class name. Once every image has a label the folder is a labelled dataset: it
+ * browses by class here and the Runs page's form trains it.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { api, send } from '../api.ts';
 import { Pixels, Status } from '../components/Heat.tsx';
@@ -8,18 +12,32 @@ interface DatasetEntry {
   name: string;
   kind: 'builtin' | 'labelled' | 'unlabelled';
   description: string;
+  /** Set for a folder of loose images: its labels.csv, and how many of its images have a label. */
+  manifest?: string;
+  images?: number;
+  labelled?: number;
 }
 
 export function DataPage({ name }: { name?: string }) {
   const [datasets, setDatasets] = useState<DatasetEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
+  // The labelled loose-image folder whose labels are being edited (an unlabelled one always shows the labeller).
+  const [editing, setEditing] = useState<string | null>(null);
+  const reload = () =>
     api<{ datasets: DatasetEntry[] }>('/api/datasets').then(
       (d) => setDatasets(d.datasets),
       (e) => setError(e.message),
     );
-  }, []);
+  // Refetched on every visit, so a folder added to the data root since shows up without a reload.
+  useEffect(() => {
+    reload();
+  }, [name]);
   const current = datasets?.find((d) => d.name === (name ?? 'shapes')) ?? datasets?.[0];
+  const labelling = !!current?.manifest && (current.kind === 'unlabelled' || editing === current.name);
+  const finishLabelling = () => {
+    setEditing(null);
+    reload();
+  };
   return (
     <section>
       <h1>Data</h1>
@@ -27,12 +45,12 @@ export function DataPage({ name }: { name?: string }) {
       <nav class="tabs">
         {datasets?.map((d) => (
           <a key={d.name} href={href('data', d.name)} class={d === current ? 'active' : ''} title={d.description}>
-            {d.name} {d.kind === 'unlabelled' && <span class="badge running">to label</span>}
+            {d.name} {d.kind === 'unlabelled' && <span class="badge running">to label{d.labelled ? ` ${d.labelled}/${d.images}` : ''}</span>}
           </a>
         ))}
       </nav>
-      {current && current.kind !== 'unlabelled' && <Browse key={current.name} dataset={current} />}
-      {current && current.kind === 'unlabelled' && <Labeller key={current.name} dataset={current.name} />}
+      {current && !labelling && <Browse key={current.name} dataset={current} onEditLabels={current.manifest ? () => setEditing(current.name) : undefined} />}
+      {current && labelling && <Labeller key={current.name} dataset={current.name} onFinish={finishLabelling} />}
     </section>
   );
 }
@@ -45,7 +63,7 @@ interface ByClass {
   shape: number[];
 }
 
-function Browse({ dataset }: { dataset: DatasetEntry }) {
+function Browse({ dataset, onEditLabels }: { dataset: DatasetEntry; onEditLabels?: () => void }) {
   const [data, setData] = useState<ByClass | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [chosen, setChosen] = useState<number | null>(null);
@@ -58,6 +76,15 @@ function Browse({ dataset }: { dataset: DatasetEntry }) {
     <div>
       <p class="muted">
         {dataset.description} · {data.length} images of {data.shape.join('×')} · {data.classes.length} classes. Click an image to preview augmentation.
+        {onEditLabels && (
+          <>
+            {' '}
+            Labelled here, in {dataset.manifest}: train it from the <a href={href('runs')}>Runs</a> page.{' '}
+            <button type="button" data-testid="edit-labels" onClick={onEditLabels}>
+              edit labels
+            </button>
+          </>
+        )}
       </p>
       <div class="grid2">
         <div data-testid="browse">
@@ -138,13 +165,29 @@ function Augmentation({ base, index }: { base: string; index: number }) {
   );
 }
 
-/** Keyboard labelling: 1–9 assign a class and move on, ←/→ move, 0 or Backspace clears. Each change rewrites labels.csv. */
-function Labeller({ dataset }: { dataset: string }) {
+/** The key that assigns class `i` (1–9, then 0 for the tenth); classes after the tenth are clicked or typed. */
+export function classKey(i: number): string | null {
+  return i < 9 ? String(i + 1) : i === 9 ? '0' : null;
+}
+
+/** The class index a key assigns (the inverse of classKey), or -1. */
+function classOfKey(key: string): number {
+  return /^[1-9]$/.test(key) ? Number(key) - 1 : key === '0' ? 9 : -1;
+}
+
+/**
+ * Labelling a folder of loose images: keys 1–9 and 0 assign the first ten classes and move on; any class (however
+ * many) can be clicked, or typed in the filter (Enter assigns the first match); ←/→ move, Backspace or Delete
+ * clears. Each change rewrites labels.csv (atomically, on the server).
+ */
+function Labeller({ dataset, onFinish }: { dataset: string; onFinish: () => void }) {
   const storageKey = `simmer.classes.${dataset}`;
   const [images, setImages] = useState<string[]>([]);
   const [labels, setLabels] = useState<Record<string, string>>({});
   const [manifest, setManifest] = useState('');
   const [classes, setClasses] = useState<string[]>(() => (localStorage.getItem(storageKey) ?? 'cat,dog').split(',').filter(Boolean));
+  const [classText, setClassText] = useState(() => classes.join(','));
+  const [filter, setFilter] = useState('');
   const [at, setAt] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const base = `/api/label/${encodeURIComponent(dataset)}`;
@@ -156,7 +199,12 @@ function Labeller({ dataset }: { dataset: string }) {
         setLabels(r.labels);
         setManifest(r.manifest);
         const known = [...new Set(Object.values(r.labels))];
-        if (known.length) setClasses((c) => [...new Set([...c, ...known])]);
+        if (known.length)
+          setClasses((c) => {
+            const all = [...new Set([...c, ...known])];
+            setClassText(all.join(','));
+            return all;
+          });
       },
       (e) => setError(e.message),
     );
@@ -171,15 +219,18 @@ function Labeller({ dataset }: { dataset: string }) {
       setError((e as Error).message);
     }
   };
+  /** Labels the current image and moves to the next one. */
+  const assignAndNext = (label: string) => {
+    assign(images[at], label);
+    setAt((i) => Math.min(images.length - 1, i + 1));
+  };
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.target as HTMLElement).tagName === 'INPUT' || !images.length) return;
-      const path = images[at];
-      if (/^[1-9]$/.test(e.key) && classes[Number(e.key) - 1]) {
-        assign(path, classes[Number(e.key) - 1]);
-        setAt((i) => Math.min(images.length - 1, i + 1));
-      } else if (e.key === '0' || e.key === 'Backspace') assign(path, '');
+      const k = classOfKey(e.key);
+      if (k >= 0 && classes[k]) assignAndNext(classes[k]);
+      else if (e.key === 'Backspace' || e.key === 'Delete') assign(images[at], '');
       else if (e.key === 'ArrowRight') setAt((i) => Math.min(images.length - 1, i + 1));
       else if (e.key === 'ArrowLeft') setAt((i) => Math.max(0, i - 1));
       else return;
@@ -190,25 +241,58 @@ function Labeller({ dataset }: { dataset: string }) {
   }, [images, at, classes]);
 
   const setClassList = (text: string) => {
-    const list = text
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .slice(0, 9);
+    setClassText(text);
+    const list = [
+      ...new Set(
+        text
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ];
     setClasses(list);
     localStorage.setItem(storageKey, list.join(','));
   };
   if (!images.length) return <Status error={error} loading />;
   const path = images[at];
-  const done = Object.keys(labels).length;
+  const done = images.filter((p) => labels[p] !== undefined).length;
+  const needle = filter.trim().toLowerCase();
+  const shown = classes.map((c, i) => ({ c, i })).filter(({ c }) => !needle || c.toLowerCase().includes(needle));
+  /** Enter in the filter assigns its first match, or the typed name itself as a new class. */
+  const onFilterKey = (e: KeyboardEvent) => {
+    if (e.key === 'Enter') {
+      const typed = filter.trim();
+      const label = shown[0]?.c ?? typed;
+      if (!label) return;
+      if (!classes.includes(label)) setClassList([...classes, label].join(','));
+      assignAndNext(label);
+      setFilter('');
+      e.preventDefault();
+    } else if (e.key === 'Escape') {
+      setFilter('');
+      (e.target as HTMLInputElement).blur();
+    }
+  };
   return (
     <div class="labeller" data-testid="labeller">
       <p class="muted">
-        Press <kbd>1</kbd>–<kbd>9</kbd> to label and move on, <kbd>←</kbd> <kbd>→</kbd> to move, <kbd>0</kbd> to clear. Labels are saved to {manifest} after
-        every key (written atomically). {done}/{images.length} labelled.
+        Press <kbd>1</kbd>–<kbd>9</kbd> and <kbd>0</kbd> (the tenth class) to label and move on, or click a class, or type in the filter and press{' '}
+        <kbd>Enter</kbd> (any number of classes); <kbd>←</kbd> <kbd>→</kbd> to move, <kbd>Backspace</kbd> to clear. Labels are saved to {manifest} after every
+        change (written atomically).{' '}
+        <span data-testid="label-progress">
+          {done}/{images.length} labelled.
+        </span>
       </p>
+      {done === images.length && (
+        <p data-testid="labelled-all">
+          Every image has a label: {dataset} is a labelled dataset now; train it from the <a href={href('runs')}>Runs</a> page.{' '}
+          <button type="button" onClick={onFinish}>
+            browse by class
+          </button>
+        </p>
+      )}
       <label>
-        classes (comma-separated) <input name="classes" value={classes.join(',')} onChange={(e) => setClassList((e.target as HTMLInputElement).value)} />
+        classes (comma-separated) <input name="classes" value={classText} onInput={(e) => setClassList((e.target as HTMLInputElement).value)} />
       </label>
       <div class="label-main">
         <figure>
@@ -217,15 +301,28 @@ function Labeller({ dataset }: { dataset: string }) {
             {at + 1}/{images.length}: {path} — <b>{labels[path] ?? 'unlabelled'}</b>
           </figcaption>
         </figure>
-        <ol class="keys">
-          {classes.map((c, i) => (
-            <li key={c}>
-              <button type="button" onClick={() => assign(path, c)}>
-                <kbd>{i + 1}</kbd> {c}
-              </button>
-            </li>
-          ))}
-        </ol>
+        <div>
+          <input
+            name="class-filter"
+            placeholder="type a class, Enter assigns"
+            value={filter}
+            onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
+            onKeyDown={onFilterKey}
+          />
+          <ol class="keys" data-testid="class-list" style={{ maxHeight: '320px', overflowY: 'auto' }}>
+            {shown.map(({ c, i }) => {
+              const key = classKey(i);
+              return (
+                <li key={c}>
+                  <button type="button" class={labels[path] === c ? 'active' : ''} onClick={() => assignAndNext(c)}>
+                    {key !== null && <kbd>{key}</kbd>} {c}
+                  </button>
+                </li>
+              );
+            })}
+            {needle && !shown.length && <li class="muted">Enter adds “{filter.trim()}” as a new class</li>}
+          </ol>
+        </div>
       </div>
       {error && <p class="error">{error}</p>}
       <div class="thumbs small">
