@@ -59,6 +59,9 @@ test('with every image labelled the folder is listed as labelled and browses by 
   assert.equal(browse.status, 200, JSON.stringify(browse.body));
   assert.deepEqual(browse.body.classes, ['filled', 'hollow']);
   assert.deepEqual(browse.body.counts, [12, 12]);
+  const audit = await getJson(server.url, '/api/datasets/by-hand/audit');
+  assert.equal(audit.status, 200, JSON.stringify(audit.body));
+  assert.match(String(audit.body.text), /filled/);
   // The labels stay editable after the folder counts as labelled.
   const again = await getJson(server.url, '/api/label/by-hand');
   assert.equal(again.status, 200);
