@@ -11,7 +11,7 @@ import { checkTrainable } from '../data/trainable.ts';
 import { type SkippedFile, skippedFilesOf } from '../data/image-list.ts';
 import { applySplit, makeSplit, type SplitRecord } from '../data/split.ts';
 import { SubsetDataset } from '../data/subset.ts';
-import type { PresetName } from '../data/transforms/spec.ts';
+import { parseAugment } from '../data/transforms/spec.ts';
 import type { Recipe } from './recipe.ts';
 
 export interface PreparedData {
@@ -78,14 +78,27 @@ export function formatDataSummary(s: DataSummary): string {
 
 const EVAL_BATCH = 256;
 
+/** The recipe's channel count, or undefined for 'auto' (detected from the data; recipes stored before lack it). */
+function channelsOf(r: Recipe): 1 | 3 | undefined {
+  return r.channels === '1' ? 1 : r.channels === '3' ? 3 : undefined;
+}
+
 async function open(r: Recipe, split: 'train' | 'test'): Promise<SpecDataset> {
-  return loadDataset(r.dataset, {
+  const channels = channelsOf(r);
+  const ds = await loadDataset(r.dataset, {
     split,
     data: r.data,
     size: r.imageSize > 0 ? r.imageSize : undefined,
+    channels,
     seed: r.seed,
     count: r.dataset === 'shapes' && r.limit > 0 ? (split === 'train' ? r.limit : Math.max(200, Math.round(r.limit / 5))) : undefined,
   });
+  // Built-in datasets have fixed channels; asking for others must not be ignored silently.
+  if (channels !== undefined && ds.channels !== channels)
+    throw new RangeError(
+      `${r.dataset} has ${ds.channels}-channel images and cannot be read with ${channels}; channels applies to image folders and manifests (use auto or ${ds.channels})`,
+    );
+  return ds;
 }
 
 /** The dataset's test split, or null when it has none (a plain folder returns itself for every split). */
@@ -126,7 +139,7 @@ export async function prepareData(r: Recipe, storedSplit: SplitRecord | null = n
     batchSize: r.batchSize,
     shuffle: true,
     seed: r.seed,
-    transform: r.augment && r.augment !== 'none' ? (r.augment as PresetName) : undefined,
+    transform: r.augment && r.augment !== 'none' ? parseAugment(r.augment) : undefined,
     workers: r.workers,
   });
   const valLoader = new DataLoader(val, { batchSize: EVAL_BATCH, workers: r.workers });
@@ -147,12 +160,88 @@ export async function prepareData(r: Recipe, storedSplit: SplitRecord | null = n
   };
 }
 
-/** Held-out data to evaluate a trained model on: the test split, else the run's validation part. */
-export async function prepareEvalData(r: Recipe, inputShape: [number, number, number]): Promise<{ source: DataLoader; split: string; classes: string[] }> {
+/** What `eval` can score: the run's held-out images by default, or a named part. */
+export const EVAL_SPLITS = ['auto', 'all', 'train', 'val', 'test'] as const;
+export type EvalSplit = (typeof EVAL_SPLITS)[number];
+
+export interface EvalData {
+  source: DataLoader;
+  /** The part scored (auto resolved). */
+  split: Exclude<EvalSplit, 'auto'>;
+  /** The part in words, for the report ("the run's validation part (split.json)"). */
+  description: string;
+  classes: string[];
+  count: number;
+}
+
+export interface EvalDataOptions {
+  /** Which part to score (default auto: the test split, else the run's stored validation part, else all of another dataset). */
+  split?: EvalSplit;
+  /**
+   * The run's split.json (null: the run has none). Left undefined only by callers written before runs stored their
+   * split: they get the old behaviour (a split made again with the run's seed).
+   */
+  storedSplit?: SplitRecord | null;
+  /** Whether the data is the dataset the run trained on (the stored split applies only to it). Default true. */
+  trainedOn?: boolean;
+}
+
+/**
+ * The images `eval` scores. The run's stored split is applied to the dataset as it is now and refused when the
+ * dataset changed since; a split is never made again here (it would mix training images into the score).
+ */
+export async function prepareEvalData(r: Recipe, inputShape: [number, number, number], options: EvalDataOptions = {}): Promise<EvalData> {
+  const trainedOn = options.trainedOn ?? true;
+  if (options.storedSplit === undefined && options.split === undefined && trainedOn) return legacyEvalData(r, inputShape);
+  // The model's input decides size and channels; --limit belongs to the trained dataset's split only.
+  const sized: Recipe = { ...r, imageSize: r.imageSize || inputShape[1], channels: inputShape[0] === 1 ? '1' : '3', limit: trainedOn ? r.limit : 0 };
+  let train: SpecDataset = await open(sized, 'train');
+  if (sized.limit > 0 && sized.limit < train.length && r.dataset !== 'shapes')
+    train = new SubsetDataset(
+      train,
+      Array.from({ length: sized.limit }, (_, i) => i),
+    );
+  const test = await openTest(sized, train);
+  const stored = trainedOn ? (options.storedSplit ?? null) : null;
+  const want = options.split ?? 'auto';
+  const split = want !== 'auto' ? want : test ? 'test' : trainedOn ? 'val' : 'all';
+  const done = (ds: SpecDataset, description: string): EvalData => ({
+    source: new DataLoader(ds, { batchSize: r.batchSize }),
+    split,
+    description,
+    classes: train.classes,
+    count: ds.length,
+  });
+  if (split === 'test') {
+    if (!test) throw new RangeError(`${r.dataset} has no test split of its own (a folder without train/ and test/ subfolders is one pool); score split 'val' (the run's held-out part) or 'all'`);
+    return done(test, "the dataset's test split");
+  }
+  if (split === 'all') {
+    if (test) throw new RangeError(`${r.dataset} keeps its train and test splits apart; score split 'train' or 'test'`);
+    return done(train, 'all images');
+  }
+  if (stored) {
+    if (stored.total !== train.length)
+      throw new RangeError(
+        `the run's split.json was made for ${stored.total} images but ${r.dataset} now has ${train.length}: the data changed since training, so its held-out images are unknown; score split 'all', or a separate test folder`,
+      );
+    return done(applySplit(train, stored, split), `the run's ${split === 'val' ? 'validation' : 'training'} part (split.json)`);
+  }
+  // No stored split: the run validated on the test split and trained on all of the train split, or the split is lost.
+  if (trainedOn && test && r.valSplit === 0) return split === 'val' ? done(test, "the dataset's test split (the run validated on it)") : done(train, 'the train split');
+  throw new RangeError(
+    trainedOn
+      ? `this run's split.json is missing (it sits next to config.json in the run folder), so which images were held out is unknown; score split 'all' (which includes the training images), or a separate test folder`
+      : `split '${split}' is the run's own; on other data score split 'all'${test ? " or 'test'" : ''}`,
+  );
+}
+
+/** The behaviour before runs stored their split: the test split, else a validation part made again with the run's seed. */
+async function legacyEvalData(r: Recipe, inputShape: [number, number, number]): Promise<EvalData> {
   const sized: Recipe = { ...r, imageSize: r.imageSize || inputShape[1] };
   const train = await open(sized, 'train');
   const test = await openTest(sized, train);
-  if (test) return { source: new DataLoader(test, { batchSize: r.batchSize }), split: 'test split', classes: test.classes };
+  if (test) return { source: new DataLoader(test, { batchSize: r.batchSize }), split: 'test', description: "the dataset's test split", classes: test.classes, count: test.length };
   const data = await prepareData(sized);
-  return { source: data.val, split: 'validation split', classes: data.classes };
+  return { source: data.val, split: 'val', description: 'validation part (made again with the run seed)', classes: data.classes, count: data.val.dataset.length };
 }

@@ -3,6 +3,9 @@
  * model also turns image files into its input exactly as training did (preprocess), and says what is suspicious about
  * the weights (warnings: NaN or Infinity, from a run that diverged before the guard existed or a file edited since).
  */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { readSplitRecord, type SplitRecord } from '../data/split.ts';
 import { buildClassifier, CLASSIFIERS } from '../models/classifiers.ts';
 import type { Module } from '../nn/module.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -18,6 +21,11 @@ export interface OpenedModel {
   inputShape: [number, number, number];
   recipe: Recipe;
   checkpoint: Checkpoint;
+  /**
+   * The train/validation split of the run that wrote the checkpoint (runs/<id>/split.json beside config.json, for a
+   * checkpoint in runs/<id>/checkpoints/), or null when the run made none or the checkpoint was moved out of its run.
+   */
+  storedSplit: SplitRecord | null;
   /** Problems a caller should show before trusting the model's outputs (empty when there are none). */
   warnings: string[];
   /** Image files as one input batch [N, C, H, W], decoded and resized with the dataset's policy. */
@@ -41,8 +49,17 @@ export function openCheckpointModel(path: string): OpenedModel {
     inputShape: config.inputShape,
     recipe,
     checkpoint,
+    storedSplit: storedSplitOf(path),
     warnings,
     preprocess: (paths) => preprocessFiles(opened, paths),
   };
   return opened;
+}
+
+/** The split.json of the run a checkpoint belongs to: runs/<id>/checkpoints/x.safetensors → runs/<id>/split.json. */
+function storedSplitOf(checkpointPath: string): SplitRecord | null {
+  const runDir = dirname(dirname(resolve(checkpointPath)));
+  const file = join(runDir, 'split.json');
+  if (!existsSync(join(runDir, 'config.json')) || !existsSync(file)) return null;
+  return readSplitRecord(file);
 }

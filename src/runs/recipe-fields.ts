@@ -3,7 +3,7 @@
  * the HTTP API's JSON schema (src/server/app.ts), the dashboard's form (GET /api/recipe-schema) and the library's own
  * validation (resolveRecipe) are all built from it, so they cannot drift apart.
  */
-import { PRESETS } from '../data/transforms/spec.ts';
+import { augmentProblem, NAMED_TRANSFORMS, PRESETS } from '../data/transforms/spec.ts';
 import { CLASSIFIERS } from '../models/classifiers.ts';
 import { GENERATIVE_MODELS } from '../models/registry.ts';
 
@@ -41,6 +41,11 @@ export interface RecipeField {
   api: boolean;
   /** Text shown after the range when a value is too large (why there is a limit). */
   maxReason?: string;
+  /**
+   * For a string whose valid values are more than its choices (the choices are then the suggestions a form offers):
+   * the problem with a value, or null. The API schema then checks only the type, and resolveRecipe calls this.
+   */
+  check?: (value: string, label: string) => string | null;
 }
 
 const lrHelp = `learning rate (0 = the optimizer's default: ${OPTIMIZERS.map((o) => `${DEFAULT_LR[o]} for ${o}`).join(', ')})`;
@@ -56,7 +61,28 @@ export const RECIPE_FIELDS: readonly RecipeField[] = [
   { name: 'momentum', type: 'number', default: 0.9, min: 0, max: 0.999, help: 'SGD momentum', valueName: 'm', api: true },
   { name: 'weightDecay', type: 'number', default: 0, min: 0, max: 1, help: 'weight decay (adamw: 0 means 0.01)', valueName: 'wd', api: true },
   { name: 'schedule', type: 'string', default: 'cosine', choices: SCHEDULES, help: 'learning-rate schedule', valueName: 'name', api: true },
-  { name: 'augment', type: 'string', default: 'none', choices: Object.keys(PRESETS), help: 'augmentation preset', valueName: 'preset', api: true },
+  {
+    name: 'augment',
+    type: 'string',
+    default: 'none',
+    choices: Object.keys(PRESETS),
+    check: (value, label) => {
+      const problem = augmentProblem(value);
+      return problem === null ? null : `${label}: ${problem}`;
+    },
+    help: `augmentation preset (standard-noflip and digits never mirror), or a comma list of transforms: ${Object.keys(NAMED_TRANSFORMS).join(', ')}`,
+    valueName: 'preset|list',
+    api: true,
+  },
+  {
+    name: 'channels',
+    type: 'string',
+    default: 'auto',
+    choices: ['auto', '1', '3'],
+    help: 'image channels: 1 (grayscale), 3 (RGB) or auto (grayscale when every image of the dataset is)',
+    valueName: '1|3|auto',
+    api: true,
+  },
   { name: 'seed', type: 'integer', default: 1, min: 0, max: 2 ** 31 - 1, help: 'random seed (init, shuffling, split, augmentation)', valueName: 'n', api: true },
   {
     name: 'valSplit',
@@ -126,6 +152,7 @@ export function flagName(name: string): string {
 export function fieldProblem(field: RecipeField, value: unknown, label = field.name): string | null {
   if (field.type === 'string') {
     if (typeof value !== 'string') return `${label} must be a string, got ${JSON.stringify(value)}`;
+    if (field.check) return field.check(value, label);
     if (field.choices && !field.choices.includes(value)) return `unknown ${label} '${value}'; choose one of: ${field.choices.join(', ')}`;
     return null;
   }
@@ -151,7 +178,7 @@ export function recipeJsonSchemaProperties(): Record<string, Record<string, unkn
   for (const f of RECIPE_FIELDS) {
     if (!f.api) continue;
     const p: Record<string, unknown> = { type: f.type };
-    if (f.choices) p.enum = [...f.choices];
+    if (f.choices && !f.check) p.enum = [...f.choices];
     if (f.min !== undefined) p.minimum = f.min;
     if (f.max !== undefined) p.maximum = f.max;
     props[f.name] = p;

@@ -25,8 +25,10 @@ export interface Recipe {
   momentum: number;
   weightDecay: number;
   schedule: ScheduleName;
-  /** Augmentation preset name (see the choices in recipe-fields.ts). */
+  /** Augmentation: a preset name or a comma list of named transforms (parseAugment in src/data/transforms/spec.ts). */
   augment: string;
+  /** Image channels: '1', '3', or 'auto' (detected from the data). Recipes stored before the field existed lack it. */
+  channels?: 'auto' | '1' | '3';
   seed: number;
   /** Fraction of the training set held out for validation; 0 validates on the dataset's test split. */
   valSplit: number;

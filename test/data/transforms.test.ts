@@ -29,6 +29,7 @@ import {
   translate,
   vflip,
 } from '../../src/data/index.ts';
+import { NAMED_TRANSFORMS, parseAugment } from '../../src/data/transforms/spec.ts';
 import { Generator } from '../../src/tensor/random.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 
@@ -282,5 +283,38 @@ describe('batch mixing', () => {
   });
   test('bad shapes are explained', () => {
     assert.throws(() => mixup(y, y, 3, {}, new Generator(0)), /expected x \[N,C,H,W\]/);
+  });
+});
+
+describe('--augment values (issue 12, item 11)', () => {
+  test('a comma list names transforms, applied in the order given', () => {
+    assert.deepEqual(parseAugment(' translate, rotate,jitter'), [NAMED_TRANSFORMS.translate, NAMED_TRANSFORMS.rotate, NAMED_TRANSFORMS.jitter]);
+    assert.deepEqual(
+      (parseAugment('translate,rotate,jitter') as TransformStep[]).map((s) => s.op),
+      ['translate', 'rotate', 'colorJitter'],
+    );
+    assert.equal(parseAugment('digits'), 'digits');
+  });
+  test('presets for digits and text never mirror', () => {
+    for (const name of ['standard-noflip', 'digits'] as const) {
+      assert.ok(PRESETS[name].length > 0);
+      assert.ok(!PRESETS[name].some((s) => s.op === 'hflip' || s.op === 'vflip'), name);
+    }
+    // The list builds into a working pipeline that keeps the image's shape.
+    const img: Img = { data: Float32Array.from({ length: 16 }, (_, i) => (i % 4) / 4), shape: [1, 4, 4] };
+    const t = buildTransform(parseAugment('translate,rotate,jitter'));
+    const out = t(img, new Generator(3));
+    assert.deepEqual(out.shape, [1, 4, 4]);
+  });
+  test('an unknown name is refused with every valid preset and transform listed', () => {
+    assert.throws(
+      () => parseAugment('translate,flip'),
+      (e: Error) => {
+        assert.match(e.message, /unknown augmentation 'flip'/);
+        for (const n of [...Object.keys(PRESETS), ...Object.keys(NAMED_TRANSFORMS)]) assert.ok(e.message.includes(n), n);
+        return true;
+      },
+    );
+    assert.throws(() => parseAugment(''), /an empty augmentation/);
   });
 });
