@@ -1,6 +1,6 @@
 // Tensors and autograd in a few lines: fit y = 3x − 2 with gradient descent written by hand.
 // Run: node --import tsx examples/autograd.ts
-import { linspace, manualSeed, mse, noGrad, randn, tensor } from 'simmer';
+import { linspace, manualSeed, mse, noGrad, randn, tensor } from 'simmer-ml';
 
 manualSeed(0);
 const x = linspace(-1, 1, 32).reshape([32, 1]);

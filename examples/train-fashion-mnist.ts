@@ -1,9 +1,9 @@
 // The README's Trainer example: the W3 CNN on Fashion-MNIST with augmentation, a schedule, early stopping and checkpoints.
 // Run: node --import tsx examples/train-fashion-mnist.ts   (needs Debian's dataset-fashion-mnist)
-import { DataLoader, loadDataset } from 'simmer/data';
-import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from 'simmer/nn';
-import { Adam, CosineAnnealingLR } from 'simmer/optim';
-import { Checkpointer, EarlyStopping, ProgressBar, Trainer } from 'simmer/train';
+import { DataLoader, loadDataset } from 'simmer-ml/data';
+import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from 'simmer-ml/nn';
+import { Adam, CosineAnnealingLR } from 'simmer-ml/optim';
+import { Checkpointer, EarlyStopping, ProgressBar, Trainer } from 'simmer-ml/train';
 
 const train = await loadDataset('fashion-mnist', { split: 'train' });
 const test = await loadDataset('fashion-mnist', { split: 'test' });

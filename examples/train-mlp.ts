@@ -1,10 +1,10 @@
 // A model, an optimizer and the Trainer on the built-in synthetic shapes dataset.
 // Run: node --import tsx examples/train-mlp.ts
-import { DataLoader, loadDataset } from 'simmer/data';
-import { manualSeed } from 'simmer';
-import { Flatten, formatSummary, Linear, ReLU, Sequential, summary } from 'simmer/nn';
-import { Adam } from 'simmer/optim';
-import { ProgressBar, Trainer } from 'simmer/train';
+import { DataLoader, loadDataset } from 'simmer-ml/data';
+import { manualSeed } from 'simmer-ml';
+import { Flatten, formatSummary, Linear, ReLU, Sequential, summary } from 'simmer-ml/nn';
+import { Adam } from 'simmer-ml/optim';
+import { ProgressBar, Trainer } from 'simmer-ml/train';
 
 manualSeed(1);
 const train = await loadDataset('shapes', { split: 'train', count: 3000 });

@@ -1,7 +1,7 @@
 /**
  * Simmer: tensors, autograd, differentiable ops and their kernels, in TypeScript.
  * @example
- *   import { tensor, randn, matmul, manualSeed } from 'simmer';
+ *   import { tensor, randn, matmul, manualSeed } from 'simmer-ml';
  *   manualSeed(0);
  *   const w = randn([3, 1]).requiresGrad_();
  *   const loss = matmul(tensor([[1, 2, 3]]), w).pow(2).sum();

@@ -1,5 +1,5 @@
 /**
- * `simmer/nn` (package.json "exports"): layers, Module (with hooks and withMode), init and summaries (PyTorch's torch.nn).
+ * `simmer-ml/nn` (package.json "exports"): layers, Module (with hooks and withMode), init and summaries (PyTorch's torch.nn).
  * Imports the root first, so Tensor methods (ops) and tensor.backward() are installed whichever entry a user opens.
  */
 import '../index.ts';

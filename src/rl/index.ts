@@ -4,7 +4,7 @@
  * REINFORCE with a baseline, DQN, PPO) whose networks run forward and backward on the engine, seeded and
  * deterministic, with checkpoints that resume exactly.
  * @example
- *   import { PPO, trainAgent } from 'simmer/rl';
+ *   import { PPO, trainAgent } from 'simmer-ml/rl';
  *   const agent = new PPO({ env: 'cartpole', seed: 1, totalSteps: 100_000 });
  *   const r = trainAgent(agent, { maxEnvSteps: 100_000, evalEverySteps: 5_120, solvedThreshold: 475, stopWhenSolved: true });
  */

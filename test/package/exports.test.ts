@@ -26,7 +26,7 @@ test('every export points at an existing source, and each subpath entry imports 
 
 test('importing only simmer/data (a folder that never imports ops) by package name installs the Tensor methods and backward', () => {
   const script = [
-    "const data = await import('simmer/data');",
+    "const data = await import('simmer-ml/data');",
     // The Tensor class straight from its file, which installs nothing itself.
     "const { Tensor } = await import('./src/tensor/tensor.ts');",
     'const x = new Tensor(new Float32Array(6), [2, 3]).requiresGrad_();',
@@ -47,6 +47,6 @@ test('the examples import the package by name, not its sources', () => {
     if (name === 'train-autoencoder.ts') continue;
     const text = readFileSync(join(ROOT, 'examples', name), 'utf8');
     assert.doesNotMatch(text, /from '\.\.\/src\//, `examples/${name} deep-imports src/`);
-    assert.match(text, /from 'simmer(\/[a-z]+)?'/, `examples/${name} imports simmer`);
+    assert.match(text, /from 'simmer-ml(\/[a-z]+)?'/, `examples/${name} imports simmer-ml`);
   }
 });
