@@ -46,7 +46,11 @@ export interface RecipeField {
    * the problem with a value, or null. The API schema then checks only the type, and resolveRecipe calls this.
    */
   check?: (value: string, label: string) => string | null;
+  /** With `check`: a JSON-Schema pattern the API applies instead of the enum (so a bad value is a 400, not a failed run). */
+  pattern?: string;
 }
+
+const TRANSFORM_NAMES = Object.keys(NAMED_TRANSFORMS).join('|');
 
 const lrHelp = `learning rate (0 = the optimizer's default: ${OPTIMIZERS.map((o) => `${DEFAULT_LR[o]} for ${o}`).join(', ')})`;
 
@@ -70,6 +74,7 @@ export const RECIPE_FIELDS: readonly RecipeField[] = [
       const problem = augmentProblem(value);
       return problem === null ? null : `${label}: ${problem}`;
     },
+    pattern: `^\\s*(${Object.keys(PRESETS).join('|')}|(${TRANSFORM_NAMES})(\\s*,\\s*(${TRANSFORM_NAMES}))*)\\s*$`,
     help: `augmentation preset (standard-noflip and digits never mirror), or a comma list of transforms: ${Object.keys(NAMED_TRANSFORMS).join(', ')}`,
     valueName: 'preset|list',
     api: true,
@@ -179,6 +184,7 @@ export function recipeJsonSchemaProperties(): Record<string, Record<string, unkn
     if (!f.api) continue;
     const p: Record<string, unknown> = { type: f.type };
     if (f.choices && !f.check) p.enum = [...f.choices];
+    if (f.pattern) p.pattern = f.pattern;
     if (f.min !== undefined) p.minimum = f.min;
     if (f.max !== undefined) p.maximum = f.max;
     props[f.name] = p;

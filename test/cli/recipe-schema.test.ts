@@ -71,3 +71,24 @@ describe('the recipe table', () => {
     assert.throws(() => resolveRecipe({ epochs: 2.5 }), /epochs must be an integer >= 1, got 2\.5/);
   });
 });
+
+describe('augment and channels in the table (issue 12, items 11 and 12)', () => {
+  test('the API pattern for augment accepts exactly what resolveRecipe accepts', () => {
+    const pattern = new RegExp(recipeJsonSchemaProperties().augment.pattern as string);
+    for (const value of ['none', 'digits', 'standard-noflip', 'translate,rotate,jitter', ' translate , rotate ', 'flip', 'translate,', '', 'standard,hflip']) {
+      let accepted = true;
+      try {
+        resolveRecipe({ augment: value });
+      } catch (e) {
+        assert.match((e as Error).message, /give a preset .* or a comma list of transforms/);
+        accepted = false;
+      }
+      assert.equal(pattern.test(value), accepted, JSON.stringify(value));
+    }
+  });
+  test('channels is auto by default and only 1, 3 or auto', () => {
+    assert.equal(DEFAULT_RECIPE.channels, 'auto');
+    assert.deepEqual(recipeJsonSchemaProperties().channels.enum, ['auto', '1', '3']);
+    assert.throws(() => resolveRecipe({ channels: '2' as never }), /unknown channels '2'; choose one of: auto, 1, 3/);
+  });
+});
