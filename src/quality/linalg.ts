@@ -1,9 +1,10 @@
 /**
  * The float64 linear algebra the Fréchet distance needs, in plain TypeScript: mean and covariance of feature rows,
- * the eigen-decomposition of a symmetric matrix (cyclic Jacobi rotations — exact enough and fast on 128×128), the
+ * the eigen-decomposition of a symmetric matrix (the cyclic Jacobi solver of src/unsupervised/eigen.ts), the
  * square root of a symmetric positive semi-definite matrix, and the Fréchet distance between two Gaussians.
  * Matrices are row-major Float64Arrays of n×n.
  */
+import { jacobiEigen } from '../unsupervised/eigen.ts';
 
 /** Mean [d] and covariance [d×d] (divided by n − 1) of n rows of d features. */
 export function meanAndCovariance(rows: Float32Array | Float64Array, n: number, d: number): { mean: Float64Array; cov: Float64Array } {
@@ -32,54 +33,14 @@ export function meanAndCovariance(rows: Float32Array | Float64Array, n: number, 
 }
 
 /**
- * Eigenvalues and eigenvectors of a symmetric n×n matrix by cyclic Jacobi rotations: A = V·diag(values)·Vᵀ, the
- * eigenvectors are the columns of V. Sweeps until the off-diagonal mass is below `tol` relative to the whole matrix.
+ * Eigenvalues and eigenvectors of a symmetric n×n matrix: A = V·diag(values)·Vᵀ, the eigenvectors are the columns of
+ * V. The cyclic Jacobi solver is the one PCA uses (src/unsupervised/eigen.ts), which returns vectors as rows.
  */
-export function symmetricEigen(matrix: Float64Array, n: number, tol = 1e-22, maxSweeps = 100): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(matrix);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  let total = 0;
-  for (let i = 0; i < n * n; i++) total += a[i] * a[i];
-  for (let sweep = 0; sweep < maxSweeps; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] * a[p * n + q];
-    if (off <= tol * total || off === 0) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (apq === 0) continue;
-        const app = a[p * n + p];
-        const aqq = a[q * n + q];
-        // The rotation angle that zeroes a[p][q]: t = tan θ, the smaller root of t² + 2τt − 1 = 0.
-        const tau = (aqq - app) / (2 * apq);
-        const t = Math.sign(tau || 1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
-        const c = 1 / Math.sqrt(1 + t * t);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p];
-          const akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k];
-          const aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p];
-          const vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = a[i * n + i];
-  return { values, vectors: v };
+export function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  const { values, vectors: rows } = jacobiEigen(matrix, n);
+  const columns = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) for (let k = 0; k < n; k++) columns[k * n + r] = rows[r * n + k];
+  return { values, vectors: columns };
 }
 
 /** The symmetric square root of a symmetric positive semi-definite matrix (negative eigenvalues from rounding → 0). */
