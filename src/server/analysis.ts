@@ -64,7 +64,7 @@ export class RunAnalysis {
   private load(id: string, path: string, key: string): Promise<Opened> {
     const promise = (async () => {
       const opened = openCheckpointModel(path);
-      const { source, split, classes } = await prepareEvalData(opened.recipe, opened.inputShape);
+      const { source, split, classes } = await prepareEvalData(opened.recipe, opened.inputShape, { storedSplit: opened.storedSplit });
       try {
         const result = await evaluateClassifier(opened.model, source);
         const predictions = await predictAll(opened.model, source);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
+import { RunAnalysis } from '../../src/server/analysis.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'simmer.js');
@@ -70,6 +71,15 @@ describe('simmer eval --split', () => {
     assert.match(text.stdout, /\(val: the run's validation part \(split\.json\), 10 images\)/);
   });
 
+  test('simmer embed and the dashboard evaluation use the same held-out part (split.json), not a re-made split', async () => {
+    const emb = simmer(['embed', ckpt, data, '--out', join(root, 'emb.json'), '--json']);
+    assert.equal(emb.code, 0, emb.stderr);
+    const e = JSON.parse(emb.stdout);
+    assert.deepEqual([e.split, e.rows], ['val', split.indices.val.length]);
+    const ev = await new RunAnalysis(runs).evaluation(run);
+    assert.deepEqual([ev.split, ev.count], ['val', split.indices.val.length]);
+  });
+
   test('--split train / all / test', () => {
     assert.equal(JSON.parse(simmer(['eval', ckpt, '--split', 'train', '--json']).stdout).count, split.indices.train.length);
     const all = JSON.parse(simmer(['eval', ckpt, '--split', 'all', '--json']).stdout);
@@ -91,6 +101,11 @@ describe('simmer eval --split', () => {
     const changed = simmer(['eval', ckpt]);
     assert.equal(changed.code, 1);
     assert.match(changed.stderr, /split\.json was made for 40 images but .* now has 44: the data changed/);
+    // embed and the dashboard read the same split.json, so they refuse too instead of re-making a split.
+    const emb = simmer(['embed', ckpt, data, '--out', join(root, 'emb2.json')]);
+    assert.equal(emb.code, 1);
+    assert.match(emb.stderr, /the data changed/);
+    await assert.rejects(new RunAnalysis(runs).evaluation(run), /the data changed/);
     assert.equal(JSON.parse(simmer(['eval', ckpt, '--split', 'all', '--json']).stdout).count, 44);
     renameSync(join(runs, run, 'split.json'), join(runs, run, 'split.json.bak'));
     const missing = simmer(['eval', ckpt]);

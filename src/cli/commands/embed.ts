@@ -2,7 +2,7 @@
  * `simmer embed <checkpoint> <data> --out emb.json|emb.npy [--project pca|umap]`: the penultimate-layer embeddings
  * of a trained classifier on a dataset's held-out images, optionally projected to 2-D.
  */
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { openCheckpointModel } from '../../runs/open-model.ts';
@@ -44,7 +44,9 @@ export function register(program: Command): void {
       const opened = openCheckpointModel(checkpoint);
       for (const w of opened.warnings) process.stderr.write(`warning: ${w}\n`);
       const recipe = { ...opened.recipe, dataset, ...(o.data ? { data: o.data } : {}), batchSize: o.batchSize };
-      const data = await prepareEvalData(recipe, opened.inputShape);
+      // The run's split.json says which images it held out, but only of the data it trained on.
+      const trainedOn = resolve(recipe.dataset) === resolve(opened.recipe.dataset) && (recipe.data ?? '') === (opened.recipe.data ?? '');
+      const data = await prepareEvalData(recipe, opened.inputShape, { storedSplit: opened.storedSplit, trainedOn });
       const t = performance.now();
       const emb = await penultimateEmbeddings(opened.model, data.source.epoch(0), o.limit);
       await data.source.close?.();
