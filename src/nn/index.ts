@@ -1,6 +1,7 @@
 /** Layers, models' building blocks and initialisation (PyTorch's torch.nn). */
 export * from './init.ts';
 export * from './layers/activation.ts';
+export * from './layers/attention.ts';
 export * from './layers/container.ts';
 export * from './layers/conv.ts';
 export * from './layers/linear.ts';
