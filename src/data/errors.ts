@@ -19,20 +19,5 @@ export class DataError extends Error {
   }
 }
 
-/**
- * What is wrong with text that JSON.parse refused, in our words (the engine's "Unexpected end of JSON input" or
- * "Unexpected token } in JSON at position 41" mean nothing to a user): cut short, or malformed at line:column.
- * @example
- *   try { JSON.parse(text) } catch (e) { throw new DataError('bad-json', `${file} is not valid JSON: ${describeJsonError(e, text)}`, …) }
- */
-export function describeJsonError(e: unknown, text: string): string {
-  const message = (e as Error)?.message ?? '';
-  if (/end of (JSON )?input|Unterminated/i.test(message) || text.trim() === '') return 'it ends before the JSON is complete (cut short?)';
-  const m = /position (\d+)/.exec(message);
-  if (!m) return 'it is malformed';
-  const pos = Math.min(Number(m[1]), text.length);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `it is malformed at line ${line}, column ${column}`;
-}
+// Malformed-JSON messages in our words live with the JSON file reader (src/io) and are shared from there.
+export { describeJsonError } from '../io/json-file.ts';

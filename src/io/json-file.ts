@@ -43,8 +43,10 @@ export function readJsonObject(path: string, what: string, fix: string): Record<
 }
 
 /**
- * What is wrong with text that JSON.parse refused, in our words: cut short, or malformed at line:column. (src/data
- * has the same helper in errors.ts: the two folders share a floor, so neither imports the other.)
+ * What is wrong with text that JSON.parse refused, in our words (the engine's "Unexpected end of JSON input" or
+ * "Unexpected token } in JSON at position 41" mean nothing to a user): cut short, or malformed at line:column.
+ * @example
+ *   try { JSON.parse(text) } catch (e) { throw new Error(`${file} is not valid JSON: ${describeJsonError(e, text)}`) }
  */
 export function describeJsonError(e: unknown, text: string): string {
   const message = (e as Error)?.message ?? '';
