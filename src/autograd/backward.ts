@@ -5,6 +5,7 @@
 import { backend } from '../backend/index.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { noGrad } from './grad-mode.ts';
+import { runPostAccumulateGradHooks } from './hooks.ts';
 import { Node } from './node.ts';
 
 export interface BackwardOptions {
@@ -78,6 +79,8 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       const node = t.gradFn;
       if (!(node instanceof Node)) {
         t.grad = t.grad === null ? g.clone() : accumulate(t.grad, g);
+        // Every path to a leaf is done before it comes up in the order, so its gradient for this pass is final here.
+        runPostAccumulateGradHooks(t);
         continue;
       }
       if (t.retainsGrad) t.grad = t.grad === null ? g.clone() : accumulate(t.grad, g);

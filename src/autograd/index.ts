@@ -3,6 +3,7 @@ import { Tensor } from '../tensor/tensor.ts';
 import { type BackwardOptions, backward } from './backward.ts';
 
 export { type BackwardOptions, backward, grad } from './backward.ts';
+export { type PostAccumulateGradHook, registerPostAccumulateGradHook } from './hooks.ts';
 export { isGradEnabled, noGrad, setGradEnabled } from './grad-mode.ts';
 export { type BackwardRule, Node, record } from './node.ts';
 
