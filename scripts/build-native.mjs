@@ -4,6 +4,8 @@
 // downloaded. A failed build never fails `npm install`: Simmer then runs on the JS backend and says so
 // once; the compiler output is kept in build/native-build.log. `--force` (npm run build:native) makes a
 // failure exit non-zero and echoes the log.
+// Then, only where Open MPI's `mpicc` is on the PATH, the optional distributed-training addon (native/mpi/binding.gyp →
+// native/mpi/build/Release/simmer_mpi.node); without mpicc it says once how to get it, and its failure never fails.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -51,4 +53,23 @@ if (result.status !== 0) {
   }
 } else {
   console.log(`simmer: native addon built in ${((Date.now() - started) / 1000).toFixed(1)} s (build/Release/simmer_native.node)`);
+}
+
+buildMpi();
+
+/** The Open MPI addon for `simmer train --distributed` (native/mpi/): optional, so it never makes the install fail. */
+function buildMpi() {
+  if (!existsSync(join('native', 'mpi', 'binding.gyp'))) return;
+  const probe = spawnSync('mpicc', ['--showme:version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (probe.error || probe.status !== 0) {
+    writeFileSync('build/mpi-build.log', 'mpicc was not found on the PATH, so the MPI addon was not built\n');
+    console.log('simmer: mpicc not found, so distributed training (--distributed) is unavailable; to enable it: apt-get install openmpi-bin libopenmpi-dev, then npm run build:native');
+    return;
+  }
+  const mpiArgs = [script, 'rebuild', ...(nodedir !== null ? [`--nodedir=${nodedir}`] : []), '-j', jobs];
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, mpiArgs, { cwd: join('native', 'mpi'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync('build/mpi-build.log', `$ (cd native/mpi && node ${mpiArgs.join(' ')})\n${r.stdout ?? ''}\n${r.stderr ?? ''}${r.error ? `\n${r.error.message}` : ''}`);
+  if (r.status !== 0) console.warn('simmer: the MPI addon (distributed training) did not build; everything else works. See build/mpi-build.log.');
+  else console.log(`simmer: MPI addon built in ${((Date.now() - t0) / 1000).toFixed(1)} s (native/mpi/build/Release/simmer_mpi.node)`);
 }

@@ -33,6 +33,8 @@ export interface Recipe {
   /** Fraction of the training set held out for validation; 0 validates on the dataset's test split. */
   valSplit: number;
   workers: number;
+  /** With --distributed: KB of gradients per all-reduce bucket. Recipes stored before the field existed lack it. */
+  bucketKb?: number;
   clipGrad: number;
   /** Save a resumable checkpoint every this many batches (0 = only at epoch ends). */
   checkpointEvery: number;

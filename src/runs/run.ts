@@ -23,6 +23,7 @@ import { checkResumable } from '../train/checkpoint-validate.ts';
 import { type ClassificationReport, ClassificationTask } from '../train/classification.ts';
 import { Trainer } from '../train/trainer.ts';
 import type { Callback, EpochReport, TrainerView } from '../train/types.ts';
+import type { DistributedRun } from '../distributed/run-support.ts';
 import { type DataSummary, type PreparedData, prepareData, summarizeData } from './data-setup.ts';
 import { RunError } from './errors.ts';
 import { buildOptimizer, buildScheduler, type Recipe, resolveRecipe } from './recipe.ts';
@@ -45,6 +46,11 @@ export interface RunOptions {
   onDataReady?: (summary: DataSummary) => void;
   /** Stop when the validation loss has not improved for this many epochs (0 or unset: train every epoch). */
   earlyStopPatience?: number;
+  /**
+   * Data-parallel training across the processes `mpirun` started (src/distributed/): every rank trains on its shard
+   * at recipe.batchSize, gradients are averaged, and only rank 0 prints and writes the run folder.
+   */
+  distributed?: boolean;
 }
 
 export interface RunResult {
@@ -86,30 +92,40 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   // Check what can be wrong before a run folder is made, so a typo leaves nothing behind.
   if (!(CLASSIFIERS as readonly string[]).includes(recipe.model) && !isGenerativeModel(recipe.model))
     throw new RunError('unknown-model', `unknown model '${recipe.model}'; choose one of: ${[...CLASSIFIERS, ...GENERATIVE_MODELS].join(', ')}`, { model: recipe.model });
+  const dist: DistributedRun | null = options.distributed
+    ? (await import('../distributed/run-support.ts')).startDistributed(recipe.model, { bucketBytes: (recipe.bucketKb ?? 256) * 1024 })
+    : null;
+  const leader = dist === null || dist.leader;
   manualSeed(recipe.seed);
   // The split is stored with the run so a resumed run trains and validates on exactly the same images.
   const storedSplitPath = resumeRun ? join(resumeRun.dir, 'split.json') : null;
   const storedSplit = storedSplitPath && existsSync(storedSplitPath) ? readSplitRecord(storedSplitPath) : null;
   const data = await prepareData(recipe, storedSplit, { needLabels: !isGenerativeModel(recipe.model) });
-  options.onDataReady?.(summarizeData(data));
-  const run = resumeRun ?? createRun(root, { model: recipe.model, recipe });
-  if (data.split && !storedSplit) writeFileAtomic(join(run.dir, 'split.json'), JSON.stringify(data.split));
-  options.onRunCreated?.(run);
+  if (leader) options.onDataReady?.(summarizeData(data));
+  const makeRun = () => resumeRun ?? createRun(root, { model: recipe.model, recipe });
+  const run = dist ? dist.shareRun(makeRun) : makeRun();
+  if (data.split && !storedSplit && leader) writeFileAtomic(join(run.dir, 'split.json'), JSON.stringify(data.split));
+  if (leader) options.onRunCreated?.(run);
   // Generative models (src/models/registry.ts) bring their own task, optimizers and sample-grid callback.
   const generative = isGenerativeModel(recipe.model)
     ? buildGenerativeTraining(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length }, { lr: recipe.lr, weightDecay: recipe.weightDecay, sampleDir: join(run.dir, 'samples') })
     : null;
   const model = generative?.model ?? buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
   const optimizer = generative?.optimizer ?? buildOptimizer(model, recipe);
-  const scheduler = buildScheduler(optimizer, recipe, data.train.batchesPerEpoch);
+  const train = dist ? dist.sampler(data.train) : data.train;
+  const scheduler = buildScheduler(optimizer, recipe, train.batchesPerEpoch);
   const checkpointed = trackCheckpointed();
-  const callbacks: Callback[] = [
+  // Under --distributed only rank 0 logs, checkpoints and shows progress.
+  const writers: Callback[] = [
     new JsonlLogger(run.metrics, 10),
     new CsvLogger(join(run.dir, 'metrics.csv')),
     new Checkpointer({ dir: run.checkpoints, everySteps: recipe.checkpointEvery }),
     // Right after the Checkpointer: reached only when its write succeeded, so it knows what the checkpoint holds.
     checkpointed.callback,
     ...(options.quiet ? [] : [new ProgressBar(recipe.epochs)]),
+  ];
+  const callbacks: Callback[] = [
+    ...(leader ? writers : [dist!.quietWarnings()]),
     ...(options.earlyStopPatience ? [new EarlyStopping({ patience: options.earlyStopPatience, monitor: data.val ? 'valLoss' : 'trainLoss' })] : []),
     ...(generative?.callbacks ?? []),
     ...(options.callbacks ?? []),
@@ -125,16 +141,18 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     }),
     classes: data.classes,
     clipGradNorm: recipe.clipGrad || undefined,
-    config: { recipe, classes: data.classes, inputShape: data.inputShape },
+    config: { recipe, classes: data.classes, inputShape: data.inputShape, ...(dist ? { distributed: { size: dist.comm.size } } : {}) },
     splitSeed: data.splitSeed,
+    distributed: dist?.attach(model),
   });
   const last = join(run.checkpoints, 'last.safetensors');
   if (options.resume) {
-    removeStaleTempFiles(run);
+    if (leader) removeStaleTempFiles(run);
     if (!existsSync(last)) throw new RunError('no-checkpoint', `run ${run.id} has no checkpoint yet (${last}); start it again instead`, { run: run.id, path: last });
     const checkpoint = loadCheckpoint(last);
     checkResumable(checkpoint, last);
     trainer.restore(checkpoint);
+    dist?.afterRestore(trainer, checkpoint, scheduler, train.batchesPerEpoch, data.train.dataset.length, recipe.batchSize, (m) => trainer.warn(m));
     if (trainer.epoch >= recipe.epochs)
       throw new RunError('already-finished', `run ${run.id} already finished ${trainer.epoch} epochs; ask for more than ${trainer.epoch} epochs to train further`, {
         run: run.id,
@@ -142,7 +160,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
       });
     // A kill between the metric logs and the checkpoint leaves epoch records the checkpoint does not know about:
     // drop them, so the resumed epoch is recorded once.
-    dropRecordsAfter(run, trainer.epoch, trainer.globalStep);
+    if (leader) dropRecordsAfter(run, trainer.epoch, trainer.globalStep);
   }
   checkpointed.from(trainer);
   if (options.maxSteps !== undefined) callbacks.push(stopAfter(options.maxSteps));
@@ -154,7 +172,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   // datasets without a held-out split is the test data itself, so scoring it would flatter the model).
   const reportWeights = 'last' as const;
   try {
-    await trainer.fit(data.train, { epochs: recipe.epochs, val: data.val });
+    await trainer.fit(train, { epochs: recipe.epochs, val: data.val });
     if (trainer.stopRequested && trainer.epoch < recipe.epochs && !earlyStopped(callbacks)) status = 'stopped';
     else if (!generative) report = await trainer.evaluate(data.test ?? data.val);
   } catch (e) {
@@ -164,10 +182,11 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     throw e;
   } finally {
     await data.close();
+    if (train !== data.train) await train.close();
     // A failed run is summarised as its last checkpoint holds it (a failed checkpoint write, e.g. a full disk, must
     // not leave summary.json one epoch ahead of the weights a resume would continue from).
     const at = status === 'failed' ? checkpointed.state : { epoch: trainer.epoch, globalStep: trainer.globalStep, history: trainer.history, best: trainer.best };
-    writeSummary(run, {
+    if (leader) writeSummary(run, {
       status,
       error,
       epochs: at.epoch,
@@ -180,7 +199,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     });
   }
   const reportSplit = data.test || data.valIsTest ? 'test' : 'validation';
-  const skipped = [...new Map([...data.skipped, ...data.train.skipped, ...data.val.skipped, ...(data.test?.skipped ?? [])].map((f) => [f.path, f])).values()];
+  const skipped = [...new Map([...data.skipped, ...train.skipped, ...data.val.skipped, ...(data.test?.skipped ?? [])].map((f) => [f.path, f])).values()];
   return { run, history: trainer.history, model, data, report, reportSplit, reportWeights, seconds: (performance.now() - started) / 1000, skipped };
 }
 

@@ -44,6 +44,12 @@ export interface TrainerOptions<B extends AnyBatch = Batch, R extends EvalReport
   splitSeed?: number;
   /** Epochs (counted from 1) before the train/validation accuracy gap may be called overfitting (default 2). */
   overfittingGraceEpochs?: number;
+  /**
+   * Data-parallel training (src/distributed/ddp.ts): afterBackward() runs after backward, before clipping and the
+   * optimizer step (it averages the gradients across processes); onEpochTrained() when an epoch's batches are done,
+   * before validation (it averages batch-norm statistics). Automatic optimization only.
+   */
+  distributed?: { afterBackward(): void; onEpochTrained?(): void };
 }
 
 /** Raised when the loss stops being a finite number; the last checkpoint written before it is still good. */
@@ -137,6 +143,8 @@ export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = Classifi
     this.task = options.task ?? (new ClassificationTask({ loss: options.loss, topK: options.topK }) as unknown as Task<B, R>);
     this.scheduler = options.scheduler ?? null;
     this.callbacks = options.callbacks ?? [];
+    if (options.distributed && this.task.optimization === 'manual')
+      throw new Error(`task '${this.task.name}' drives its own optimizers, so data-parallel training cannot average its gradients; train it on one process`);
   }
 
   private async emit<K extends keyof Callback>(hook: K, ...args: unknown[]): Promise<void> {
@@ -180,6 +188,7 @@ export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = Classifi
       if (typeof result.loss === 'number')
         throw new TypeError(`task '${this.task.name}': step() returned the loss as a number; return the loss Tensor, or set optimization: 'manual'`);
       backward(result.loss);
+      this.options.distributed?.afterBackward();
       if (this.options.clipGradNorm) clipGradNorm(this.model.parameters(), this.options.clipGradNorm);
       this.optimizer.step();
     }
@@ -232,6 +241,7 @@ export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = Classifi
         if (this.stopRequested) break;
       }
       if (this.stopRequested && this.batchInEpoch < train.batchesPerEpoch) break;
+      this.options.distributed?.onEpochTrained?.();
       const p = this.partial;
       p.seconds += (performance.now() - epochStart) / 1000;
       const trainMetrics = this.means();

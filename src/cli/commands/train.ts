@@ -18,7 +18,12 @@ export function register(program: Command): void {
     .option('--early-stop <epochs>', 'stop when the validation loss has not improved for this many epochs', number('--early-stop', { integer: true, min: 1 }))
     .option('--json', 'print the result as JSON on stdout (progress still goes to stderr)')
     .option('-q, --quiet', 'no progress output')
+    .option('--distributed', 'data-parallel training on the processes mpirun started (mpirun -np 2 simmer train ... --distributed); --batch-size is per process')
     .action(async (dataset: string, o: Record<string, unknown>) => {
+      // Only rank 0 of a distributed run prints; MPI starts before anything else so the others know to keep quiet.
+      const comm = o.distributed ? (await import('../../distributed/mpi.ts')).initMpi() : null;
+      if (comm && comm.rank !== 0) o.quiet = true;
+      if (comm && comm.rank !== 0) o.json = false;
       const recipe = recipeFromOptions(dataset, o);
       // With --resume, only flags given explicitly override the saved recipe.
       const explicitEpochs = cmd.getOptionValueSource('epochs') === 'cli' ? { epochs: recipe.epochs } : {};
@@ -26,6 +31,7 @@ export function register(program: Command): void {
         root: o.runs as string,
         resume: o.resume as string | undefined,
         quiet: Boolean(o.quiet),
+        distributed: Boolean(o.distributed),
         maxSteps: o.maxSteps as number | undefined,
         earlyStopPatience: o.earlyStop as number | undefined,
         callbacks: [releaseMemoryEachEpoch()],
@@ -33,6 +39,7 @@ export function register(program: Command): void {
           if (!o.quiet) process.stderr.write(`${formatDataSummary(summary)}\n`);
         },
       });
+      comm?.finalize();
       if (o.json) {
         process.stdout.write(
           `${JSON.stringify(
