@@ -10,9 +10,9 @@ import { conv2d, convTranspose2d } from '../ops/conv.ts';
 import { abs, add, affine, clamp, div, exp, log, mul, neg, pow, sqrt, sub, unaryOp } from '../ops/elementwise.ts';
 import { embedding } from '../ops/embedding.ts';
 import { linear, matmul } from '../ops/matmul.ts';
-import { batchNorm } from '../ops/norm.ts';
+import { batchNorm, groupNorm, layerNorm } from '../ops/norm.ts';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, upsample } from '../ops/pool.ts';
-import { logSoftmax, max, mean, softmax } from '../ops/reduce.ts';
+import { logSoftmax, max, mean, softmax, sum } from '../ops/reduce.ts';
 import { cat, flatten, indexSelect, pad, permute, reshape, slice, split, squeeze, transpose, unsqueeze } from '../ops/shape.ts';
 import { broadcastShapes, formatShape, sizeOf } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -170,6 +170,32 @@ function rankOf(v: Value): number {
 
 // ---- static (host integer) arithmetic ----
 
+/** The entries `idx` along `axis` of host integers (Slice, Gather). */
+function takeAxis(v: Ints, axis: number, idx: readonly number[]): Ints {
+  const n = v.shape[axis];
+  const outer = sizeOf(v.shape.slice(0, axis));
+  const inner = sizeOf(v.shape.slice(axis + 1));
+  const data: number[] = [];
+  for (let o = 0; o < outer; o++) for (const i of idx) for (let k = 0; k < inner; k++) data.push(v.data[(o * n + i) * inner + k]);
+  const shape = [...v.shape];
+  shape[axis] = idx.length;
+  return new Ints(shape, data);
+}
+
+function transposeInts(v: Ints, perm: readonly number[]): Ints {
+  const shape = perm.map((p) => v.shape[p]);
+  const strides = v.shape.map((_, i) => sizeOf(v.shape.slice(i + 1)));
+  const data: number[] = new Array(v.data.length);
+  const index = new Array<number>(shape.length).fill(0);
+  for (let flat = 0; flat < data.length; flat++) {
+    let src = 0;
+    for (let d = 0; d < shape.length; d++) src += index[d] * strides[perm[d]];
+    data[flat] = v.data[src];
+    for (let d = shape.length - 1; d >= 0 && ++index[d] === shape[d]; d--) index[d] = 0;
+  }
+  return new Ints(shape, data);
+}
+
 function staticBinary(a: Ints, b: Ints, f: (x: number, y: number) => number): Ints {
   if (a.data.length === 1 || b.data.length === 1 || a.data.length === b.data.length) {
     const n = Math.max(a.data.length, b.data.length);
@@ -317,6 +343,29 @@ export const OPS: Record<string, OpEntry> = {
         momentum: useBatch ? 1 - ctx.attrs.float('momentum', 0.9) : 0,
         eps: ctx.attrs.float('epsilon', 1e-5),
       });
+    },
+  },
+  InstanceNormalization: {
+    minInputs: 3,
+    run(ctx, [xv, scale, b]) {
+      const x = floatTensor(xv, 'the input');
+      if (x.rank < 3) fail(`the input must be [N, C, ...], got ${formatShape(x.shape)}`);
+      return groupNorm(x, x.shape[1], floatTensor(scale, 'the scale'), floatTensor(b, 'the bias'), ctx.attrs.float('epsilon', 1e-5));
+    },
+  },
+  LayerNormalization: {
+    minInputs: 2,
+    run(ctx, [xv, scale, b]) {
+      if (ctx.usedOutputs.slice(1).some(Boolean)) fail('only the first output (Y) is supported');
+      const x = floatTensor(xv, 'the input');
+      const axis = normAxis(ctx.attrs.int('axis', -1), x.rank);
+      return layerNorm(
+        x,
+        x.shape.slice(axis),
+        floatTensor(scale, 'the scale'),
+        isEmpty(b) ? null : floatTensor(b, 'the bias'),
+        ctx.attrs.float('epsilon', 1e-5),
+      );
     },
   },
   Relu: unary(relu),
@@ -504,9 +553,15 @@ export const OPS: Record<string, OpEntry> = {
   Transpose: {
     minInputs: 1,
     run(ctx, [xv]) {
-      const x = floatTensor(xv, 'the input');
-      const perm = ctx.attrs.ints('perm', undefined) ?? Array.from({ length: x.rank }, (_, i) => x.rank - 1 - i);
-      return permute(x, perm);
+      const r = rankOf(xv as Value);
+      const perm = ctx.attrs.ints('perm', undefined) ?? Array.from({ length: r }, (_, i) => r - 1 - i);
+      if (perm.length !== r || new Set(perm.map((p) => normAxis(p, r))).size !== r) fail(`perm [${perm}] is not a permutation of ${r} axes`);
+      if (xv instanceof Ints)
+        return transposeInts(
+          xv,
+          perm.map((p) => normAxis(p, r)),
+        );
+      return permute(floatTensor(xv, 'the input'), perm);
     },
   },
   Concat: {
@@ -560,16 +615,23 @@ export const OPS: Record<string, OpEntry> = {
       starts.forEach((s0, i) => {
         const axis = normAxis(axes[i], rank, 'an axis');
         const step = steps[i];
-        if (step <= 0) fail(`step ${step} is not supported (positive steps are)`);
+        if (step === 0) fail('a step of 0 is invalid');
         const dim = out.shape[axis];
-        const clampTo = (v: number) => Math.min(dim, Math.max(0, v < 0 ? v + dim : v));
-        const s = clampTo(s0);
-        const e = Math.max(s, clampTo(ends[i]));
+        const wrap = (v: number) => (v < 0 ? v + dim : v);
         if (out instanceof Ints) {
-          if (out.shape.length !== 1) fail('slicing integer values is supported on 1-D lists (shapes)');
-          const data = out.data.filter((_, j) => j >= s && j < e && (j - s) % step === 0);
-          out = new Ints([data.length], data);
-        } else out = slice(out, axis, s, e, step);
+          // ONNX's clamping: [0, dim] for positive steps, [-1, dim - 1] for negative ones.
+          const [lo, hi] = step > 0 ? [0, dim] : [-1, dim - 1];
+          const s = Math.min(hi, Math.max(lo, wrap(s0)));
+          const e = Math.min(hi, Math.max(lo, wrap(ends[i])));
+          const idx: number[] = [];
+          for (let j = s; step > 0 ? j < e : j > e; j += step) idx.push(j);
+          out = takeAxis(out, axis, idx);
+          return;
+        }
+        if (step < 0) fail(`step ${step} is not supported on tensors (positive steps are)`);
+        const clampTo = (v: number) => Math.min(dim, Math.max(0, wrap(v)));
+        const s = clampTo(s0);
+        out = slice(out, axis, s, Math.max(s, clampTo(ends[i])), step);
       });
       return out;
     },
@@ -703,6 +765,21 @@ export const OPS: Record<string, OpEntry> = {
       return fail('indices must be integers');
     },
   },
+  ConstantOfShape: {
+    minInputs: 1,
+    statics: [0],
+    run(ctx, [sv]) {
+      const shape = intsOf(sv, 'the shape');
+      ctx.guard(shape, 'the constant');
+      const v = ctx.attrs.tensor('value') ?? new Tensor(Float32Array.of(0), [1]);
+      if (v.shape.length > 1 || sizeOf(v.shape) !== 1) fail('value must hold one number');
+      if (v instanceof Ints) return new Ints(shape, new Array<number>(sizeOf(shape)).fill(v.data[0]));
+      return new Tensor(new Float32Array(sizeOf(shape)).fill(v.data[0]), shape);
+    },
+  },
+  ReduceMean: reduce('ReduceMean', mean),
+  ReduceSum: reduce('ReduceSum', sum),
+  ReduceMax: reduce('ReduceMax', max),
   Cast: {
     minInputs: 1,
     run(ctx, [xv]) {
@@ -720,6 +797,33 @@ export const OPS: Record<string, OpEntry> = {
     },
   },
 };
+
+/** Reductions: axes as an attribute (ReduceMean/Max before opset 18, ReduceSum before 13) or as input 2. */
+function reduce(name: string, f: (x: Tensor, axes: number[], keep: boolean) => Tensor): OpEntry {
+  return {
+    minInputs: 1,
+    statics: [1],
+    run(ctx, [xv, av]) {
+      const x = floatTensor(xv, 'the input');
+      const fromInput = name === 'ReduceSum' ? ctx.opset >= 13 : ctx.opset >= 18;
+      const given = fromInput ? (isEmpty(av) ? undefined : intsOf(av, 'axes')) : ctx.attrs.ints('axes', undefined);
+      const keep = ctx.attrs.int('keepdims', 1) === 1;
+      if (!given || given.length === 0) {
+        if (fromInput && ctx.attrs.int('noop_with_empty_axes', 0) === 1) return x;
+        return f(
+          x,
+          x.shape.map((_, i) => i),
+          keep,
+        );
+      }
+      return f(
+        x,
+        given.map((a) => normAxis(a, x.rank)),
+        keep,
+      );
+    },
+  };
+}
 
 function softmaxLike(ctx: OpContext, x: Tensor, f: (t: Tensor, axis: number) => Tensor): Tensor {
   const axis = normAxis(ctx.attrs.int('axis', ctx.opset >= 13 ? -1 : 1), x.rank);

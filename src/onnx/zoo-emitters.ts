@@ -1,8 +1,10 @@
 /**
  * ONNX emitters for the zoo's generative models: a VAE exports its decoder (latents z [, labels] → images in [0, 1]),
- * a DCGAN its generator (the same contract), and the generator alone gives images in [−1, 1]. Classifiers need no
+ * a DCGAN its generator (the same contract), an autoencoder its decoder (codes → images), and the generator alone
+ * gives images in [−1, 1]. Classifiers need no
  * entry: they are Sequentials of layers (./emitters.ts). A new zoo model is one registerOnnxEmitter entry here.
  */
+import { ConvAutoencoder } from '../models/autoencoder.ts';
 import { Dcgan, DcganGenerator } from '../models/dcgan.ts';
 import { ConvVae } from '../models/vae.ts';
 import type { Linear } from '../nn/layers/linear.ts';
@@ -49,4 +51,9 @@ registerOnnxEmitter(Dcgan, (ctx, m, inputs) => {
   const images = ctx.emit(m.generator, inputs);
   const half = ctx.node('Mul', [images.name, ctx.scalar(0.5)], affine(images.tensor, 0.5, 0));
   return ctx.node('Add', [half.name, ctx.scalar(0.5)], affine(images.tensor, 0.5, 0.5));
+});
+
+registerOnnxEmitter(ConvAutoencoder, (ctx, m, [z]) => {
+  const [, h, w] = m.imageShape;
+  return unary(ctx, 'Sigmoid', ctx.emit(m.decoder, [project(ctx, m.fromCode, z, h, w)]), sigmoid);
 });
