@@ -1,15 +1,13 @@
 /**
  * What `simmer train --distributed` (src/runs/run.ts) adds to a run: MPI started once, rank 0 alone owning the run
- * folder (the run id is broadcast), each rank training on its shard, DistributedDataParallel on the model, and a
- * resumed run continuing at the same point of its epoch whatever the number of ranks it was started with.
+ * folder (the run id is broadcast), each rank training on its shard, and DistributedDataParallel on the model
+ * (resume.ts moves a resumed run to the same point of its epoch whatever the number of ranks that wrote it).
  * Loaded with import() only when --distributed is given, so MPI is never touched otherwise.
  */
 import { basename, dirname } from 'node:path';
 import type { DataLoader } from '../data/loader.ts';
 import type { Module } from '../nn/module.ts';
-import type { LRScheduler } from '../optim/schedule.ts';
 import type { Callback } from '../train/types.ts';
-import type { Checkpoint } from '../train/checkpoint.ts';
 import { isGenerativeModel } from '../models/registry.ts';
 import { type RunPaths, runPaths } from '../runs/run-store.ts';
 import { DEFAULT_BUCKET_BYTES, DistributedDataParallel } from './ddp.ts';
@@ -21,12 +19,6 @@ export interface DistributedRunOptions {
   bucketBytes?: number;
   /** An already initialised communicator (tests); default: initMpi(). */
   comm?: Communicator;
-}
-
-export interface TrainerPosition {
-  epoch: number;
-  batchInEpoch: number;
-  globalStep: number;
 }
 
 export class DistributedRun {
@@ -71,32 +63,6 @@ export class DistributedRun {
   quietWarnings(): Callback {
     return { onWarning() {} };
   }
-
-  /**
-   * After every rank restored the same checkpoint: when it was written by a different number of ranks, the position
-   * in the epoch (and a per-step schedule) is moved to the same fraction of the epoch, since each rank's epoch now
-   * has a different number of batches; then rank 0's weights are broadcast so all ranks start identical.
-   */
-  afterRestore(trainer: TrainerPosition, checkpoint: Checkpoint, scheduler: LRScheduler | null, batchesPerEpoch: number, datasetLength: number, batchSize: number, warn: (m: string) => void): void {
-    const savedSize = savedRanks(checkpoint);
-    if (savedSize !== this.comm.size) {
-      const oldPerEpoch = Math.ceil(Math.ceil(datasetLength / savedSize) / batchSize);
-      const batch = Math.min(batchesPerEpoch, Math.round((trainer.batchInEpoch / Math.max(1, oldPerEpoch)) * batchesPerEpoch));
-      trainer.batchInEpoch = batch;
-      trainer.globalStep = trainer.epoch * batchesPerEpoch + batch;
-      if (scheduler?.interval === 'step') scheduler.loadStateDict({ ...scheduler.stateDict(), t: trainer.globalStep });
-      if (this.leader)
-        warn(`resuming a run checkpointed by ${savedSize} process(es) on ${this.comm.size}: continuing at batch ${batch + 1} of ${batchesPerEpoch} of epoch ${trainer.epoch + 1} (each step now sees ${this.comm.size}×${batchSize} images)`);
-    }
-    this.ddp?.broadcastState();
-  }
-}
-
-/** How many ranks wrote a checkpoint (1 for a run that was never distributed). */
-export function savedRanks(checkpoint: Checkpoint): number {
-  const config = checkpoint.state.config as { distributed?: { size?: unknown } };
-  const n = config.distributed?.size;
-  return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : 1;
 }
 
 /** Starts MPI for a run (or refuses a model it cannot train data-parallel). */

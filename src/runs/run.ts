@@ -23,6 +23,7 @@ import { checkResumable } from '../train/checkpoint-validate.ts';
 import { type ClassificationReport, ClassificationTask } from '../train/classification.ts';
 import { Trainer } from '../train/trainer.ts';
 import type { Callback, EpochReport, TrainerView } from '../train/types.ts';
+import { rescaleResume } from '../distributed/resume.ts';
 import type { DistributedRun } from '../distributed/run-support.ts';
 import { type DataSummary, type PreparedData, prepareData, summarizeData } from './data-setup.ts';
 import { RunError } from './errors.ts';
@@ -152,7 +153,10 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     const checkpoint = loadCheckpoint(last);
     checkResumable(checkpoint, last);
     trainer.restore(checkpoint);
-    dist?.afterRestore(trainer, checkpoint, scheduler, train.batchesPerEpoch, data.train.dataset.length, recipe.batchSize, (m) => trainer.warn(m));
+    // A checkpoint written by another number of processes continues at the same point of its epoch.
+    const geometry = { batchesPerEpoch: train.batchesPerEpoch, samples: data.train.dataset.length, batchSize: recipe.batchSize, ranks: dist?.comm.size ?? 1 };
+    rescaleResume(trainer, checkpoint, scheduler, { ...geometry, warn: (m) => (leader ? trainer.warn(m) : undefined) });
+    dist?.ddp?.broadcastState();
     if (trainer.epoch >= recipe.epochs)
       throw new RunError('already-finished', `run ${run.id} already finished ${trainer.epoch} epochs; ask for more than ${trainer.epoch} epochs to train further`, {
         run: run.id,

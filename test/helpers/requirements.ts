@@ -1,5 +1,5 @@
 /**
- * What a test needs from the machine (the native addon, Chromium, Fashion-MNIST) and what happens when it is missing.
+ * What a test needs from the machine (the native addon, Chromium, Fashion-MNIST, Open MPI) and what happens when it is missing.
  * Locally a missing requirement skips the test and says why. In CI (`.ci/run` sets SIMMER_REQUIRE_NATIVE=1,
  * SIMMER_REQUIRE_CHROMIUM=1, SIMMER_REQUIRE_FASHION_MNIST=1) it throws instead, so a broken native build or a missing
  * package fails the suite rather than turning green by skipping.
@@ -32,6 +32,11 @@ export const REQUIREMENTS = {
     what: 'Fashion-MNIST (/usr/share/datasets/fashion-mnist)',
     env: 'SIMMER_REQUIRE_FASHION_MNIST',
     fix: "install Debian's package: apt-get install dataset-fashion-mnist",
+  },
+  mpi: {
+    what: 'Open MPI (mpirun) and the MPI addon (native/mpi/build/Release/simmer_mpi.node)',
+    env: 'SIMMER_REQUIRE_MPI',
+    fix: 'apt-get install openmpi-bin libopenmpi-dev, then `npm run build:native` (build/mpi-build.log has the compiler output)',
   },
 } satisfies Record<string, Requirement>;
 
