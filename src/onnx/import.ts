@@ -66,6 +66,8 @@ export class OnnxModel extends Module {
   #source = '';
   #limit = Infinity;
   #info!: OnnxGraphInfo;
+  /** The own property each initializer is stored under (its name, or onnx:<name> where that would clash). */
+  #fields = new Map<string, string>();
   /** Batch norm nodes (by name) that always use their running statistics, even in training mode. */
   readonly frozenBatchNorm = new Set<string>();
 
@@ -91,10 +93,12 @@ export class OnnxModel extends Module {
     for (const [name, value] of init.constants) m.#values.set(name, value);
     for (const [name, t] of init.params) {
       const p = new Parameter(t);
+      m.#fields.set(name, field(name));
       self[field(name)] = p;
       m.#values.set(name, p);
     }
     for (const [name, t] of init.buffers) {
+      m.#fields.set(name, field(name));
       m.registerBuffer(field(name), t);
       m.#values.set(name, t);
     }
@@ -104,6 +108,50 @@ export class OnnxModel extends Module {
   /** Inputs, outputs, nodes and batch norms of the graph. */
   get info(): OnnxGraphInfo {
     return this.#info;
+  }
+
+  /** The first input's shape with a batch of 1, [1, C, H, W] for an image model. */
+  get inputShape(): number[] {
+    return [...this.#inputs[0].shape];
+  }
+
+  /**
+   * The network without its classifier head, for fine-tuning with a new one: the final Gemm (or MatMul [+ Add])
+   * that computes the output from [N, features], found by walking back from the output through Identity, Dropout,
+   * Softmax and Flatten nodes. `body` returns the head's input; the head's initializers stay in the body's state but
+   * take no part in its forward.
+   */
+  classifierBody(): { body: OnnxModel; features: number; head: { node: string; weight: string; bias: string | null } } {
+    const producer = new Map<string, PlanNode>();
+    for (const n of this.#plan) for (const o of n.outputs) producer.set(o, n);
+    let value = this.#output;
+    for (let hops = 0; hops < 8; hops++) {
+      const n = producer.get(value);
+      if (!n) break;
+      if (['Identity', 'Dropout', 'Softmax', 'LogSoftmax', 'Flatten'].includes(n.op)) {
+        value = n.inputs[0];
+        continue;
+      }
+      let mm = n;
+      let bias: string | null = null;
+      if (n.op === 'Add') {
+        const m = n.inputs.map((i) => producer.get(i)).find((p) => p?.op === 'MatMul');
+        if (!m) break;
+        bias = n.inputs.find((i) => i !== m.outputs[0]) ?? null;
+        mm = m;
+      }
+      if (mm.op !== 'Gemm' && mm.op !== 'MatMul') break;
+      const w = this.#values.get(mm.inputs[1]);
+      if (!(w instanceof Tensor) || w.rank !== 2) break;
+      const transB = mm.op === 'Gemm' && mm.attrs.int('transB', 0) === 1;
+      if (mm.op === 'Gemm' && mm.attrs.int('transA', 0) === 1) break;
+      if (mm.op === 'Gemm') bias = mm.inputs[2] || null;
+      return { body: this.withOutput(mm.inputs[0]), features: transB ? w.shape[1] : w.shape[0], head: { node: mm.label, weight: mm.inputs[1], bias } };
+    }
+    throw new OnnxError(
+      this.#source,
+      `the graph does not end in a Gemm or MatMul classifier head (the output '${this.#output}' comes from ${producer.get(value)?.op ?? 'an input'}), so there is no head to replace`,
+    );
   }
 
   /** The per-sample shapes of the graph inputs (the batch dimension left out). */
@@ -185,19 +233,43 @@ export class OnnxModel extends Module {
     }
   }
 
-  /** Returns a copy of this model whose forward returns another value (e.g. the features before the classifier). */
+  /**
+   * This graph cut at another value (e.g. the features before the classifier): only the nodes that value needs run,
+   * and only their parameters and buffers belong to the copy (shared with this model, not cloned).
+   */
   withOutput(name: string): OnnxModel {
     if (!this.#plan.some((n) => n.outputs.includes(name)) && !this.#inputs.some((i) => i.name === name))
       throw new OnnxError(this.#source, `'${name}' is not a value of this graph; values are the nodes' outputs (see model.info.nodes)`);
+    const needed = new Set([name]);
+    const plan: PlanNode[] = [];
+    for (let i = this.#plan.length - 1; i >= 0; i--) {
+      const n = this.#plan[i];
+      if (!n.outputs.some((o) => needed.has(o))) continue;
+      plan.unshift(n);
+      for (const x of n.inputs) if (x) needed.add(x);
+    }
     const copy = new OnnxModel();
-    Object.assign(copy, this);
-    copy.#plan = this.#plan;
+    const self = copy as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(this)) if (key !== 'bufferNames' && key !== 'frozenBatchNorm') self[key] = value;
+    for (const [valueName, field] of this.#fields) {
+      const isBuffer = !(this.#values.get(valueName) instanceof Parameter);
+      if (!needed.has(valueName)) delete self[field];
+      else if (isBuffer) copy.registerBuffer(field, this.#values.get(valueName) as Tensor);
+      if (needed.has(valueName)) copy.#fields.set(valueName, field);
+    }
+    for (const b of this.frozenBatchNorm) copy.frozenBatchNorm.add(b);
+    copy.#plan = plan;
     copy.#values = this.#values;
     copy.#inputs = this.#inputs;
     copy.#source = this.#source;
-    copy.#info = this.#info;
-    copy.#limit = Infinity;
+    copy.#info = {
+      ...this.#info,
+      outputs: [name],
+      nodes: this.#info.nodes.filter((n) => plan.some((p) => p.label === n.name)),
+      batchNorms: this.#info.batchNorms.filter((b) => plan.some((p) => p.label === b.node)),
+    };
     copy.#output = name;
+    copy.training = this.training;
     return copy;
   }
 

@@ -359,3 +359,28 @@ test('refusals name the node, the op and what is supported', () => {
   assert.throws(() => importOnnx(Uint8Array.from([0x0a, 0xff, 0xff])), /model.onnx: the file ends in the middle of a record/);
   assert.throws(() => importOnnx('/nonexistent/net.onnx'), /\/nonexistent\/net.onnx: cannot read the file \(ENOENT\)/);
 });
+
+test('classifierBody cuts the head off for fine-tuning: the features the head read', () => {
+  manualSeed(9);
+  for (const [name, features] of [
+    ['resnet18-small', 64],
+    ['mobilenetv2-small', 128],
+    ['vgg-small', 64],
+  ] as const) {
+    const net = importOnnx(fixture(name)).eval();
+    const { body, features: f, head } = net.classifierBody();
+    assert.equal(f, features, name);
+    assert.deepEqual(net.inputShape, [1, 3, 32, 32]);
+    const x = randn([2, 3, 32, 32]);
+    const feats = noGrad(() => body.eval().forward(x));
+    assert.deepEqual(feats.shape, [2, features], name);
+    const bodyParams = body.namedParameters().map(([n]) => n);
+    assert.ok(!bodyParams.includes(head.weight) && bodyParams.length === net.parameters().length - 2, `${name}: the body holds the head's weights`);
+    // The head applied to the features gives the logits back.
+    const w = net.stateDict().get(head.weight) as Tensor;
+    const b = net.stateDict().get(head.bias as string) as Tensor;
+    const logits = noGrad(() => net.forward(x));
+    const again = noGrad(() => feats.matmul(w.transpose(0, 1)).add(b));
+    assert.ok(maxDiff(logits.f32, again.f32) < 1e-5, name);
+  }
+});
