@@ -12,7 +12,7 @@
  */
 
 /** The job kinds; W1–W4 and T1 of shared/WORKLOADS.md map onto these; api-latency and train-rss are Simmer's service figures. */
-export type JobKind = 'sgemm' | 'mlp-train' | 'cnn-train' | 'cnn-accuracy' | 'cnn-infer' | 'api-latency' | 'train-rss';
+export type JobKind = 'sgemm' | 'mlp-train' | 'cnn-train' | 'cnn-accuracy' | 'cnn-infer' | 'api-latency' | 'train-rss' | 'ddp-train';
 
 export interface JobSpec {
   kind: JobKind;
@@ -42,6 +42,9 @@ export interface JobSpec {
   target?: number;
   /** cnn-infer: passes over the test set. */
   passes?: number;
+  /** ddp-train: processes (mpirun -np; 1 = no MPI) and the all-reduce bucket size. */
+  ranks?: number;
+  bucketBytes?: number;
 }
 
 /** One point of a time-to-accuracy curve. */

@@ -144,6 +144,7 @@ const SECTION_TITLES: Record<string, string> = {
   contention: 'Contention — W3 training beside a busy-loop process (one core kept busy)',
   latency: 'Latency — the dashboard API (GET /api/runs, ms) while a shapes run trains in a child process',
   memory: 'Memory — RSS of a 3-epoch shapes run after each epoch (after GC and releasing freed pages); flat is 0% growth',
+  ddp: 'DDP — W3 training (batch 64 per process) on 1 process × 2 threads, 1 × 1, and 2 MPI ranks × 1 thread; all-reduce shares of a step',
 };
 
 /** The side-by-side summary: one line per headline figure, one column per system. */
@@ -287,7 +288,7 @@ export function formatReport(results: BenchResults): string {
   );
   out.push('');
   out.push(summary(results));
-  for (const section of ['W1', 'W2', 'W3', 'W4', 'T1', 'scaling', 'loader', 'contention', 'latency', 'memory']) {
+  for (const section of ['W1', 'W2', 'W3', 'W4', 'T1', 'scaling', 'loader', 'contention', 'latency', 'memory', 'ddp']) {
     if (!results.rows.some((r) => r.section === section)) continue;
     out.push('');
     out.push(sectionTable(results, section));

@@ -12,12 +12,13 @@
  *   npm run bench -- --only W1,W3      # sections: W1 W2 W3 W4 W5 T1 scaling loader contention latency memory
  *   npm run bench -- --only latency,memory   # dashboard p95 while training; RSS across epochs (~1–2 min)
  *   npm run bench -- --contention      # add W3 beside a busy-loop process
+ *   npm run bench -- --only ddp        # W3 data-parallel: 1 process × 2 threads, 1 × 1, 2 MPI ranks × 1 thread
  *   npm run bench -- --json-out x.json
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -29,7 +30,7 @@ import { type BenchResults, fmt, fmtDuration, formatReport, type Row, type Syste
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PYTHON = process.env.SIMMER_BENCH_PYTHON ?? '/usr/bin/python3';
-const SECTIONS = ['W1', 'W2', 'W3', 'W4', 'W5', 'T1', 'scaling', 'loader', 'contention', 'latency', 'memory'];
+const SECTIONS = ['W1', 'W2', 'W3', 'W4', 'W5', 'T1', 'scaling', 'loader', 'contention', 'latency', 'memory', 'ddp'];
 
 /** A system run a particular way: the unit that alternates within a round. */
 interface Variant {
@@ -38,6 +39,8 @@ interface Variant {
   threads: number;
   /** Slow systems (JS kernels) run one round with a time budget; their figures are extrapolated from few steps. */
   slow: boolean;
+  /** Simmer under mpirun with this many ranks (the ddp section). */
+  ranks?: number;
 }
 
 const program = new Command()
@@ -139,6 +142,12 @@ function command(v: Variant, spec: JobSpec): { cmd: string; args: string[]; env:
     case 'simmer-js':
       env.SIMMER_BACKEND = v.system === 'simmer-js' ? 'js' : 'native';
       env.SIMMER_THREADS = String(v.threads);
+      if ((v.ranks ?? 1) > 1) {
+        // Containers often refuse cross-memory attach; the ranks may outnumber free cores on a shared machine.
+        env.OMPI_MCA_btl_vader_single_copy_mechanism = 'none';
+        const child = [process.execPath, '--import', 'tsx', join(ROOT, 'bench/workloads/child.ts'), json];
+        return { cmd: 'mpirun', args: ['--allow-run-as-root', '--oversubscribe', '--bind-to', 'none', '-np', String(v.ranks), ...child], env };
+      }
       // --expose-gc lets the memory section collect before it reads the RSS; other jobs never call gc().
       return { cmd: process.execPath, args: ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench/workloads/child.ts'), json], env };
     case 'torch':
@@ -196,6 +205,9 @@ const UNITS: Record<string, string> = {
   'RSS after epoch 1': 'MiB',
   'RSS after epoch 3': 'MiB',
   'RSS growth epoch 1 to 3': 'fraction',
+  'step ms': 'ms',
+  'all-reduce wait share': 'fraction',
+  'all-reduce busy share': 'fraction',
 };
 
 function rowFor(section: string, metric: string, config: string, v: Variant): Row {
@@ -469,6 +481,33 @@ if (wants('memory') && available('simmer-native')) {
   const v: Variant = { system: 'simmer-native', label: `Simmer native ${cores}t`, threads: cores, slow: false };
   const o = await runJob(v, { kind: 'train-rss', threads: cores, budgetS: SEGMENT_BUDGET, seed: 2 }, 300);
   record('memory', '', v, o, ['RSS after epoch 1', 'RSS after epoch 3', 'RSS growth epoch 1 to 3']);
+}
+
+if (wants('ddp') && available('simmer-native')) {
+  console.log('DDP: W3 on 1 process × 2 threads, 1 × 1, and 2 MPI ranks × 1 thread (batch 64 per process)');
+  const load0 = loadavg()[0];
+  const configs: [string, Variant][] = [
+    ['1 process × 2 threads', { system: 'simmer-native', label: 'Simmer 1p×2t', threads: 2, slow: false }],
+    ['1 process × 1 thread', { system: 'simmer-native', label: 'Simmer 1p×1t', threads: 1, slow: false }],
+    ['2 ranks × 1 thread', { system: 'simmer-native', label: 'Simmer 2r×1t', threads: 1, slow: false, ranks: 2 }],
+  ];
+  const steps = quick ? 20 : 150;
+  for (let r = 0; r < rounds; r++) {
+    for (const [config, v] of [...configs.slice(r % 3), ...configs.slice(0, r % 3)]) {
+      const o = await runJob(v, { kind: 'ddp-train', threads: v.threads, ranks: v.ranks ?? 1, batch: 64, maxSteps: steps, warmupSteps: 5, budgetS: 0 }, 900);
+      record('ddp', config, v, o, ['images/s', 'step ms']);
+    }
+  }
+  const median = (config: string) => {
+    const row = rows.find((x) => x.section === 'ddp' && x.config === config && x.metric === 'images/s');
+    return row?.samples.length ? stats(row.samples).median : null;
+  };
+  const one = median('1 process × 1 thread');
+  const two = median('2 ranks × 1 thread');
+  const row = rows.find((x) => x.section === 'ddp' && x.config === '2 ranks × 1 thread' && x.metric === 'images/s');
+  const load = `load average ${load0.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after (${cores} cores)`;
+  if (row && one && two) row.notes.push(`${(two / one).toFixed(2)}× of 1 process × 1 thread; ${load}`);
+  console.log(`  ${one && two ? `2 ranks × 1t = ${(two / one).toFixed(2)}× 1 × 1t; ` : ''}${load}`);
 }
 
 samplePeak(quick ? 0 : 2);

@@ -12,6 +12,7 @@ import { runSgemm } from './w1-sgemm.ts';
 import { runMlpTrain } from './w2-mlp.ts';
 import { runCnnAccuracy, runCnnTrain } from './w3-cnn.ts';
 import { runCnnInfer } from './w4-infer.ts';
+import { runDdpTrain } from './ddp.ts';
 
 async function run(spec: JobSpec): Promise<Omit<JobResult, 'rssMB' | 'threads'>> {
   switch (spec.kind) {
@@ -29,6 +30,8 @@ async function run(spec: JobSpec): Promise<Omit<JobResult, 'rssMB' | 'threads'>>
       return runApiLatency(spec);
     case 'train-rss':
       return runTrainRss(spec);
+    case 'ddp-train':
+      return runDdpTrain(spec);
   }
 }
 

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { formatConfusion } from '../../train/metrics.ts';
 import { formatDataSummary } from '../../runs/data-setup.ts';
+import { profileCallback } from '../../profile/index.ts';
 import { releaseMemoryEachEpoch } from '../../runs/process.ts';
 import { runTraining } from '../../runs/run.ts';
 import { addRecipeOptions, number, recipeFromOptions } from '../options.ts';
@@ -34,7 +35,10 @@ export function register(program: Command): void {
         distributed: Boolean(o.distributed),
         maxSteps: o.maxSteps as number | undefined,
         earlyStopPatience: o.earlyStop as number | undefined,
-        callbacks: [releaseMemoryEachEpoch()],
+        callbacks: [
+          releaseMemoryEachEpoch(),
+          ...(o.profile || o.profileTrace ? [profileCallback({ tracePath: o.profileTrace as string | undefined })] : []),
+        ],
         onDataReady: (summary) => {
           if (!o.quiet) process.stderr.write(`${formatDataSummary(summary)}\n`);
         },
