@@ -98,3 +98,134 @@ export interface RecipeSchema {
   /** The optimizer's default learning rate, used when lr is 0. */
   defaultLr: Record<string, number>;
 }
+
+// ── Generate, projector and RL pages ─────────────────────────────────────────────────────────────────────────────
+
+/** A sampling option a generative family takes (src/models/generative.ts SampleOptions). */
+export type SampleControl = 'steps' | 'sampler' | 'eta' | 'guidance';
+
+/** A row of GET /api/generate/runs: a generative run and what its model can be asked. */
+export interface GenerativeRun {
+  id: string;
+  status: string;
+  epochsDone: number;
+  /** The zoo name (vae-cond, dcgan, ddpm, ...). */
+  model: string;
+  family: string;
+  conditional: boolean;
+  classes: string[];
+  imageShape: number[];
+  latentDim: number;
+  /** Whether sampling takes steps that are reported one by one (ddpm, pixel-transformer). */
+  sequential: boolean;
+  /** Whether a 2-D latent map and interpolation can be drawn (a VAE). */
+  hasLatent: boolean;
+  controls: SampleControl[];
+  defaults: { steps?: number; guidance?: number; maxSteps?: number };
+  dataset: string;
+  /** False until the first checkpoint is written. */
+  ready?: boolean;
+}
+
+/** GET /api/generate/:id. */
+export interface GenerativeRunDetail {
+  run: RunDetail;
+  info: Omit<GenerativeRun, 'id' | 'status' | 'epochsDone'> | null;
+  ready: boolean;
+  /** The per-epoch sample grids, samples/epoch-NNN.png, oldest first. */
+  samples: string[];
+}
+
+/** Server-sent events of POST /api/generate/:id/sample. */
+export interface SampleStep {
+  step: number;
+  total: number;
+  /** A grid of the current x̂_0 estimates (PNG data URL), on evenly spaced steps. */
+  frame?: string;
+}
+
+export interface SampleDone {
+  model: string;
+  family: string;
+  steps: number;
+  grid: string;
+  images: string[];
+  labels: number[];
+  seconds: number;
+}
+
+/** POST /api/projector. */
+export interface Projection2d {
+  source: string;
+  method: string;
+  split: string;
+  /** The layer whose input is the embedding (a model source), or null (raw pixels). */
+  layer: string | null;
+  dims: number;
+  classes: string[];
+  /** Label per point (−1 when the source has none). */
+  labels: number[];
+  /** Index of each point's image in its dataset. */
+  indices: number[];
+  /** x0, y0, x1, y1, … */
+  points: number[];
+  clusters: number[];
+  k: number;
+  scores: { accuracy: number; nmi: number } | null;
+  /** All thumbnails in one PNG, point i at column i % cols, row ⌊i / cols⌋. */
+  atlas: { url: string; cols: number; width: number; height: number };
+  seconds: number;
+  methods: string[];
+}
+
+/** GET /api/projector/sources. */
+export interface ProjectorSources {
+  datasets: string[];
+  runs: { id: string; model: string; dataset: string }[];
+  methods: string[];
+}
+
+/** A row of GET /api/rl/runs. */
+export interface RlRun {
+  id: string;
+  status: string;
+  algo: string;
+  env: string;
+  seed: number;
+  envSteps: number;
+  episodes: number;
+  bestMeanReturn: number | null;
+  solved: boolean;
+}
+
+export interface RlIteration {
+  envSteps: number;
+  episodes: number;
+  episodeReward: number | null;
+  stepsPerSec: number;
+}
+
+export interface RlEvaluation {
+  envSteps: number;
+  episodes: number;
+  meanReturn: number;
+}
+
+/** GET /api/rl/:id (and the snapshot of its event stream). */
+export interface RlDetail extends RlRun {
+  iterations: RlIteration[];
+  evaluations: RlEvaluation[];
+  budget: { steps?: number; episodes?: number };
+  solvedThreshold?: number;
+  config: Record<string, unknown>;
+}
+
+/** POST /api/rl/:id/replay: one greedy episode as a sprite sheet of frames. */
+export interface RlReplay {
+  checkpoint: string;
+  seed: number;
+  return: number;
+  length: number;
+  frames: number;
+  sprite: { url: string; perRow: number; gap: number; width: number; height: number };
+}

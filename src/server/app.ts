@@ -21,7 +21,11 @@ import { NotReadyError, RunAnalysis } from './analysis.ts';
 import type { RecipeSchema } from './api-types.ts';
 import { DatasetCatalog, HttpError, NAME_PATTERN } from './datasets.ts';
 import { guardRequests } from './guard.ts';
+import { JobRunner } from './jobs.ts';
 import { dataRoutes } from './routes-data.ts';
+import { generateRoutes } from './routes-generate.ts';
+import { projectorRoutes } from './routes-projector.ts';
+import { rlRoutes } from './routes-rl.ts';
 import { listRunRows, RUN_ID_PATTERN, runDetail } from './runs.ts';
 import { openSse, type SseStream } from './sse.ts';
 import { type LiveEvent, RunSupervisor, StartError } from './supervisor.ts';
@@ -200,6 +204,12 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
   // ── datasets ──────────────────────────────────────────────────────────────────────────────────────────────────
   dataRoutes(app, catalog);
 
+  // ── generate, embedding projector, reinforcement learning (models run in a compute process: jobs.ts) ─────────
+  const jobs = new JobRunner();
+  generateRoutes(app, { runsRoot, supervisor, jobs });
+  projectorRoutes(app, { runsRoot, catalog, jobs });
+  rlRoutes(app, { runsRoot });
+
   // ── the front end ─────────────────────────────────────────────────────────────────────────────────────────────
   const webDist = options.webDist ?? DEFAULT_WEB_DIST;
   if (existsSync(webDist)) {
@@ -213,6 +223,7 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
 
   app.addHook('preClose', async () => {
     for (const s of streams) s.close();
+    jobs.close();
     await supervisor.close();
   });
   return app;

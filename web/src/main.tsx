@@ -4,8 +4,11 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type RunRow } from './api.ts';
 import { DataPage } from './pages/Data.tsx';
 import { EvaluationPage } from './pages/Evaluation.tsx';
+import { GeneratePage } from './pages/Generate.tsx';
 import { LearnPage } from './pages/Learn.tsx';
 import { ModelPage } from './pages/Model.tsx';
+import { ProjectorPage } from './pages/Projector.tsx';
+import { RlPage } from './pages/Rl.tsx';
 import { RunPage, RunsPage } from './pages/Runs.tsx';
 import { href, useRoute } from './router.ts';
 import './styles.css';
@@ -15,6 +18,9 @@ const SECTIONS = [
   ['eval', 'Evaluation'],
   ['model', 'Inside the model'],
   ['data', 'Data'],
+  ['generate', 'Generate'],
+  ['projector', 'Projector'],
+  ['rl', 'RL'],
   ['learn', 'Learn'],
 ] as const;
 
@@ -40,6 +46,9 @@ function App() {
   else if (section === 'model') page = id ? <ModelPage key={id} id={id} index={Number(extra ?? 0) || 0} /> : <PickRun section="model" />;
   else if (section === 'data') page = <DataPage name={id} />;
   else if (section === 'learn') page = <LearnPage />;
+  else if (section === 'generate') page = <GeneratePage id={id} />;
+  else if (section === 'projector') page = <ProjectorPage />;
+  else if (section === 'rl') page = <RlPage id={id} />;
   return (
     <>
       <header>
