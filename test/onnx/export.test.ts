@@ -104,7 +104,9 @@ test('the generative zoo exports its decoders and generators (latents [, labels]
       continue;
     }
     const inputs = (n: number) => [randn([n, model.latentDim]), ...(model.conditional ? [randint(0, 4, [n]).to('int32')] : [])];
-    const d = await checkExport(name, model, inputs(2), inputs(3), (z, y) => model.decodeLatent(z, y ?? null));
+    const d = await checkExport(name, model, inputs(2), inputs(3), (z, y) =>
+      (model.decodeLatent as NonNullable<typeof model.decodeLatent>).call(model, z, y ?? null),
+    );
     console.log(`# ${name}: max |Δ| vs onnxruntime ${d.toExponential(1)}`);
   }
   console.log(`# not exported yet: ${skipped.join(', ') || 'none'}`);
