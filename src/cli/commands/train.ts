@@ -22,7 +22,10 @@ export function register(program: Command): void {
     .option('--distributed', 'data-parallel training on the processes mpirun started (mpirun -np 2 simmer train ... --distributed); --batch-size is per process')
     .action(async (dataset: string, o: Record<string, unknown>) => {
       // Only rank 0 of a distributed run prints; MPI starts before anything else so the others know to keep quiet.
-      const comm = o.distributed ? (await import('../../distributed/mpi.ts')).initMpi() : null;
+      const mpi = o.distributed ? await import('../../distributed/mpi.ts') : null;
+      const comm = mpi ? mpi.initMpi() : null;
+      if (mpi && comm?.size === 1 && !mpi.underMpiLauncher())
+        process.stderr.write('--distributed: not started by mpirun, so this is one process; start N with: mpirun -np N simmer train ... --distributed\n');
       if (comm && comm.rank !== 0) o.quiet = true;
       if (comm && comm.rank !== 0) o.json = false;
       const recipe = recipeFromOptions(dataset, o);
