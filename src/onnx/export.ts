@@ -127,6 +127,11 @@ export class ExportContext {
     return name;
   }
 
+  /** Writes a node exactly as given (names already chosen; used to write an imported graph back out). */
+  rawNode(node: OnnxNode): void {
+    this.nodes.push({ ...node, name: `${node.opType}_${this.nodes.length}` });
+  }
+
   /** Writes one node; `result` is its value on the sample input (the emitter computes it with Simmer's op). */
   node(opType: string, inputs: readonly string[], result: Tensor, attrs: Record<string, AttributeValue | undefined> = {}, stem?: string): OnnxValue {
     const name = this.fresh(stem ?? opType);
@@ -155,6 +160,8 @@ export interface ExportOptions {
   name?: string;
   /** Free text stored in the model's doc_string. */
   docString?: string;
+  /** Key/value strings stored in the model's metadata_props (e.g. the class names). */
+  metadata?: Record<string, string>;
 }
 
 const ELEM: Record<string, number> = { float32: DT.FLOAT, int32: DT.INT32, uint8: DT.UINT8 };
@@ -186,6 +193,7 @@ export function traceOnnx(model: Module, inputs: readonly Tensor[], options: Exp
         producerVersion: '0.1.0',
         opsetImport: [{ domain: '', version: EXPORT_OPSET }],
         docString: options.docString,
+        metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
         graph: {
           name: options.name ?? model.constructor.name,
           node: ctx.nodes,

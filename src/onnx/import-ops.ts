@@ -49,6 +49,10 @@ export class Attrs {
   has(name: string): boolean {
     return this.byName.has(name);
   }
+  /** The attributes as read (for writing the node back out). */
+  list(): OnnxAttribute[] {
+    return [...this.byName.values()];
+  }
   names(): string[] {
     return [...this.byName.keys()];
   }

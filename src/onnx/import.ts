@@ -17,6 +17,7 @@ import { Module, Parameter } from '../nn/module.ts';
 import { zeros } from '../tensor/creation.ts';
 import { formatShape, sizeOf } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { EXPORT_OPSET, type ExportContext, type OnnxValue } from './export.ts';
 import { Attrs, Ints, type OpContext, OpProblem, OPS, SUPPORTED_OPS, type Value } from './import-ops.ts';
 import { decodeModel, DT, dtypeName, OnnxError, type OnnxGraph, type OnnxNode, type OnnxTensor, readTensorProto } from './proto.ts';
 
@@ -271,6 +272,46 @@ export class OnnxModel extends Module {
     copy.#output = name;
     copy.training = this.training;
     return copy;
+  }
+
+  /**
+   * Writes this graph into an export (an imported, fine-tuned network exported again): its nodes as they were read,
+   * its weights as they are now, under the names the exporting model's state dict gives them.
+   */
+  emitOnnx(ctx: ExportContext, inputs: OnnxValue[]): OnnxValue {
+    if (this.#info.opset !== EXPORT_OPSET)
+      throw new OnnxError(
+        this.#source,
+        `this graph was read at opset ${this.#info.opset}; Simmer writes opset ${EXPORT_OPSET} and copies imported nodes unchanged, so export the source at opset ${EXPORT_OPSET}`,
+      );
+    const names = new Map<string, string>();
+    this.#inputs.forEach((spec, i) => names.set(spec.name, inputs[i].name));
+    const nameOf = (v: string): string => {
+      if (v === '') return '';
+      const known = names.get(v);
+      if (known !== undefined) return known;
+      const value = this.#values.get(v);
+      let name: string;
+      if (value instanceof Ints) name = ctx.constInts(value.data, 'const');
+      else if (value instanceof Parameter || (value && this.#fields.has(v))) name = ctx.param(value, v);
+      else if (value) name = ctx.constFloat(value, 'const');
+      else name = ctx.fresh(v.replace(/^\//, ''));
+      if (value instanceof Ints && value.shape.length !== 1) {
+        // constInts writes 1-D: reshape to the constant's own shape.
+        const shaped = ctx.fresh('const');
+        ctx.rawNode({ opType: 'Reshape', input: [name, ctx.constInts(value.shape.length ? value.shape : [])], output: [shaped] });
+        name = shaped;
+      }
+      names.set(v, name);
+      return name;
+    };
+    for (const n of this.#plan) {
+      const input = n.inputs.map(nameOf);
+      ctx.rawNode({ opType: n.op, input, output: n.outputs.map(nameOf), attribute: n.attrs.list() });
+    }
+    const inputTensors = inputs.map((v) => v.tensor);
+    const result = this.forward(...inputTensors);
+    return { name: nameOf(this.#output), tensor: result };
   }
 
   override extraRepr(): string {

@@ -7,6 +7,7 @@
  */
 import './emitters.ts';
 import './zoo-emitters.ts';
+import './transfer-emitters.ts';
 
 export {
   type AttributeValue,

@@ -73,6 +73,7 @@ export interface OnnxModelProto {
   opsetImport?: { domain?: string; version?: number }[];
   graph?: OnnxGraph;
   docString?: string;
+  metadataProps?: { key?: string; value?: string }[];
 }
 
 export class OnnxError extends Error {

@@ -20,6 +20,8 @@ import { Conv2d } from '../../src/nn/layers/conv.ts';
 import { Upsample } from '../../src/nn/layers/pool.ts';
 import { Module } from '../../src/nn/module.ts';
 import { decodeModel, exportOnnx, importOnnx } from '../../src/onnx/index.ts';
+import { InputAdapter } from '../../src/transfer/adapter.ts';
+import { TransferNet } from '../../src/transfer/backbone.ts';
 import { manualSeed } from '../../src/tensor/random.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 
@@ -134,4 +136,18 @@ test('a module without an emitter is refused by name, with the fix', () => {
     }
   }
   assert.throws(() => exportOnnx(new Sequential(new Custom()), randn([1, 2])), /no ONNX emitter for Custom \(at '0'\).*registerOnnxEmitter/);
+});
+
+test('a fine-tuned model exports: input adapter, an imported ONNX body with a new head', async () => {
+  manualSeed(4);
+  const source = importOnnx(new URL('../fixtures/onnx/vgg-small.onnx', import.meta.url).pathname);
+  const { body, features } = source.classifierBody();
+  for (const from of [
+    [1, 28, 28],
+    [3, 24, 40],
+  ] as [number, number, number][]) {
+    const net = new TransferNet(body, features, 4, InputAdapter.between(from, [3, 32, 32]));
+    const d = await checkExport(`transfer from ${from.join('x')}`, net, [randn([2, ...from])], [randn([3, ...from])], (x) => net.forward(x));
+    console.log(`# fine-tuned vgg-small on ${from.join('x')} images: max |Δ| vs onnxruntime ${d.toExponential(1)}`);
+  }
 });
