@@ -12,6 +12,7 @@ import { register as registerAugmentPreview } from './commands/augment-preview.t
 import { register as registerCluster } from './commands/cluster.ts';
 import { register as registerEmbed } from './commands/embed.ts';
 import { register as registerEval } from './commands/eval.ts';
+import { register as registerExport } from './commands/export.ts';
 import { register as registerGenerate } from './commands/generate.ts';
 import { register as registerInfo } from './commands/info.ts';
 import { register as registerPredict } from './commands/predict.ts';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerGenerate(program);
   registerPredict(program);
+  registerExport(program);
   registerRuns(program);
   registerAudit(program);
   registerCluster(program);

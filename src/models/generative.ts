@@ -2,7 +2,9 @@
  * What every generative model of the zoo shares: the ImageGenerator contract (sample N images in [0, 1], optionally
  * of given classes, from a seedable generator), seeded sampling without a graph in eval mode, PNG sample grids, and
  * the callback that writes a grid to the run folder after every epoch (with its own generator, so the training RNG,
- * and with it exact resume, is untouched).
+ * and with it exact resume, is untouched). Latent models (vae, dcgan) decode z in one pass (decodeLatent);
+ * sequential samplers (ddpm, pixel-transformer) implement sample() and report each step through onStep.
+ * generateImages() serves both, so callers need not know which kind they hold.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,10 +24,34 @@ export interface ImageGenerator {
   readonly numClasses: number;
   /** [channels, height, width] of one image. */
   readonly imageShape: [number, number, number];
-  /** Size of the latent vector z. */
+  /** Size of the latent vector z (0 for models without one, such as ddpm). */
   readonly latentDim: number;
-  /** Images [N, C, H, W] in [0, 1] decoded from latents z [N, latentDim] (labels [N] int32 for conditional models). */
-  decodeLatent(z: Tensor, labels: Tensor | null): Tensor;
+  /** Latent models: images [N, C, H, W] in [0, 1] decoded from latents z [N, latentDim] (labels [N] int32 for conditional models). */
+  decodeLatent?(z: Tensor, labels: Tensor | null): Tensor;
+  /** Sequential samplers: n images [N, C, H, W] in [0, 1], the same for the same options (seed included). */
+  sample?(options: SampleOptions): Tensor;
+}
+
+/** What sample() may be asked; a model ignores what does not apply to it (a VAE has no steps). */
+export interface SampleOptions {
+  n: number;
+  /** One class index per image (conditional models). */
+  labels?: readonly number[];
+  seed: number;
+  /** Sampling steps (ddpm: any count up to the training schedule's; default the model's). */
+  steps?: number;
+  sampler?: 'ddpm' | 'ddim';
+  /** DDIM's η: 0 deterministic, 1 the DDPM posterior variance. */
+  eta?: number;
+  /** Classifier-free guidance scale: 1 = conditional only, 0 = unconditional, > 1 pushes towards the class. */
+  guidance?: number;
+  /** Images per forward pass (memory bound; does not change the images). */
+  batchSize?: number;
+  /**
+   * Called after each step with the step done (1-based, counted over all batches), the total, and the current
+   * estimate of the clean images of this batch in [0, 1] (the x̂_0 trajectory a filmstrip shows).
+   */
+  onStep?(step: number, total: number, x0?: Tensor): void;
 }
 
 export type GenerativeModule = Module & ImageGenerator;
@@ -46,10 +72,18 @@ export function labelTensor(labels: readonly number[]): Tensor {
  * n images from a generative model, seeded: the same seed gives the same images. `labels` (one per image) are used
  * by conditional models; unconditional models ignore them. Runs in eval mode without a graph.
  */
-export function generateImages(model: GenerativeModule, options: { n: number; labels?: readonly number[]; seed: number; gen?: Generator }): Tensor {
+export function generateImages(model: GenerativeModule, options: SampleOptions & { gen?: Generator }): Tensor {
+  if (model.conditional && (!options.labels || options.labels.length !== options.n))
+    throw new RangeError(`${model.family}: a class-conditional model needs one label per image (${options.n}), got ${options.labels?.length ?? 0}`);
+  if (model.sample) {
+    const sample = model.sample.bind(model);
+    return withMode(model, 'eval', () => noGrad(() => sample(options)));
+  }
   const gen = options.gen ?? new Generator(options.seed);
   const z = sampleLatents(options.n, model.latentDim, gen);
-  return decodeInEval(model, z, options.labels);
+  const images = decodeInEval(model, z, options.labels);
+  options.onStep?.(1, 1, images);
+  return images;
 }
 
 /** Decodes latents in eval mode without a graph. */
@@ -58,7 +92,9 @@ export function decodeInEval(model: GenerativeModule, z: Tensor, labels?: readon
   if (model.conditional && (!labels || labels.length !== n))
     throw new RangeError(`${model.family}: a class-conditional model needs one label per image (${n}), got ${labels?.length ?? 0}`);
   const y = model.conditional && labels ? labelTensor(labels) : null;
-  return withMode(model, 'eval', () => noGrad(() => model.decodeLatent(z, y)));
+  const decode = model.decodeLatent?.bind(model);
+  if (!decode) throw new TypeError(`${model.family} has no latent space to decode; sample it with generateImages()`);
+  return withMode(model, 'eval', () => noGrad(() => decode(z, y)));
 }
 
 /** Image i of a batch [N, C, H, W] as its own CHW Float32Array. */
@@ -103,6 +139,10 @@ export interface SampleGridOptions {
   seed?: number;
   /** Images per class in a conditional grid (one row per class); an unconditional grid is perClass x numClasses. */
   perClass?: number;
+  /** Sampler settings for sequential models (e.g. few DDIM steps, so a grid per epoch stays cheap). */
+  sample?: Partial<Omit<SampleOptions, 'n' | 'labels' | 'seed'>>;
+  /** Runs the sampling with other weights in place (a diffusion model's EMA weights), restoring them after. */
+  withWeights?: <T>(model: GenerativeModule, fn: () => T) => T;
 }
 
 /** After every epoch, writes samples/epoch-<n>.png (and samples/latest.png) to the run folder. */
@@ -113,7 +153,8 @@ export class SampleGridCallback implements Callback {
     const model = trainer.model as GenerativeModule;
     const perClass = this.options.perClass ?? 8;
     const labels = gridLabels(model, perClass);
-    const images = generateImages(model, { n: labels.length, labels, seed: this.options.seed ?? 1234 });
+    const draw = () => generateImages(model, { ...this.options.sample, n: labels.length, labels, seed: this.options.seed ?? 1234 });
+    const images = this.options.withWeights ? this.options.withWeights(model, draw) : draw();
     mkdirSync(this.options.dir, { recursive: true });
     const name = `epoch-${String(report.epoch + 1).padStart(3, '0')}.png`;
     await writeGridPng(join(this.options.dir, name), images, perClass);

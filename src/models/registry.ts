@@ -15,6 +15,7 @@ import { loadCheckedWeights } from '../train/checkpoint-validate.ts';
 import type { AnyBatch, Task } from '../train/task.ts';
 import type { Callback } from '../train/types.ts';
 import { Dcgan, GanTask, type GanTaskOptions } from './dcgan.ts';
+import { DiffusionModel, type DiffusionOptions, DiffusionTask, emaFromTaskTensors } from './diffusion.ts';
 import { type GenerativeModule, SampleGridCallback } from './generative.ts';
 import { ConvVae, VaeTask, type VaeTaskOptions } from './vae.ts';
 
@@ -24,7 +25,7 @@ export interface GenerativeSpec {
 }
 
 interface Entry {
-  family: 'vae' | 'dcgan';
+  family: 'vae' | 'dcgan' | 'ddpm';
   conditional: boolean;
   help: string;
   /** Recipe learning rate when the recipe leaves it at 0 (the optimizer's classifier default does not suit a GAN). */
@@ -35,6 +36,18 @@ interface Entry {
 
 const vaeTask: VaeTaskOptions = { beta: 1, reconstruction: 'bce', evalBatches: 10 };
 const ganTask: GanTaskOptions = { loss: 'nonsaturating', labelSmoothing: 0.1, evalBatches: 10 };
+
+/** A diffusion entry: the U-Net and schedule options on top of the image shape and class count. */
+function ddpmEntry(conditional: boolean, help: string, o: Partial<DiffusionOptions> = {}): Entry {
+  return {
+    family: 'ddpm',
+    conditional,
+    help,
+    defaultLr: 1e-3,
+    build: (s) => new DiffusionModel({ imageShape: s.inputShape, numClasses: s.numClasses, conditional, ...o }),
+    task: () => new DiffusionTask({ labelDropout: 0.1, emaDecay: 0.999, evalBatches: 10 }) as Task<AnyBatch>,
+  };
+}
 
 const ENTRIES: Record<string, Entry> = {
   vae: {
@@ -77,6 +90,16 @@ const ENTRIES: Record<string, Entry> = {
     build: (s) => new Dcgan({ ...s }),
     task: () => new GanTask({ ...ganTask, loss: 'hinge', labelSmoothing: 0 }) as Task<AnyBatch>,
   },
+  ddpm: ddpmEntry(false, 'DDPM: U-Net (base 32, 28→14→7, attention at 7x7), linear schedule, ε-prediction, EMA; DDIM/DDPM sampling'),
+  'ddpm-cond': ddpmEntry(true, 'class-conditional DDPM with classifier-free guidance (label dropped with p 0.1), linear schedule, ε-prediction'),
+  'ddpm-cosine': ddpmEntry(true, 'ddpm-cond with the cosine noise schedule', { schedule: 'cosine' }),
+  'ddpm-v': ddpmEntry(true, 'ddpm-cond with the cosine schedule and v-prediction', { schedule: 'cosine', prediction: 'v' }),
+  'ddpm-small': ddpmEntry(true, 'ddpm-v with a smaller U-Net (base 16, channels 16/32/64): the 2-core recipe', {
+    schedule: 'cosine',
+    prediction: 'v',
+    base: 16,
+    mults: [1, 2, 4],
+  }),
 };
 
 /** Names of the generative models `--model` accepts. */
@@ -128,6 +151,18 @@ export function buildGenerativeTraining(name: string, spec: GenerativeSpec, o: {
   const e = entry(name);
   const model = e.build(spec);
   const callbacks: Callback[] = o.sampleDir ? [new SampleGridCallback({ dir: o.sampleDir })] : [];
+  if (model instanceof DiffusionModel) {
+    // One task for training and the grid: the grid samples with the task's EMA weights, with few DDIM steps.
+    const task = e.task() as unknown as DiffusionTask;
+    const grid = o.sampleDir ? [new SampleGridCallback({ dir: o.sampleDir, sample: { steps: 10 }, withWeights: (m, fn) => task.withEma(m, fn) })] : [];
+    return {
+      model,
+      task: task as unknown as Task<AnyBatch>,
+      optimizer: new Adam(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay ?? 0 }),
+      optimizers: {},
+      callbacks: grid,
+    };
+  }
   if (model instanceof Dcgan) {
     const adam = { lr: o.lr, beta1: 0.5, beta2: 0.999, weightDecay: o.weightDecay ?? 0 };
     return {
@@ -174,6 +209,7 @@ export function openGenerativeCheckpoint(path: string, checkpoint: Checkpoint = 
     throw new RangeError(`${path}: the checkpoint's config has no valid inputShape [C, H, W]`);
   const model = buildGenerativeModel(name, { inputShape: inputShape as [number, number, number], numClasses: classes.length });
   loadCheckedWeights(model, checkpoint.model, path);
+  if (model instanceof DiffusionModel) loadEmaWeights(model, checkpoint, path);
   model.eval();
   return { name, model, classes: classes as string[], inputShape: inputShape as [number, number, number], checkpoint, recipe: config.recipe ?? {} };
 }
@@ -185,5 +221,16 @@ export function isGenerativeCheckpointFile(path: string): boolean {
     return name !== undefined && isGenerativeModel(name);
   } catch {
     return false;
+  }
+}
+
+/** A diffusion model samples with the EMA of its weights, kept as task state: it replaces the live weights here. */
+function loadEmaWeights(model: DiffusionModel, checkpoint: Checkpoint, path: string): void {
+  if (checkpoint.taskTensors.size === 0) return;
+  const ema = emaFromTaskTensors(checkpoint.taskTensors);
+  for (const [name, p] of model.namedParameters()) {
+    const e = ema.get(name);
+    if (!e || e.size !== p.size) throw new RangeError(`${path}: the checkpoint's EMA weights do not fit the model (parameter '${name}')`);
+    p.f32.set(e.f32);
   }
 }

@@ -1,7 +1,8 @@
 /**
- * `simmer generate <checkpoint|run-id>`: new images from a trained generative model (vae, dcgan and their
+ * `simmer generate <checkpoint|run-id>`: new images from a trained generative model (vae, dcgan, ddpm and their
  * conditional forms) — per class or unconditional, seeded, as one PNG per image and/or a grid, or a VAE's walk
- * through latent space. Also the generative branch of `simmer eval` (evalGenerative): the quality scores against the
+ * through latent space; diffusion models take --steps, --sampler, --eta and --guidance, with a progress bar over the
+ * sampling steps. Also the generative branch of `simmer eval` (evalGenerative): the quality scores against the
  * cached reference classifier.
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { encodePng } from '../../data/image-file.ts';
-import { decodeInEval, type GenerativeModule, imageAt, sampleLatents, writeGridPng } from '../../models/generative.ts';
+import { decodeInEval, type GenerativeModule, generateImages, imageAt, type SampleOptions, sampleLatents, writeGridPng } from '../../models/generative.ts';
 import { GENERATIVE_MODELS, openGenerativeCheckpoint, type OpenedGenerativeModel } from '../../models/registry.ts';
 import { loadImages, referenceClassifier } from '../../quality/reference.ts';
 import { formatQuality, scoreGenerator } from '../../quality/scores.ts';
@@ -39,8 +40,36 @@ export function resolveClasses(asked: readonly string[], classes: readonly strin
   });
 }
 
-/** Samples in chunks of 64 so a progress bar can move; the same seed gives the same images whatever the chunking. */
-function sampleWithProgress(model: GenerativeModule, labels: readonly number[], seed: number, progress: boolean): Tensor {
+/** The sampler settings of a sequential model (ddpm) as the command line gives them. */
+export type SamplerFlags = Pick<SampleOptions, 'steps' | 'sampler' | 'eta' | 'guidance'>;
+
+/**
+ * Images for `labels`, seeded, with a progress bar when asked: over sampling steps for sequential models (ddpm),
+ * over images for latent ones (decoded in chunks of 64). The same seed gives the same images whatever the chunking.
+ */
+function sampleWithProgress(model: GenerativeModule, labels: readonly number[], seed: number, progress: boolean, flags: SamplerFlags = {}): Tensor {
+  if (model.sample) {
+    const bar = progress
+      ? new cliProgress.SingleBar(
+          { format: 'sampling {bar} {value}/{total} steps | {eta_formatted} left', stream: process.stderr },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+    let started = false;
+    const images = generateImages(model, {
+      ...flags,
+      n: labels.length,
+      labels,
+      seed,
+      onStep: (step, total) => {
+        if (!started) bar?.start(total, 0);
+        started = true;
+        bar?.update(step);
+      },
+    });
+    bar?.stop();
+    return images;
+  }
   const gen = new Generator(seed);
   // The latents are drawn up front in one stream, so the images do not depend on the chunk size.
   const z = sampleLatents(labels.length, model.latentDim, gen);
@@ -84,7 +113,7 @@ function interpolate(model: GenerativeModule, a: number, b: number, steps: numbe
   );
 }
 
-interface GenerateOptions {
+interface GenerateOptions extends SamplerFlags {
   class: string[];
   n: number;
   seed: number;
@@ -118,7 +147,13 @@ export async function generate(target: string, o: GenerateOptions): Promise<void
     names = labels.map((_, i) => `interp-${a}-${b}-${String(i).padStart(3, '0')}`);
   } else {
     labels = model.conditional ? chosen.flatMap((c) => Array.from({ length: o.n }, () => c)) : Array.from({ length: o.n }, () => 0);
-    images = sampleWithProgress(model, labels, o.seed, !o.json && process.stderr.isTTY === true && labels.length > 64);
+    images = sampleWithProgress(
+      model,
+      labels,
+      o.seed,
+      !o.json && process.stderr.isTTY === true && (model.sample !== undefined || labels.length > 64),
+      samplerFlags(o),
+    );
     const seen = new Map<number, number>();
     names = labels.map((l) => {
       const i = seen.get(l) ?? 0;
@@ -145,7 +180,7 @@ export async function generate(target: string, o: GenerateOptions): Promise<void
   const seconds = (performance.now() - started) / 1000;
   if (o.json) {
     process.stdout.write(
-      `${JSON.stringify({ checkpoint: path, model: opened.name, seed: o.seed, count: images.shape[0], classes: labels.map((l) => (model.conditional ? classes[l] : null)), files, grid: grid ?? null, seconds }, null, 2)}\n`,
+      `${JSON.stringify({ checkpoint: path, model: opened.name, seed: o.seed, ...(model.sample ? { sampling: samplerFlags(o) } : {}), count: images.shape[0], classes: labels.map((l) => (model.conditional ? classes[l] : null)), files, grid: grid ?? null, seconds }, null, 2)}\n`,
     );
     return;
   }
@@ -155,12 +190,25 @@ export async function generate(target: string, o: GenerateOptions): Promise<void
   if (grid) process.stdout.write(`grid: ${grid}\n`);
 }
 
+/** Only the sampler flags that were given (the model's defaults stand for the rest). */
+function samplerFlags(o: SamplerFlags): SamplerFlags {
+  const flags: SamplerFlags = {};
+  if (o.steps !== undefined) flags.steps = o.steps;
+  if (o.sampler !== undefined) {
+    if (o.sampler !== 'ddpm' && o.sampler !== 'ddim') throw new Error(`--sampler must be ddpm or ddim, got '${String(o.sampler)}'`);
+    flags.sampler = o.sampler;
+  }
+  if (o.eta !== undefined) flags.eta = o.eta;
+  if (o.guidance !== undefined) flags.guidance = o.guidance;
+  return flags;
+}
+
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
 /** Everything evalGenerative needs from a checkpoint: the model's sampler and the real data to compare with. */
-async function qualityOf(opened: OpenedGenerativeModel, o: { data?: string; perClass: number; runs: string; quiet: boolean }) {
+async function qualityOf(opened: OpenedGenerativeModel, o: { data?: string; perClass: number; runs: string; quiet: boolean; sampling?: SamplerFlags }) {
   const dataset = String(opened.recipe.dataset ?? 'fashion-mnist');
   const data = o.data ?? (opened.recipe.data as string | undefined);
   const log = (l: string) => (o.quiet ? undefined : process.stderr.write(`${l}\n`));
@@ -171,7 +219,7 @@ async function qualityOf(opened: OpenedGenerativeModel, o: { data?: string; perC
   const realTest = (await loadImages(dataset, 'test', 10_000, data)).images;
   const { model } = opened;
   const report = scoreGenerator({
-    sampler: (labels, seed) => sampleWithProgress(model, labels, seed, false),
+    sampler: (labels, seed) => sampleWithProgress(model, labels, seed, !o.quiet && process.stderr.isTTY === true && model.sample !== undefined, o.sampling),
     conditional: model.conditional,
     reference: ref.model,
     numClasses: opened.classes.length,
@@ -183,7 +231,10 @@ async function qualityOf(opened: OpenedGenerativeModel, o: { data?: string; perC
 }
 
 /** `simmer eval <generative checkpoint>`: the quality scores (called by eval.ts for generative checkpoints). */
-export async function evalGenerative(checkpoint: string, o: { data?: string; json?: boolean; perClass?: number; runs?: string }): Promise<void> {
+export async function evalGenerative(
+  checkpoint: string,
+  o: { data?: string; json?: boolean; perClass?: number; runs?: string; sampling?: SamplerFlags },
+): Promise<void> {
   const opened = openGenerativeCheckpoint(checkpoint);
   const started = performance.now();
   const { dataset, ref, report } = await qualityOf(opened, {
@@ -191,13 +242,17 @@ export async function evalGenerative(checkpoint: string, o: { data?: string; jso
     perClass: o.perClass ?? 100,
     runs: o.runs ?? defaultRunsRoot(),
     quiet: Boolean(o.json),
+    sampling: o.sampling,
   });
   const seconds = (performance.now() - started) / 1000;
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ checkpoint, model: opened.name, dataset, referenceAccuracy: ref.testAccuracy, ...report, seconds }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ checkpoint, model: opened.name, dataset, referenceAccuracy: ref.testAccuracy, ...(opened.model.sample ? { sampling: o.sampling ?? {} } : {}), ...report, seconds }, null, 2)}\n`,
+    );
     return;
   }
-  process.stdout.write(`${checkpoint} (${opened.name}) on ${dataset}; reference classifier ${(ref.testAccuracy * 100).toFixed(2)}% on the test split\n`);
+  const how = opened.model.sample ? ` sampled with ${JSON.stringify(o.sampling ?? {})} (model defaults for the rest)` : '';
+  process.stdout.write(`${checkpoint} (${opened.name}) on ${dataset}${how}; reference classifier ${(ref.testAccuracy * 100).toFixed(2)}% on the test split\n`);
   process.stdout.write(`${formatQuality(report, opened.classes)}\n`);
 }
 
@@ -219,6 +274,10 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed: the same seed gives the same images', number('--seed', { integer: true, min: 0 }), 1)
     .option('--out <dir>', 'write one PNG per image, named <class>-<index>.png')
     .option('--grid <file.png>', 'write all images as one grid (default generated.png when --out is not given)')
+    .option('--steps <n>', 'ddpm: sampling steps (default 25 for ddim, the full schedule for ddpm)', number('--steps', { integer: true, min: 1 }))
+    .option('--sampler <ddpm|ddim>', 'ddpm: DDIM (default) or DDPM ancestral sampling')
+    .option('--eta <eta>', "ddpm: DDIM's η, 0 deterministic (default) to 1 (DDPM's variance)", number('--eta', { min: 0 }))
+    .option('--guidance <w>', 'ddpm: classifier-free guidance scale (1 = none, default 2 for conditional models)', number('--guidance'))
     .option('--interpolate <a,b>', 'VAE: walk the latent space from the latent of seed a to that of seed b in --n steps')
     .option('--runs <dir>', 'folder holding runs', process.env.SIMMER_RUNS ?? 'runs')
     .option('--json', 'print JSON (files, classes, seed, timings)')
