@@ -1,7 +1,7 @@
 /**
  * `simmer export <checkpoint|run-id> <model.onnx>`: a trained model as an ONNX file (opset 17, dynamic batch). A
  * classifier exports images → logits (class names in the file's metadata); a generative model its decoder or
- * generator (latents [, labels] → images in [0, 1]). The file is read back with Simmer's importer and its output
+ * generator (latents [, labels] → images in [0, 1]), a diffusion model its U-Net denoiser. The file is read back with Simmer's importer and its output
  * compared with the model's before the command reports success.
  */
 import type { Command } from 'commander';
@@ -44,9 +44,35 @@ function prepare(path: string): Prepared {
     const opened = openGenerativeCheckpoint(path);
     const model = opened.model as GenerativeModule;
     const decode = model.decodeLatent?.bind(model);
+    if (model.family === 'ddpm') {
+      // The denoiser, called once per sampling step: x_t, integer timesteps (and labels, numClasses = none).
+      const denoiser = model as unknown as Module & { forward(x: Tensor, t: Tensor, y?: Tensor): Tensor };
+      const ints = (n: number, f: (i: number) => number) =>
+        new Tensor(
+          Int32Array.from({ length: n }, (_, i) => f(i)),
+          [n],
+        );
+      return {
+        model,
+        kind: 'generator',
+        name: opened.name,
+        inputs: (n) => [
+          randn([n, ...opened.inputShape]),
+          ints(n, (i) => (i * 397) % 1000),
+          ...(model.conditional ? [ints(n, (i) => i % model.numClasses)] : []),
+        ],
+        reference: ([x, t, y]) => denoiser.forward(x, t, y),
+        metadata: {
+          model: opened.name,
+          classes: JSON.stringify(opened.classes),
+          imageShape: JSON.stringify(opened.inputShape),
+          inputs: model.conditional ? 'x_t, timesteps (int32), labels (int32)' : 'x_t, timesteps (int32)',
+        },
+      };
+    }
     if (!decode)
       throw new Error(
-        `${path}: ${opened.name} samples step by step (no single decoder network), so it has no ONNX form yet; export a VAE, DCGAN or autoencoder`,
+        `${path}: ${opened.name} samples step by step (no single decoder network), so it has no ONNX form yet; export a VAE, DCGAN, autoencoder or diffusion model`,
       );
     return {
       model,
