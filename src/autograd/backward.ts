@@ -3,6 +3,7 @@
  * call each node's backward rule once with the summed gradient of its output, and add leaf gradients into .grad.
  */
 import { backend } from '../backend/index.ts';
+import { PROFILE, span } from '../profile/profiler.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { noGrad } from './grad-mode.ts';
 import { runPostAccumulateGradHooks } from './hooks.ts';
@@ -68,6 +69,10 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     seed = gradient.dtype === 'float32' ? gradient : gradient.to('float32');
   }
 
+  span('phase', 'backward', 'backward', () => backwardFrom(root, seed, options, PROFILE.on));
+}
+
+function backwardFrom(root: Tensor, seed: Tensor, options: BackwardOptions, profiling: boolean): void {
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   noGrad(() => {
@@ -91,7 +96,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
         );
       }
       node.checkSaved();
-      const inputGrads = node.rule(g);
+      const inputGrads = profiling ? span('op', `${node.op}.backward`, undefined, () => node.rule!(g)) : node.rule(g);
       node.inputs.forEach((input, k) => {
         const gi = inputGrads[k];
         if (!input.requiresGrad || gi === null || gi === undefined) return;

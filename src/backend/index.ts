@@ -5,6 +5,7 @@
 import type { Backend } from './backend.ts';
 import { jsBackend } from './js/index.ts';
 import { loadNativeBackend, nativeAddon } from './native/load.ts';
+import { noteBackend, PROFILE, profiledBackend, profileFromEnv } from '../profile/index.ts';
 
 export type { Backend } from './backend.ts';
 export { jsBackend } from './js/index.ts';
@@ -31,9 +32,16 @@ function pickDefault(): Backend {
   return jsBackend;
 }
 
-/** The backend ops run on now. */
+/** The backend ops run on now (while profiling, the same kernels timed: src/profile/). */
 export function backend(): Backend {
-  if (current === null) current = pickDefault();
+  if (current === null) {
+    current = pickDefault();
+    profileFromEnv();
+  }
+  if (PROFILE.on) {
+    noteBackend(current.name);
+    return profiledBackend(current);
+  }
   return current;
 }
 
@@ -51,7 +59,7 @@ export function setBackend(name: 'js' | 'native' | Backend): Backend {
 
 /** Runs fn with the given backend, then restores the previous one (tests compare backends this way). */
 export function withBackend<T>(b: Backend, fn: () => T): T {
-  const previous = backend();
+  const previous = current; // the plain backend, never its profiled wrapper
   current = b;
   try {
     return fn();

@@ -2,6 +2,7 @@
  * The optimizer base: parameter groups with their own hyper-parameters, per-parameter state, zeroGrad(), and a
  * state dict that checkpoints save so a resumed run takes exactly the same steps.
  */
+import { beginSpan, endSpan, PROFILE } from '../profile/profiler.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 export interface ParamGroup<O> {
@@ -55,6 +56,16 @@ export abstract class Optimizer<O extends { lr: number }> {
 
   /** One update of every parameter that has a gradient. */
   step(): void {
+    if (!PROFILE.on) return this.stepAll();
+    beginSpan('phase', 'optimizer', 'optimizer');
+    try {
+      this.stepAll();
+    } finally {
+      endSpan();
+    }
+  }
+
+  private stepAll(): void {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (p.grad === null) continue;

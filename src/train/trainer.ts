@@ -12,6 +12,7 @@ import { backward } from '../autograd/backward.ts';
 import { noGrad } from '../autograd/grad-mode.ts';
 import type { Module } from '../nn/module.ts';
 import { clipGradNorm } from '../optim/clip.ts';
+import { beginSpan, endSpan, markStep, PROFILE, profileModules, recordSpan } from '../profile/profiler.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import type { LRScheduler } from '../optim/schedule.ts';
 import { getRngState, setRngState } from '../tensor/random.ts';
@@ -181,7 +182,14 @@ export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = Classifi
   trainStep(batch: B): { loss: number; metrics: Record<string, number>; count: number } {
     const manual = this.task.optimization === 'manual';
     if (!manual) this.optimizer.zeroGrad();
-    const result = this.task.step(this.model, batch, this.stepContext());
+    const profiling = PROFILE.on;
+    if (profiling) beginSpan('phase', 'forward', 'forward');
+    let result: ReturnType<Task<B, R>['step']>;
+    try {
+      result = this.task.step(this.model, batch, this.stepContext());
+    } finally {
+      if (profiling) endSpan();
+    }
     const value = typeof result.loss === 'number' ? result.loss : result.loss.item();
     if (!Number.isFinite(value)) throw new NonFiniteLossError(this.epoch, this.batchInEpoch, this.globalStep, value);
     if (!manual) {
@@ -189,7 +197,11 @@ export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = Classifi
         throw new TypeError(`task '${this.task.name}': step() returned the loss as a number; return the loss Tensor, or set optimization: 'manual'`);
       backward(result.loss);
       this.options.distributed?.afterBackward();
-      if (this.options.clipGradNorm) clipGradNorm(this.model.parameters(), this.options.clipGradNorm);
+      if (this.options.clipGradNorm) {
+        if (profiling) beginSpan('phase', 'optimizer', 'optimizer');
+        clipGradNorm(this.model.parameters(), this.options.clipGradNorm);
+        if (profiling) endSpan();
+      }
       this.optimizer.step();
     }
     return { loss: value, metrics: result.metrics ?? {}, count: batchCount(batch, result.count) };
@@ -199,6 +211,15 @@ export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = Classifi
   async fit(train: TaskSource<B>, options: { epochs: number; val?: TaskSource<B> }): Promise<EpochReport[]> {
     this.stopRequested = false;
     await this.emit('onFitStart');
+    const unhook = PROFILE.on ? profileModules(this.model) : null;
+    try {
+      return await this.fitEpochs(train, options);
+    } finally {
+      unhook?.();
+    }
+  }
+
+  private async fitEpochs(train: TaskSource<B>, options: { epochs: number; val?: TaskSource<B> }): Promise<EpochReport[]> {
     while (this.epoch < options.epochs && !this.stopRequested) {
       const epoch = this.epoch;
       if (this.batchInEpoch === 0) this.partial = emptySums();
@@ -208,8 +229,13 @@ export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = Classifi
       let last = performance.now();
       for await (const batch of train.epoch(epoch, { startBatch: this.batchInEpoch })) {
         const t0 = performance.now();
+        if (PROFILE.on) recordSpan('phase', 'data', 'data', last, t0);
         const { loss, metrics, count } = this.trainStep(batch);
         const now = performance.now();
+        if (PROFILE.on) {
+          markStep();
+          beginSpan('phase', 'callbacks', 'callbacks');
+        }
         const p = this.partial;
         p.loss += loss * count;
         for (const [k, v] of Object.entries(metrics)) p.metrics[k] = (p.metrics[k] ?? 0) + v * count;
@@ -238,6 +264,7 @@ export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = Classifi
         if (epochMetrics.accuracy !== undefined) report.epochAccuracy = epochMetrics.accuracy;
         await this.emit('onBatchEnd', report);
         last = performance.now();
+        if (PROFILE.on) endSpan();
         if (this.stopRequested) break;
       }
       if (this.stopRequested && this.batchInEpoch < train.batchesPerEpoch) break;
@@ -307,12 +334,15 @@ export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = Classifi
   async evaluate(source: TaskSource<B>): Promise<R> {
     const wasTraining = this.model.training;
     this.model.eval();
+    const profiling = PROFILE.on;
+    if (profiling) beginSpan('phase', 'eval', 'eval');
     try {
       const ctx = { epoch: this.epoch, warn: (m: string) => this.warn(m) };
       if (this.task.evaluate) return await this.task.evaluate(this.model, source, ctx);
       return (await this.evaluateBySteps(source)) as R;
     } finally {
       this.model.train(wasTraining);
+      if (profiling) endSpan();
     }
   }
 

@@ -1,0 +1,112 @@
+/**
+ * The per-op profile of W3 (a training step) or W4 (an inference batch), as in docs/bench.md:
+ *   node --import tsx bench/profile.ts W3 [--steps 60] [--warmup 5] [--trace w3.json] [--json]
+ *   SIMMER_BACKEND=js node --import tsx bench/profile.ts W4 --steps 4
+ * It times the same number of steps with the profiler off and on (so its cost is visible), prints the table of the
+ * profiled steps and says how far the table's sum is from the measured wall time of those steps.
+ */
+import { backward } from '../src/autograd/backward.ts';
+import { noGrad } from '../src/autograd/grad-mode.ts';
+import { backend } from '../src/backend/index.ts';
+import type { Batch } from '../src/data/index.ts';
+import { crossEntropy } from '../src/ops/loss.ts';
+import { beginSpan, endSpan, markStep, profileModules, recordSpan, rowsSumMs, startProfile, stopProfile } from '../src/profile/index.ts';
+import { formatProfile, phaseTotals, writeChromeTrace } from '../src/profile/report.ts';
+import { buildRecipe, endless, testLoader, trainLoader } from './workloads/common.ts';
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const workload = (process.argv[2] ?? 'W3').toUpperCase();
+const steps = Number(flag('steps', workload === 'W4' ? '20' : '60'));
+const warmup = Number(flag('warmup', '5'));
+const tracePath = flag('trace', '');
+const json = process.argv.includes('--json');
+
+async function main(): Promise<void> {
+  if (workload !== 'W3' && workload !== 'W4') throw new Error(`bench/profile.ts: workload must be W3 or W4, got ${workload}`);
+  const { model, optimizer } = buildRecipe('cnn-small', 0);
+  const unhook = profileModules(model);
+  let run: (profiled: boolean) => Promise<void>;
+  if (workload === 'W3') {
+    const it = endless(await trainLoader(64, 0));
+    run = async (profiled) => {
+      const w0 = performance.now();
+      const b: Batch = (await it.next()).value!;
+      const t0 = performance.now();
+      if (profiled) recordSpan('phase', 'data', 'data', w0, t0);
+      optimizer.zeroGrad();
+      if (profiled) beginSpan('phase', 'forward', 'forward');
+      const loss = crossEntropy(model.forward(b.x), b.y);
+      if (profiled) endSpan();
+      backward(loss);
+      optimizer.step();
+      if (profiled) markStep();
+    };
+  } else {
+    model.eval();
+    const loader = await testLoader(256);
+    const batches: Batch[] = [];
+    for await (const b of loader.epoch(0)) batches.push(b);
+    let i = 0;
+    run = async (profiled) => {
+      const x = batches[i++ % batches.length].x;
+      if (profiled) beginSpan('phase', 'forward', 'forward');
+      noGrad(() => model.forward(x));
+      if (profiled) {
+        endSpan();
+        markStep();
+      }
+    };
+  }
+  for (let s = 0; s < warmup; s++) await run(false);
+  // Off and on, alternating in rounds, so drift on a shared machine hits both.
+  const rounds = 3;
+  const per = Math.max(1, Math.ceil(steps / rounds));
+  const offMs: number[] = [];
+  const onMs: number[] = [];
+  const reports = [];
+  for (let r = 0; r < rounds; r++) {
+    let t = performance.now();
+    for (let s = 0; s < per; s++) await run(false);
+    offMs.push((performance.now() - t) / per);
+    startProfile({ trace: tracePath !== '' && r === rounds - 1 });
+    t = performance.now();
+    for (let s = 0; s < per; s++) await run(true);
+    const wall = performance.now() - t;
+    const report = stopProfile();
+    onMs.push(wall / per);
+    reports.push({ report, wall });
+  }
+  unhook();
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const last = reports[reports.length - 1];
+  const sum = rowsSumMs(last.report);
+  const summary = {
+    workload,
+    backend: backend().name,
+    stepsPerRound: per,
+    rounds,
+    msPerStepOff: median(offMs),
+    msPerStepOn: median(onMs),
+    tableSumMs: sum,
+    measuredMs: last.wall,
+    tableVsMeasured: sum / last.wall,
+    unattributedShare: (last.report.rows.find((x) => x.kind === 'other')?.ms ?? 0) / last.wall,
+    phases: phaseTotals(last.report),
+  };
+  if (tracePath) writeChromeTrace(last.report, tracePath);
+  if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  process.stdout.write(`${formatProfile(last.report)}\n`);
+  process.stdout.write(
+    `\n${workload} on ${summary.backend}: ${summary.msPerStepOff.toFixed(2)} ms/step with the profiler off, ${summary.msPerStepOn.toFixed(2)} ms/step on ` +
+      `(medians of ${rounds} alternating rounds of ${per}); the table sums to ${sum.toFixed(1)} ms of the ${last.wall.toFixed(1)} ms measured ` +
+      `around the last round (${(100 * summary.tableVsMeasured).toFixed(1)}%), ${(100 * summary.unattributedShare).toFixed(1)}% in no span.` +
+      `${tracePath ? ` Trace: ${tracePath}` : ''}\n`,
+  );
+}
+
+await main();
+process.exit(0);
