@@ -32,6 +32,10 @@ void simmer_matmul(const float* a, const float* b, float* c, int64_t batch, int6
 void simmer_conv2d_forward(const float* x, const float* w, const float* bias /* nullable */, float* y, const int32_t* geom);
 void simmer_conv2d_backward_input(const float* gy, const float* w, float* gx, const int32_t* geom);
 void simmer_conv2d_backward_weight(const float* x, const float* gy, float* gw, const int32_t* geom);
+/* y = conv(x, w) + bias, then ReLU when relu != 0, per image while in cache (bias nullable). */
+void simmer_conv2d_forward_act(const float* x, const float* w, const float* bias /* nullable */, float* y, const int32_t* geom, int relu);
+/* out = 2x2 stride-2 max pool (floor) of relu(conv(x, w) + bias): inference, no full-size activation written. */
+void simmer_conv2d_relu_maxpool2(const float* x, const float* w, const float* bias /* nullable */, float* out, const int32_t* geom);
 
 /* ── pooling ── */
 void simmer_max_pool2d_forward(const float* x, float* y, int32_t* argmax, const int32_t* geom);

@@ -357,3 +357,102 @@ extern "C" void simmer_conv2d_backward_weight(const float* x, const float* gy, f
     });
   }
 }
+
+// ── fused forward paths (issue 18) ──────────────────────────────────────────────────────────────────────────────
+// The same im2col-in-packing GEMM as simmer_conv2d_forward, with the epilogue applied to each image while its
+// output is still in cache: bias and ReLU (training and inference), and for inference a 2×2 stride-2 max pool that
+// writes only the pooled planes (the full-size activation never reaches memory). References: src/backend/js/conv.ts.
+namespace simmer {
+namespace {
+
+// Bias, then ReLU when asked, over the K planes of one image (one pass).
+void biasRelu(const Geom& g, const float* bias, float* yImg, bool relu) {
+  for (int64_t k = 0; k < g.k; k++) {
+    float* row = yImg + k * g.Q;
+    const float b = bias != nullptr ? bias[k] : 0.f;
+    if (relu)
+      for (int64_t j = 0; j < g.Q; j++) row[j] = std::max(row[j] + b, 0.f);
+    else if (bias != nullptr)
+      for (int64_t j = 0; j < g.Q; j++) row[j] += b;
+  }
+}
+
+// 2×2 stride-2 max pool (floor) of one image's K planes, oh×ow → (oh/2)×(ow/2).
+void maxPool2(const Geom& g, const float* yImg, float* out) {
+  const int64_t ph = g.oh / 2, pw = g.ow / 2;
+  for (int64_t k = 0; k < g.k; k++)
+    for (int64_t i = 0; i < ph; i++) {
+      const float* r0 = yImg + k * g.Q + 2 * i * g.ow;
+      const float* r1 = r0 + g.ow;
+      float* o = out + (k * ph + i) * pw;
+      for (int64_t j = 0; j < pw; j++) o[j] = std::max(std::max(r0[2 * j], r0[2 * j + 1]), std::max(r1[2 * j], r1[2 * j + 1]));
+    }
+}
+
+// Runs the convolution image by image: target(img) gives where image img's K×Q output goes, post(img, yImg) runs
+// right after it is written (on the thread that wrote it).
+template <class Target, class Post>
+void convImages(const float* x, const float* w, const Geom& g, Target target, Post post) {
+  const GemmArch& ga = gemmArch();
+  if (!batchParallel(g)) {
+    thread_local Scratch colBuf;
+    for (int64_t img = 0; img < g.n; img++) {
+      float* yImg = target(img);
+      for (int64_t gi = 0; gi < g.groups; gi++) {
+        const float* xg = x + (img * g.c + gi * g.cg) * g.h * g.w;
+        const float* b = xg;
+        if (!g.pointwise()) {
+          float* col = colBuf.floats(g.P * g.Q);
+          parallelFor(g.cg, 1, [&](int64_t c0, int64_t c1, int) { im2col(g, xg, col, c0, c1); });
+          b = col;
+        }
+        sgemm(g.kg, g.Q, g.P, w + gi * g.kg * g.P, g.P, 1, b, g.Q, 1, yImg + gi * g.kg * g.Q, g.Q, 1, false, true);
+      }
+      post(img, yImg);
+    }
+    return;
+  }
+  int64_t aPanels;
+  const float* wp = packFilters(ga, g, w, false, &aPanels);
+  const int64_t perGroup = aPanels * ga.mr * g.P;
+  const int64_t bPanels = ceilDiv(g.Q, ga.nr);
+  parallelFor(g.n, 1, [&](int64_t i0, int64_t i1, int) {
+    thread_local Scratch bBuf, rowBuf;
+    float* bp = bBuf.floats(bPanels * ga.nr * g.P);
+    float* row = rowBuf.floats(bPanels * ga.nr);
+    for (int64_t img = i0; img < i1; img++) {
+      float* yImg = target(img);
+      for (int64_t gi = 0; gi < g.groups; gi++) {
+        packColAsB(ga, g, x + (img * g.c + gi * g.cg) * g.h * g.w, bp, 0, bPanels, row);
+        gemmPacked(ga, g.kg, g.Q, g.P, wp + gi * perGroup, aPanels, bp, bPanels, yImg + gi * g.kg * g.Q, g.Q, 1, false, 0, aPanels, 0, bPanels);
+      }
+      post(img, yImg);
+    }
+  });
+}
+
+}  // namespace
+}  // namespace simmer
+
+extern "C" void simmer_conv2d_forward_act(const float* x, const float* w, const float* bias, float* y, const int32_t* geom, int relu) {
+  const Geom g(geom);
+  if (g.n == 0 || g.Q == 0) return;
+  convImages(
+      x, w, g, [&](int64_t img) { return y + img * g.k * g.Q; }, [&](int64_t, float* yImg) { biasRelu(g, bias, yImg, relu != 0); });
+}
+
+extern "C" void simmer_conv2d_relu_maxpool2(const float* x, const float* w, const float* bias, float* out, const int32_t* geom) {
+  const Geom g(geom);
+  if (g.n == 0 || g.Q == 0) return;
+  const int64_t pooled = g.k * (g.oh / 2) * (g.ow / 2);
+  convImages(
+      x, w, g,
+      [&](int64_t) {
+        thread_local Scratch yBuf;
+        return yBuf.floats(g.k * g.Q);
+      },
+      [&](int64_t img, float* yImg) {
+        biasRelu(g, bias, yImg, true);
+        maxPool2(g, yImg, out + img * pooled);
+      });
+}

@@ -4,6 +4,7 @@
  *   conv2d(x, w, b, { padding: 1 });                 // x [N,C,H,W], w [K,C,3,3] → [N,K,H,W]
  *   convTranspose2d(z, w, null, { stride: 2 });      // w [Cin, Cout, R, S], doubles H and W (minus kernel overlap)
  */
+import { isGradEnabled } from '../autograd/grad-mode.ts';
 import { record } from '../autograd/node.ts';
 import type { Conv2dGeometry } from '../backend/backend.ts';
 import { backend } from '../backend/index.ts';
@@ -44,8 +45,14 @@ function biasGrad(g: Tensor, n: number, k: number, plane: number): Tensor {
   return gb;
 }
 
+/**
+ * What conv2d applies after the convolution in the same kernel: 'relu' (training and inference: y = relu(conv + b),
+ * the backward masks by y > 0), or 'relu-maxpool2' (inference only: relu then a 2×2 stride-2 max pool, no graph).
+ */
+export type ConvEpilogue = 'none' | 'relu' | 'relu-maxpool2';
+
 /** 2-D cross-correlation (what PyTorch calls conv2d). weight is [K, C/groups, R, S], bias [K] or null. */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}, epilogue: ConvEpilogue = 'none'): Tensor {
   checkImage(x, 'conv2d');
   requireFloat(weight, 'conv2d', 'weight');
   if (weight.rank !== 4) throw new RangeError(`conv2d: weight must be 4-D [outChannels, inChannels/groups, kH, kW], got ${formatShape(weight.shape)}`);
@@ -77,14 +84,28 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     );
   }
   const g: Conv2dGeometry = { n, c, h, w, k, r, s, oh, ow, strideH, strideW, padH, padW, dilationH, dilationW, groups };
+  if (epilogue === 'relu-maxpool2') {
+    if (isGradEnabled() && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad))
+      throw new Error("conv2d: the 'relu-maxpool2' epilogue is for inference; run it under noGrad() or use 'relu' and maxPool2d");
+    const pooled = f32([n, k, Math.floor(oh / 2), Math.floor(ow / 2)]);
+    backend().conv2dReluMaxPool2(x.f32, weight.f32, bias ? bias.f32 : null, pooled.f32, g);
+    return pooled;
+  }
   const out = f32([n, k, oh, ow]);
-  backend().conv2dForward(x.f32, weight.f32, bias ? bias.f32 : null, out.f32, g);
+  if (epilogue === 'relu') backend().conv2dForwardAct(x.f32, weight.f32, bias ? bias.f32 : null, out.f32, g, true);
+  else backend().conv2dForward(x.f32, weight.f32, bias ? bias.f32 : null, out.f32, g);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(
     out,
-    'conv2d',
+    epilogue === 'relu' ? 'conv2dRelu' : 'conv2d',
     inputs,
-    (gy) => {
+    (gOut) => {
+      let gy = gOut;
+      if (epilogue === 'relu') {
+        // y = relu(z) and y > 0 exactly where z > 0, so the saved output gives the mask.
+        gy = f32(out.shape);
+        backend().unaryBackward('relu', out.f32, out.f32, gOut.f32, gy.f32, 0);
+      }
       let gx: Tensor | null = null;
       let gw: Tensor | null = null;
       if (x.requiresGrad) {
@@ -97,7 +118,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
       }
       return [gx, gw, bias?.requiresGrad ? biasGrad(gy, n, k, oh * ow) : null];
     },
-    [x, weight],
+    epilogue === 'relu' ? [x, weight, out] : [x, weight],
   );
 }
 

@@ -77,3 +77,23 @@ export function conv2dBackwardWeight(x: F32, gy: F32, gw: F32, g: Conv2dGeometry
         }
     }
 }
+
+/** Reference of the fused conv + bias + ReLU: the plain convolution, then ReLU. */
+export function conv2dForwardAct(x: F32, w: F32, bias: F32 | null, y: F32, g: Conv2dGeometry, relu: boolean): void {
+  conv2dForward(x, w, bias, y, g);
+  if (relu) for (let i = 0; i < g.n * g.k * g.oh * g.ow; i++) y[i] = y[i] > 0 ? y[i] : 0;
+}
+
+/** Reference of the fused inference block: conv + bias + ReLU into a full-size buffer, then a 2×2 stride-2 max pool. */
+export function conv2dReluMaxPool2(x: F32, w: F32, bias: F32 | null, out: F32, g: Conv2dGeometry): void {
+  const y = new Float32Array(g.n * g.k * g.oh * g.ow);
+  conv2dForwardAct(x, w, bias, y, g, true);
+  const ph = Math.floor(g.oh / 2);
+  const pw = Math.floor(g.ow / 2);
+  for (let p = 0; p < g.n * g.k; p++)
+    for (let i = 0; i < ph; i++)
+      for (let j = 0; j < pw; j++) {
+        const at = (p * g.oh + 2 * i) * g.ow + 2 * j;
+        out[(p * ph + i) * pw + j] = Math.max(y[at], y[at + 1], y[at + g.ow], y[at + g.ow + 1]);
+      }
+}

@@ -37,6 +37,8 @@ export const jsBackend: Backend = {
   conv2dForward: conv.conv2dForward,
   conv2dBackwardInput: conv.conv2dBackwardInput,
   conv2dBackwardWeight: conv.conv2dBackwardWeight,
+  conv2dForwardAct: conv.conv2dForwardAct,
+  conv2dReluMaxPool2: conv.conv2dReluMaxPool2,
   maxPool2dForward: pool.maxPool2dForward,
   maxPool2dBackward: pool.maxPool2dBackward,
   avgPool2dForward: pool.avgPool2dForward,

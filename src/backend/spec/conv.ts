@@ -3,7 +3,7 @@
  * contract for this family; CONV_KERNELS is its spec (see ./kernel.ts).
  */
 import type { F32 } from '../backend.ts';
-import { f32, geom, kernel, type KernelSpec } from './kernel.ts';
+import { bool, f32, geom, kernel, type KernelSpec } from './kernel.ts';
 
 /** Geometry of a 2-D convolution. x is N×C×H×W, w is K×(C/groups)×R×S, y is N×K×OH×OW. */
 export interface Conv2dGeometry {
@@ -32,6 +32,10 @@ export interface ConvKernels {
   conv2dBackwardInput(gy: F32, w: F32, gx: F32, g: Conv2dGeometry): void;
   /** gw = ∂L/∂w from x and gy (overwrites gw). */
   conv2dBackwardWeight(x: F32, gy: F32, gw: F32, g: Conv2dGeometry): void;
+  /** y = conv(x, w) + bias, then ReLU when `relu` (fused: applied per image while it is in cache). */
+  conv2dForwardAct(x: F32, w: F32, bias: F32 | null, y: F32, g: Conv2dGeometry, relu: boolean): void;
+  /** out = 2×2 stride-2 max pool (floor) of relu(conv(x, w) + bias), N×K×⌊OH/2⌋×⌊OW/2⌋ (inference: no argmax). */
+  conv2dReluMaxPool2(x: F32, w: F32, bias: F32 | null, out: F32, g: Conv2dGeometry): void;
 }
 
 /** The order native/kernels/conv.cc unpacks the geometry in. */
@@ -50,4 +54,18 @@ export const CONV_KERNELS: readonly KernelSpec[] = [
   }),
   kernel('conv2dBackwardInput', 'conv', 'gx from gy and w', [f32('gy', Y), f32('w', W), f32('gx', X), geom('g', CONV_GEOM)], { checks: CONV_CHECKS }),
   kernel('conv2dBackwardWeight', 'conv', 'gw from x and gy', [f32('x', X), f32('gy', Y), f32('gw', W), geom('g', CONV_GEOM)], { checks: CONV_CHECKS }),
+  kernel(
+    'conv2dForwardAct',
+    'conv',
+    'y = relu?(conv(x, w) + bias), fused',
+    [f32('x', X), f32('w', W), f32('bias', 'g.k', true), f32('y', Y), geom('g', CONV_GEOM), bool('relu')],
+    { checks: CONV_CHECKS },
+  ),
+  kernel(
+    'conv2dReluMaxPool2',
+    'conv',
+    'maxpool2x2(relu(conv(x, w) + bias)), fused (inference)',
+    [f32('x', X), f32('w', W), f32('bias', 'g.k', true), f32('out', 'g.n * g.k * Math.floor(g.oh / 2) * Math.floor(g.ow / 2)'), geom('g', CONV_GEOM)],
+    { checks: CONV_CHECKS },
+  ),
 ];

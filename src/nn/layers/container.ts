@@ -1,10 +1,13 @@
 /** Containers: Sequential, ModuleList, and the residual block of ResNets. */
+import { isGradEnabled } from '../../autograd/grad-mode.ts';
 import { relu } from '../../ops/activation.ts';
 import { add } from '../../ops/elementwise.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { Module } from '../module.ts';
 import { Conv2d } from './conv.ts';
+import { ReLU } from './activation.ts';
 import { BatchNorm2d } from './norm.ts';
+import { MaxPool2d } from './pool.ts';
 
 /**
  * Runs modules one after another. Children are named '0', '1', … as in PyTorch, so state-dict keys match.
@@ -28,9 +31,38 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this.children()) y = m.forward(y);
+    const mods = this.children();
+    for (let i = 0; i < mods.length; i++) {
+      const m = mods[i];
+      // Conv2d → ReLU (→ MaxPool2d(2) in inference) runs as one fused kernel (same result; src/ops/conv.ts), unless a
+      // hook is installed on one of them (a hooked module's forward must run).
+      if (m instanceof Conv2d && mods[i + 1] instanceof ReLU && !hooked(m) && !hooked(mods[i + 1])) {
+        const pool = mods[i + 2];
+        const inference = !isGradEnabled() || !(y.requiresGrad || m.weight.requiresGrad);
+        if (inference && pool instanceof MaxPool2d && !hooked(pool) && isPlainPool2(pool)) {
+          y = m.forwardFused(y, 'relu-maxpool2');
+          i += 2;
+        } else {
+          y = m.forwardFused(y, 'relu');
+          i += 1;
+        }
+        continue;
+      }
+      y = m.forward(y);
+    }
     return y;
   }
+}
+
+/** A module with forward hooks has its own `forward` property (Module installs a wrapper on the instance). */
+const hooked = (m: Module): boolean => Object.hasOwn(m, 'forward');
+
+/** MaxPool2d(2) with stride 2, no padding, dilation 1, floor mode. */
+function isPlainPool2(p: MaxPool2d): boolean {
+  const o = p.options as { stride?: unknown; padding?: unknown; dilation?: unknown; ceilMode?: unknown };
+  const two = (v: unknown) => v === 2 || (Array.isArray(v) && v[0] === 2 && v[1] === 2);
+  const zeroOrOne = (v: unknown, d: number) => v === undefined || v === d || (Array.isArray(v) && v[0] === d && v[1] === d);
+  return two(p.kernelSize) && (o.stride === undefined || two(o.stride)) && zeroOrOne(o.padding, 0) && zeroOrOne(o.dilation, 1) && !o.ceilMode;
 }
 
 /** Holds submodules in a list so their parameters are registered; you call them yourself. */

@@ -1,5 +1,5 @@
 /** Convolution layers over NCHW images. */
-import { conv2d, convTranspose2d, type Pair } from '../../ops/conv.ts';
+import { type ConvEpilogue, conv2d, convTranspose2d, type Pair } from '../../ops/conv.ts';
 import { zeros } from '../../tensor/creation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { defaultLayerInit } from '../init.ts';
@@ -41,6 +41,11 @@ export class Conv2d extends Module {
 
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, this.options);
+  }
+
+  /** forward followed by ReLU (and, for 'relu-maxpool2' in inference, a 2×2 max pool) in one kernel. */
+  forwardFused(x: Tensor, epilogue: ConvEpilogue): Tensor {
+    return conv2d(x, this.weight, this.bias, this.options, epilogue);
   }
 
   override extraRepr(): string {

@@ -1,0 +1,52 @@
+// Parity of the fused conv paths (conv + bias + ReLU; conv + bias + ReLU + 2×2 max pool for inference): native vs
+// the JS references, which are the plain convolution followed by ReLU and pooling (collected by test/backend/parity.ts).
+import type { Conv2dGeometry } from '../../../src/backend/backend.ts';
+import { test } from 'node:test';
+import { jsBackend } from '../../../src/backend/js/index.ts';
+import { expectClose, randomF32, rng, type ParitySuite } from '../parity-kit.ts';
+
+export default function defineConvFusedParity({ label, name, skip, native: nb }: ParitySuite): void {
+  const cases: [string, Conv2dGeometry][] = [
+    ['1×1×5×5 k1 3×3 pad1 (odd plane)', conv({ n: 1, c: 1, h: 5, w: 5, k: 1, r: 3, s: 3, padH: 1, padW: 1 })],
+    ['3×3×17×9 k17 3×3 stride2 pad1', conv({ n: 3, c: 3, h: 17, w: 9, k: 17, r: 3, s: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 })],
+    ['4×4×11×10 k6 3×2 groups2', conv({ n: 4, c: 4, h: 11, w: 10, k: 6, r: 3, s: 2, groups: 2 })],
+    ['5×17×6×6 k33 1×1', conv({ n: 5, c: 17, h: 6, w: 6, k: 33, r: 1, s: 1 })],
+    ['8×1×28×28 k32 3×3 pad1 (W3 conv1)', conv({ n: 8, c: 1, h: 28, w: 28, k: 32, r: 3, s: 3, padH: 1, padW: 1 })],
+    ['6×32×14×14 k64 3×3 pad1 (W3 conv2)', conv({ n: 6, c: 32, h: 14, w: 14, k: 64, r: 3, s: 3, padH: 1, padW: 1 })],
+  ];
+
+  test(`${label}: ${name} fused conv2dForwardAct / conv2dReluMaxPool2`, { skip }, (t) => {
+    const rand = rng(5);
+    for (const [tag, g] of cases) {
+      const cg = g.c / g.groups;
+      const x = randomF32(g.n * g.c * g.h * g.w, rand);
+      const w = randomF32(g.k * cg * g.r * g.s, rand);
+      const bias = randomF32(g.k, rand);
+      const bound = { atol: 4e-6 * Math.sqrt(cg * g.r * g.s) + 1e-6, rtol: 1e-5 };
+      const size = g.n * g.k * g.oh * g.ow;
+      for (const b of [bias, null])
+        for (const relu of [true, false]) {
+          const want = new Float32Array(size);
+          const got = new Float32Array(size).fill(Number.NaN);
+          jsBackend.conv2dForwardAct(x, w, b, want, g, relu);
+          nb.conv2dForwardAct(x, w, b, got, g, relu);
+          expectClose(t, `conv2dForwardAct ${tag}${b ? ' +bias' : ''}${relu ? ' relu' : ''}`, got, want, bound);
+        }
+      const pooled = g.n * g.k * Math.floor(g.oh / 2) * Math.floor(g.ow / 2);
+      for (const b of [bias, null]) {
+        const want = new Float32Array(pooled);
+        const got = new Float32Array(pooled).fill(Number.NaN);
+        jsBackend.conv2dReluMaxPool2(x, w, b, want, g);
+        nb.conv2dReluMaxPool2(x, w, b, got, g);
+        expectClose(t, `conv2dReluMaxPool2 ${tag}${b ? ' +bias' : ''}`, got, want, bound);
+      }
+    }
+  });
+}
+
+function conv(p: Partial<Conv2dGeometry> & { n: number; c: number; h: number; w: number; k: number; r: number; s: number }): Conv2dGeometry {
+  const g = { strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, groups: 1, oh: 0, ow: 0, ...p };
+  g.oh = Math.floor((g.h + 2 * g.padH - g.dilationH * (g.r - 1) - 1) / g.strideH) + 1;
+  g.ow = Math.floor((g.w + 2 * g.padW - g.dilationW * (g.s - 1) - 1) / g.strideW) + 1;
+  return g;
+}

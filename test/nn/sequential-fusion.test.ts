@@ -1,0 +1,45 @@
+/**
+ * Sequential runs Conv2d → ReLU (→ MaxPool2d(2) in inference) as one fused kernel: the outputs and gradients equal
+ * those of the modules run one by one (forced here by hooks, which turn fusion off), on both backends.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { backward, manualSeed, noGrad, randint, randn, withBackend } from '../../src/index.ts';
+import { jsBackend } from '../../src/backend/index.ts';
+import { loadNativeBackend } from '../../src/backend/native/load.ts';
+import { buildClassifier } from '../../src/models/classifiers.ts';
+import { crossEntropy } from '../../src/ops/loss.ts';
+import { PROFILE, startProfile, stopProfile } from '../../src/profile/index.ts';
+import { skipUnless } from '../helpers/requirements.ts';
+
+const native = loadNativeBackend();
+for (const [name, b, skip] of [
+  ['js', jsBackend, false],
+  ['native', native.backend, skipUnless('native', native.backend !== null, native.error)],
+] as const) {
+  test(`fused Conv2d → ReLU → MaxPool2d equals the unfused modules (${name})`, { skip }, () => {
+    withBackend(b!, () => {
+      manualSeed(1);
+      const m = buildClassifier('cnn-small', { inputShape: [1, 28, 28], numClasses: 10 });
+      const x = randn([3, 1, 28, 28]);
+      const y = randint(0, 10, [3]);
+      startProfile();
+      const fused = noGrad(() => m.forward(x)).f32;
+      const l1 = crossEntropy(m.forward(x), y);
+      backward(l1);
+      const kernels = stopProfile().rows.map((r) => r.name);
+      assert.ok(kernels.includes('conv2dReluMaxPool2') && kernels.includes('conv2dForwardAct'), kernels.join(', '));
+      const g1 = m.parameters().map((p) => p.grad!.f32.slice());
+      for (const p of m.parameters()) p.grad = null;
+      const hooks = m.children().map((c) => c.registerForwardHook(() => undefined));
+      const plain = noGrad(() => m.forward(x)).f32;
+      const l2 = crossEntropy(m.forward(x), y);
+      backward(l2);
+      hooks.forEach((h) => h.remove());
+      assert.equal(PROFILE.on, false);
+      assert.deepEqual(Array.from(fused), Array.from(plain));
+      assert.equal(l1.item(), l2.item());
+      m.parameters().forEach((p, i) => assert.deepEqual(Array.from(p.grad!.f32), Array.from(g1[i])));
+    });
+  });
+}
