@@ -19,6 +19,7 @@
         "native/kernels/attention.cc",
         "native/kernels/loss.cc",
         "native/kernels/embedding.cc",
+        "native/kernels/cluster.cc",
         "native/bindings/elementwise.cc",
         "native/bindings/reduce.cc",
         "native/bindings/matmul.cc",
@@ -29,7 +30,8 @@
         "native/bindings/shape.cc",
         "native/bindings/attention.cc",
         "native/bindings/loss.cc",
-        "native/bindings/embedding.cc"
+        "native/bindings/embedding.cc",
+        "native/bindings/cluster.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include", "native/kernels"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

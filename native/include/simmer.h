@@ -129,6 +129,10 @@ void simmer_cross_entropy_backward(const float* logp, const int32_t* target, con
 void simmer_embedding_forward(const float* weight, int64_t num, int64_t dim, const int32_t* idx, int64_t count, float* out, int32_t* first_invalid);
 void simmer_embedding_backward(const float* gout, const int32_t* idx, int64_t count, int64_t num, int64_t dim, float* gw);
 
+/* ── cluster ── rows must lie in 0..n-1; labels/nearest/second have m entries */
+void simmer_kmeans_assign(const float* x, int64_t n, int64_t d, const float* centres, int64_t k, const int32_t* rows, int64_t m, int32_t* labels,
+                          float* nearest, float* second);
+
 #ifdef __cplusplus
 }
 #endif

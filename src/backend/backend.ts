@@ -17,6 +17,7 @@ export type F32 = Float32Array;
 export type NumericArray = Float32Array | Int32Array | Uint8Array;
 
 export * from './spec/attention.ts';
+export * from './spec/cluster.ts';
 export * from './spec/conv.ts';
 export * from './spec/elementwise.ts';
 export * from './spec/embedding.ts';
@@ -29,6 +30,7 @@ export * from './spec/reduce.ts';
 export * from './spec/shape.ts';
 
 import type { AttentionKernels } from './spec/attention.ts';
+import type { ClusterKernels } from './spec/cluster.ts';
 import type { ConvKernels } from './spec/conv.ts';
 import type { ElementwiseKernels } from './spec/elementwise.ts';
 import type { EmbeddingKernels } from './spec/embedding.ts';
@@ -53,6 +55,7 @@ export interface Backend extends
   ShapeKernels,
   AttentionKernels,
   LossKernels,
-  EmbeddingKernels {
+  EmbeddingKernels,
+  ClusterKernels {
   readonly name: string;
 }

@@ -15,23 +15,29 @@ import { loadCheckedWeights } from '../train/checkpoint-validate.ts';
 import type { AnyBatch, Task } from '../train/task.ts';
 import type { Callback } from '../train/types.ts';
 import { Dcgan, GanTask, type GanTaskOptions } from './dcgan.ts';
+import { AutoencoderTask, ConvAutoencoder, DEFAULT_BOTTLENECK } from './autoencoder.ts';
 import { DiffusionModel, type DiffusionOptions, DiffusionTask, emaFromTaskTensors } from './diffusion.ts';
 import { type GenerativeModule, SampleGridCallback } from './generative.ts';
+import { PIXEL_TRANSFORMER_DEFAULTS, PixelTransformer, PixelTransformerTask } from './pixel-transformer.ts';
 import { ConvVae, VaeTask, type VaeTaskOptions } from './vae.ts';
 
 export interface GenerativeSpec {
   inputShape: [number, number, number];
   numClasses: number;
+  /** Code size of the autoencoder (recipe field `bottleneck`; 0 or absent = its default). */
+  bottleneck?: number;
 }
 
 interface Entry {
-  family: 'vae' | 'dcgan' | 'ddpm';
+  family: 'vae' | 'dcgan' | 'pixel-transformer' | 'autoencoder' | 'ddpm';
   conditional: boolean;
   help: string;
   /** Recipe learning rate when the recipe leaves it at 0 (the optimizer's classifier default does not suit a GAN). */
   defaultLr: number;
   build(spec: GenerativeSpec): GenerativeModule;
   task(): Task<AnyBatch>;
+  /** Whether a grid of images decoded from N(0, I) latents is worth writing each epoch (not for a plain autoencoder). */
+  samples?: false;
 }
 
 const vaeTask: VaeTaskOptions = { beta: 1, reconstruction: 'bce', evalBatches: 10 };
@@ -89,6 +95,31 @@ const ENTRIES: Record<string, Entry> = {
     defaultLr: 2e-4,
     build: (s) => new Dcgan({ ...s }),
     task: () => new GanTask({ ...ganTask, loss: 'hinge', labelSmoothing: 0 }) as Task<AnyBatch>,
+  },
+  'pixel-transformer': {
+    family: 'pixel-transformer',
+    conditional: false,
+    help: 'autoregressive transformer over 49 tokens (2x2 patches of 4-level pixels at 14x14), causal self-attention, top-k / temperature sampling',
+    defaultLr: 1e-3,
+    build: (s) => new PixelTransformer({ ...PIXEL_TRANSFORMER_DEFAULTS, inputShape: s.inputShape, numClasses: s.numClasses }),
+    task: () => new PixelTransformerTask({ evalBatches: 10 }) as Task<AnyBatch>,
+  },
+  'pixel-transformer-cond': {
+    family: 'pixel-transformer',
+    conditional: true,
+    help: 'class-conditional pixel transformer (the class is the prefix token)',
+    defaultLr: 1e-3,
+    build: (s) => new PixelTransformer({ ...PIXEL_TRANSFORMER_DEFAULTS, inputShape: s.inputShape, numClasses: s.numClasses, conditional: true }),
+    task: () => new PixelTransformerTask({ evalBatches: 10 }) as Task<AnyBatch>,
+  },
+  autoencoder: {
+    family: 'autoencoder',
+    conditional: false,
+    help: `convolutional autoencoder, bottleneck --bottleneck (default ${DEFAULT_BOTTLENECK}), BCE reconstruction; its codes feed simmer cluster --method ae-kmeans`,
+    defaultLr: 1e-3,
+    build: (s) => new ConvAutoencoder({ inputShape: s.inputShape, bottleneck: s.bottleneck || DEFAULT_BOTTLENECK }),
+    task: () => new AutoencoderTask({ reconstruction: 'bce', evalBatches: 10 }) as Task<AnyBatch>,
+    samples: false,
   },
   ddpm: ddpmEntry(false, 'DDPM: U-Net (base 32, 28→14→7, attention at 7x7), linear schedule, ε-prediction, EMA; DDIM/DDPM sampling'),
   'ddpm-cond': ddpmEntry(true, 'class-conditional DDPM with classifier-free guidance (label dropped with p 0.1), linear schedule, ε-prediction'),
@@ -150,7 +181,7 @@ export interface GenerativeTraining {
 export function buildGenerativeTraining(name: string, spec: GenerativeSpec, o: { lr: number; weightDecay?: number; sampleDir?: string }): GenerativeTraining {
   const e = entry(name);
   const model = e.build(spec);
-  const callbacks: Callback[] = o.sampleDir ? [new SampleGridCallback({ dir: o.sampleDir })] : [];
+  const callbacks: Callback[] = o.sampleDir && e.samples !== false ? [new SampleGridCallback({ dir: o.sampleDir })] : [];
   if (model instanceof DiffusionModel) {
     // One task for training and the grid: the grid samples with the task's EMA weights, with few DDIM steps.
     const task = e.task() as unknown as DiffusionTask;
@@ -207,7 +238,8 @@ export function openGenerativeCheckpoint(path: string, checkpoint: Checkpoint = 
     throw new RangeError(`${path}: the checkpoint's config has no class list; it was not written by simmer train`);
   if (!Array.isArray(inputShape) || inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0 && d <= 4096))
     throw new RangeError(`${path}: the checkpoint's config has no valid inputShape [C, H, W]`);
-  const model = buildGenerativeModel(name, { inputShape: inputShape as [number, number, number], numClasses: classes.length });
+  const bottleneck = typeof config.recipe?.bottleneck === 'number' ? config.recipe.bottleneck : undefined;
+  const model = buildGenerativeModel(name, { inputShape: inputShape as [number, number, number], numClasses: classes.length, bottleneck });
   loadCheckedWeights(model, checkpoint.model, path);
   if (model instanceof DiffusionModel) loadEmaWeights(model, checkpoint, path);
   model.eval();

@@ -17,6 +17,12 @@ export interface Recipe {
   /** Where the dataset files are, when not in the default place. */
   data?: string;
   model: string;
+  /** Fine-tune from: pretrained:<name>, a run id or checkpoint, or a .onnx file ('' = from scratch). Older recipes lack it. */
+  from?: string;
+  /** With `from`: epochs training the head only. */
+  freezeEpochs?: number;
+  /** With `from`: how many times slower the earliest layers learn than the head once unfrozen. */
+  lrMult?: number;
   epochs: number;
   batchSize: number;
   /** Learning rate; 0 picks the optimizer's default (DEFAULT_LR). */
@@ -29,6 +35,8 @@ export interface Recipe {
   augment: string;
   /** Image channels: '1', '3', or 'auto' (detected from the data). Recipes stored before the field existed lack it. */
   channels?: 'auto' | '1' | '3';
+  /** Code size of --model autoencoder (0 = its default). Recipes stored before the field existed lack it. */
+  bottleneck?: number;
   seed: number;
   /** Fraction of the training set held out for validation; 0 validates on the dataset's test split. */
   valSplit: number;

@@ -27,6 +27,7 @@ import { rescaleResume } from '../distributed/resume.ts';
 import type { DistributedRun } from '../distributed/run-support.ts';
 import { type DataSummary, type PreparedData, prepareData, summarizeData } from './data-setup.ts';
 import { RunError } from './errors.ts';
+import { setupTransfer } from './transfer.ts';
 import { buildOptimizer, buildScheduler, type Recipe, resolveRecipe } from './recipe.ts';
 import { createRun, defaultRunsRoot, type RunPaths, runPaths, writeSummary } from './run-store.ts';
 
@@ -47,6 +48,8 @@ export interface RunOptions {
   onDataReady?: (summary: DataSummary) => void;
   /** Stop when the validation loss has not improved for this many epochs (0 or unset: train every epoch). */
   earlyStopPatience?: number;
+  /** With recipe.from: what the fine-tuning does (source, new head, input conversion, rates), before the first step. */
+  onTransfer?: (message: string) => void;
   /**
    * Data-parallel training across the processes `mpirun` started (src/distributed/): every rank trains on its shard
    * at recipe.batchSize, gradients are averaged, and only rank 0 prints and writes the run folder.
@@ -102,19 +105,26 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   const storedSplitPath = resumeRun ? join(resumeRun.dir, 'split.json') : null;
   const storedSplit = storedSplitPath && existsSync(storedSplitPath) ? readSplitRecord(storedSplitPath) : null;
   const data = await prepareData(recipe, storedSplit, { needLabels: !isGenerativeModel(recipe.model) });
+  // --from: a pretrained body with a new head, freezing and discriminative rates (src/runs/transfer.ts); opened
+  // before the run folder exists, so an unknown source leaves nothing behind.
+  if (recipe.from && isGenerativeModel(recipe.model)) throw new RunError('unknown-model', `--from fine-tunes classifiers; ${recipe.model} cannot start from a pretrained network`, { model: recipe.model });
+  const transfer = recipe.from
+    ? await setupTransfer(recipe, { ...data, batchesPerEpoch: data.train.batchesPerEpoch }, { root, resumeCheckpoint: resumeRun ? join(resumeRun.checkpoints, 'last.safetensors') : undefined })
+    : null;
+  if (transfer) options.onTransfer?.(transfer.message);
   if (leader) options.onDataReady?.(summarizeData(data));
-  const makeRun = () => resumeRun ?? createRun(root, { model: recipe.model, recipe });
+  const makeRun = () => resumeRun ?? createRun(root, { model: recipe.from ? 'finetune' : recipe.model, recipe });
   const run = dist ? dist.shareRun(makeRun) : makeRun();
   if (data.split && !storedSplit && leader) writeFileAtomic(join(run.dir, 'split.json'), JSON.stringify(data.split));
   if (leader) options.onRunCreated?.(run);
   // Generative models (src/models/registry.ts) bring their own task, optimizers and sample-grid callback.
   const generative = isGenerativeModel(recipe.model)
-    ? buildGenerativeTraining(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length }, { lr: recipe.lr, weightDecay: recipe.weightDecay, sampleDir: join(run.dir, 'samples') })
+    ? buildGenerativeTraining(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length, bottleneck: recipe.bottleneck }, { lr: recipe.lr, weightDecay: recipe.weightDecay, sampleDir: join(run.dir, 'samples') })
     : null;
-  const model = generative?.model ?? buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
-  const optimizer = generative?.optimizer ?? buildOptimizer(model, recipe);
+  const model = generative?.model ?? transfer?.model ?? buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
+  const optimizer = generative?.optimizer ?? transfer?.optimizer ?? buildOptimizer(model, recipe);
   const train = dist ? dist.sampler(data.train) : data.train;
-  const scheduler = buildScheduler(optimizer, recipe, train.batchesPerEpoch);
+  const scheduler = transfer?.scheduler ?? buildScheduler(optimizer, recipe, train.batchesPerEpoch);
   const checkpointed = trackCheckpointed();
   // Under --distributed only rank 0 logs, checkpoints and shows progress.
   const writers: Callback[] = [
@@ -129,6 +139,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     ...(leader ? writers : [dist!.quietWarnings()]),
     ...(options.earlyStopPatience ? [new EarlyStopping({ patience: options.earlyStopPatience, monitor: data.val ? 'valLoss' : 'trainLoss' })] : []),
     ...(generative?.callbacks ?? []),
+    ...(transfer?.callbacks ?? []),
     ...(options.callbacks ?? []),
   ];
   const trainer = new Trainer({
@@ -142,7 +153,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     }),
     classes: data.classes,
     clipGradNorm: recipe.clipGrad || undefined,
-    config: { recipe, classes: data.classes, inputShape: data.inputShape, ...(dist ? { distributed: { size: dist.comm.size } } : {}) },
+    config: { recipe, classes: data.classes, inputShape: data.inputShape, ...(transfer ? { transfer: transfer.record } : {}), ...(dist ? { distributed: { size: dist.comm.size } } : {}) },
     splitSeed: data.splitSeed,
     distributed: dist?.attach(model),
   });

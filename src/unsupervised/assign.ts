@@ -27,6 +27,8 @@ export interface CentreSet {
   sums?: Float32Array;
   /** Points per cluster, kept with sums. */
   counts?: Int32Array;
+  /** When present, written with the squared distance to the second-nearest centre (the Hamerly lower bound). */
+  second?: Float32Array;
 }
 
 export interface PassResult {
@@ -80,20 +82,24 @@ export function assignPass(x: Matrix, xNorms: Float32Array, sets: CentreSet[], k
       const off = s * k;
       const mode = modes[s];
       const counts = sets[s].counts;
+      const second = sets[s].second;
       let acc = 0;
       let moved = 0;
       for (let i = 0; i < rows; i++) {
         const g = i * width + off;
         let best = 0;
         let bestValue = cNorms[off] - 2 * products[g];
+        let nextValue = Number.POSITIVE_INFINITY;
         for (let j = 1; j < k; j++) {
           const v = cNorms[off + j] - 2 * products[g + j];
           if (v < bestValue) {
+            nextValue = bestValue;
             bestValue = v;
             best = j;
-          }
+          } else if (v < nextValue) nextValue = v;
         }
         const p = r0 + i;
+        if (second) second[p] = Math.max(0, xNorms[p] + nextValue);
         const dist = Math.max(0, xNorms[p] + bestValue);
         distances[p] = dist;
         acc += dist;

@@ -2,9 +2,10 @@
  * k-means clustering (Lloyd's algorithm) with k-means++ initialisation and `nInit` restarts, keeping the restart with
  * the lowest inertia — scikit-learn's `KMeans` algorithm, on the engine.
  *
- * All restarts iterate together: each Lloyd step is one assignment pass (src/unsupervised/assign.ts) over the data
- * for every restart still running, so the data is read once per step however many restarts there are, and the GEMMs
- * are nInit·k wide instead of k. A restart stops as scikit-learn's does: when no label changes (strict convergence),
+ * All restarts iterate together. The first step (and every FULL_PASS_EVERY-th, and the last) is one assignment pass
+ * (src/unsupervised/assign.ts) over the data for every restart that needs it, so the GEMMs are nInit·k wide; in
+ * between, Hamerly's bounds (src/unsupervised/kmeans-bounds.ts) leave only the points that may have changed centre
+ * to measure, which after the first few steps is a small fraction of them. The labels are those of plain Lloyd. A restart stops as scikit-learn's does: when no label changes (strict convergence),
  * or when the squared centre shift falls to tol × the mean feature variance (then one more assignment pass gives the
  * labels and inertia of the final centres), or after maxIter steps.
  *
@@ -16,7 +17,8 @@
  */
 import { Generator } from '../tensor/random.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { assignPass, type CentreSet, nearestCentres } from './assign.ts';
+import { assignPass, type CentreSet, nearestCentres, type SumsMode } from './assign.ts';
+import { type Bounds, boundedPass, boundsFromPass } from './kmeans-bounds.ts';
 import { kmeansPlusPlus, randomRows } from './kmeans-init.ts';
 import { asMatrix, columnMeans, type Matrix, matrixTensor, rowSquaredNorms } from './matrix.ts';
 
@@ -35,6 +37,8 @@ export interface KMeansOptions {
   init?: KMeansInit | Float32Array;
   /** Seed of the initialisation (default 0). */
   seed?: number;
+  /** Skip points by Hamerly's bounds between full passes (default true; false measures every point every step). */
+  bounds?: boolean;
   /** Called after every Lloyd step with how many restarts are still running. */
   onStep?: (info: { step: number; running: number; bestInertia: number }) => void;
 }
@@ -59,6 +63,10 @@ export interface KMeansResult {
 
 interface Restart extends CentreSet {
   phase: 'running' | 'finishing' | 'done';
+  /** Hamerly bounds, valid for the centres of the last assignment (null before the first full pass). */
+  bounds: Bounds | null;
+  /** How far each centre moved in the last update (distance units). */
+  shift: Float64Array | null;
   inertia: number;
   nIter: number;
   converged: boolean;
@@ -84,18 +92,20 @@ export function meanFeatureVariance(x: Matrix, xNorms: Float32Array): number {
  * Moves each empty cluster onto the point farthest from its current centre (scikit-learn's relocation), taking that
  * point out of its old cluster's sum and relabelling it, so sums, counts and labels stay consistent for 'delta' passes.
  */
-function relocateEmpty(x: Matrix, set: CentreSet, sums: Float32Array, counts: Int32Array, k: number): void {
+function relocateEmpty(x: Matrix, set: CentreSet, sums: Float32Array, counts: Int32Array, k: number): number[] {
   const empty: number[] = [];
+  const moved: number[] = [];
   for (let j = 0; j < k; j++) if (counts[j] === 0) empty.push(j);
-  if (empty.length === 0) return;
+  if (empty.length === 0) return moved;
   const d = x.cols;
   const order = Array.from({ length: x.rows }, (_, i) => i).sort((a, b) => set.distances[b] - set.distances[a]);
   let next = 0;
   for (const target of empty) {
     // The farthest point whose cluster keeps at least one other point.
     while (next < order.length && counts[set.labels[order[next]]] <= 1) next++;
-    if (next >= order.length) return;
+    if (next >= order.length) return moved;
     const p = order[next++];
+    moved.push(p);
     const from = set.labels[p];
     const row = x.data.subarray(p * d, (p + 1) * d);
     for (let c = 0; c < d; c++) sums[from * d + c] -= row[c];
@@ -104,10 +114,14 @@ function relocateEmpty(x: Matrix, set: CentreSet, sums: Float32Array, counts: In
     counts[target] = 1;
     set.labels[p] = target;
   }
+  return moved;
 }
 
-/** Lloyd steps between full recomputations of the cluster sums (in between they follow the changed points). */
-const FULL_SUMS_EVERY = 10;
+/**
+ * Lloyd steps between full passes (fresh cluster sums, exact bounds); in between, Hamerly's bounds skip the points that
+ * cannot have moved and the sums follow the changed points.
+ */
+const FULL_PASS_EVERY = 20;
 
 /**
  * Runs k-means on the rows of x. See the file header for the algorithm and KMeansOptions for the defaults.
@@ -138,48 +152,71 @@ export function kmeans(input: Tensor | Matrix, options: KMeansOptions): KMeansRe
     inertia: Number.POSITIVE_INFINITY,
     nIter: 0,
     converged: false,
+    bounds: null,
+    shift: null,
   }));
 
   const d = x.cols;
+  const n = x.rows;
+  const useBounds = options.bounds ?? true;
   for (let step = 1; ; step++) {
     const active = restarts.filter((r) => r.phase !== 'done');
     if (active.length === 0) break;
-    const pass = assignPass(
-      x,
-      xNorms,
-      active,
-      k,
-      active.map((r) => (r.phase !== 'running' ? 'none' : r.nIter % FULL_SUMS_EVERY === 0 ? 'full' : 'delta')),
-    );
-    active.forEach((r, s) => {
-      r.inertia = pass.inertia[s];
+    // A full pass (all restarts that need one stacked into one SGEMM) on the first step, every FULL_PASS_EVERY steps
+    // (fresh sums and tight bounds) and to finish; in between, each restart measures only what its bounds cannot rule out.
+    const full = active.filter((r) => r.phase === 'finishing' || !r.bounds || !useBounds || r.nIter % FULL_PASS_EVERY === 0);
+    const modes: SumsMode[] = full.map((r) => (r.phase === 'running' ? 'full' : 'none'));
+    for (const r of full) if (r.phase === 'running') r.second ??= new Float32Array(n);
+    const pass = full.length > 0 ? assignPass(x, xNorms, full, k, modes) : null;
+    const changed = new Map<Restart, number>();
+    full.forEach((r, s) => {
+      r.inertia = pass!.inertia[s];
+      changed.set(r, pass!.changed[s]);
+      if (r.phase === 'running') r.bounds = boundsFromPass(xNorms, r.distances, r.second!, r.centres, k, d, r.bounds ?? undefined);
+    });
+    for (const r of active) {
+      if (full.includes(r)) continue;
+      const b = boundedPass(x, xNorms, r, r.bounds!, r.shift!, k);
+      changed.set(r, b.changed);
+    }
+    for (const r of active) {
       if (r.phase === 'finishing') {
         r.phase = 'done';
-        return;
+        continue;
       }
       r.nIter++;
       const sums = r.sums!;
       const counts = r.counts!;
-      relocateEmpty(x, r, sums, counts, k);
-      let shift = 0;
+      if (counts.some((c) => c === 0)) {
+        // Relocation wants each point's distance; between full passes the upper bounds stand in for it.
+        if (!full.includes(r)) for (let i = 0; i < n; i++) r.distances[i] = r.bounds!.upper[i] * r.bounds!.upper[i];
+        for (const p of relocateEmpty(x, r, sums, counts, k)) r.bounds!.upper[p] = Number.POSITIVE_INFINITY;
+      }
+      const shift = (r.shift ??= new Float64Array(k));
+      let total = 0;
       for (let j = 0; j < k; j++) {
         const inv = 1 / counts[j];
+        let moved = 0;
         for (let c = 0; c < d; c++) {
           const v = sums[j * d + c] * inv;
           const delta = v - r.centres[j * d + c];
-          shift += delta * delta;
+          moved += delta * delta;
           r.centres[j * d + c] = v;
         }
+        // Widened by a float32 ulp of the centre so the bounds stay safe.
+        shift[j] = Math.sqrt(moved) * (1 + 1e-6) + 1e-7;
+        total += moved;
       }
-      if (pass.changed[s] === 0) {
-        // Same labels as the step before: the new means are the old centres, and this pass's inertia is final.
-        r.phase = 'done';
+      const same = changed.get(r) === 0;
+      if (same) {
+        // Same labels as the step before: the new means are the old centres. A full pass's inertia is final.
+        r.phase = full.includes(r) ? 'done' : 'finishing';
         r.converged = true;
-      } else if (shift <= tolAbs) {
+      } else if (total <= tolAbs) {
         r.phase = 'finishing';
         r.converged = true;
       } else if (r.nIter >= maxIter) r.phase = 'finishing';
-    });
+    }
     const best = Math.min(...restarts.map((r) => r.inertia));
     options.onStep?.({ step, running: restarts.filter((r) => r.phase !== 'done').length, bestInertia: best });
   }

@@ -3,6 +3,7 @@ import type { Backend } from '../backend.ts';
 import * as attention from './attention.ts';
 import * as conv from './conv.ts';
 import * as elementwise from './elementwise.ts';
+import * as cluster from './cluster.ts';
 import * as embedding from './embedding.ts';
 import * as loss from './loss.ts';
 import * as matmul from './matmul.ts';
@@ -62,4 +63,5 @@ export const jsBackend: Backend = {
   crossEntropyBackward: loss.crossEntropyBackward,
   embeddingForward: embedding.embeddingForward,
   embeddingBackward: embedding.embeddingBackward,
+  kmeansAssign: cluster.kmeansAssign,
 };

@@ -4,6 +4,7 @@
  * A new family adds one import and one spread here, and its interface to `Backend` in ../backend.ts.
  */
 import { ATTENTION_KERNELS } from './attention.ts';
+import { CLUSTER_KERNELS } from './cluster.ts';
 import { CONV_KERNELS } from './conv.ts';
 import { ELEMENTWISE_KERNELS } from './elementwise.ts';
 import { EMBEDDING_KERNELS } from './embedding.ts';
@@ -31,4 +32,5 @@ export const KERNEL_SPECS: readonly KernelSpec[] = [
   ...ATTENTION_KERNELS,
   ...LOSS_KERNELS,
   ...EMBEDDING_KERNELS,
+  ...CLUSTER_KERNELS,
 ];

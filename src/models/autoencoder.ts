@@ -1,0 +1,163 @@
+/**
+ * A convolutional autoencoder with a bottleneck of any size, and its training Task: the codes it learns feed the
+ * same clustering as raw pixels (`simmer cluster <data> --method ae-kmeans`, after N2D: autoencoder, optionally UMAP
+ * on the codes, then k-means).
+ *
+ * Encoder: conv 4×4 stride 2 (C → w), ReLU, conv 4×4 stride 2 (w → 2w), ReLU, flatten, Linear → bottleneck.
+ * Decoder: Linear → 2w·(H/4)·(W/4), ReLU, transposed conv (2w → w), ReLU, transposed conv (w → C) → pixel logits.
+ * Loss per image: Bernoulli cross-entropy on pixels in [0, 1] summed over the pixels (or squared error).
+ * @example
+ *   const ae = new ConvAutoencoder({ inputShape: [1, 28, 28], bottleneck: 10 });
+ *   const codes = ae.encode(x);           // [N, 10]
+ *   const recon = ae.forward(x);          // [N, 1, 28, 28] in [0, 1]
+ *   await new Trainer({ model: ae, optimizer, task: new AutoencoderTask() }).fit(source, { epochs: 10 });
+ */
+import { noGrad } from '../autograd/grad-mode.ts';
+import { ReLU } from '../nn/layers/activation.ts';
+import { Sequential } from '../nn/layers/container.ts';
+import { Conv2d, ConvTranspose2d } from '../nn/layers/conv.ts';
+import { Linear } from '../nn/layers/linear.ts';
+import { Module, withMode } from '../nn/module.ts';
+import { sigmoid } from '../ops/activation.ts';
+import { mul } from '../ops/elementwise.ts';
+import { bceWithLogits, mse } from '../ops/loss.ts';
+import { flatten, reshape } from '../ops/shape.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import type { EvalReport, StepResult, Task, TaskSource } from '../train/task.ts';
+import type { Batch } from '../train/types.ts';
+import type { ImageGenerator } from './generative.ts';
+
+/** Bottleneck size when a recipe leaves it at 0 (N2D's and DEC's 10 for ten classes). */
+export const DEFAULT_BOTTLENECK = 10;
+
+export interface AutoencoderOptions {
+  /** [channels, height, width]; height and width must be divisible by 4. */
+  inputShape: [number, number, number];
+  /** Size of the code (default 10). */
+  bottleneck?: number;
+  /** Channels of the first conv (the second has twice as many; default 32). */
+  width?: number;
+}
+
+export class ConvAutoencoder extends Module implements ImageGenerator {
+  readonly family = 'autoencoder';
+  readonly conditional = false;
+  readonly numClasses = 0;
+  readonly imageShape: [number, number, number];
+  /** The code size (ImageGenerator's latentDim). */
+  readonly latentDim: number;
+  readonly encoder: Sequential;
+  readonly toCode: Linear;
+  readonly fromCode: Linear;
+  readonly decoder: Sequential;
+  private readonly featureShape: [number, number, number];
+
+  constructor(o: AutoencoderOptions) {
+    super();
+    const [c, h, w] = o.inputShape;
+    if (h % 4 !== 0 || w % 4 !== 0)
+      throw new RangeError(`autoencoder: image height and width must be divisible by 4, got ${h}x${w}; resize with --image-size (e.g. 28 or 32)`);
+    const bottleneck = o.bottleneck ?? DEFAULT_BOTTLENECK;
+    if (!Number.isInteger(bottleneck) || bottleneck < 1) throw new RangeError(`autoencoder: the bottleneck must be a positive integer, got ${bottleneck}`);
+    const width = o.width ?? 32;
+    this.imageShape = [c, h, w];
+    this.latentDim = bottleneck;
+    this.featureShape = [2 * width, h / 4, w / 4];
+    const features = 2 * width * (h / 4) * (w / 4);
+    this.encoder = new Sequential(
+      new Conv2d(c, width, 4, { stride: 2, padding: 1 }),
+      new ReLU(),
+      new Conv2d(width, 2 * width, 4, { stride: 2, padding: 1 }),
+      new ReLU(),
+    );
+    this.toCode = new Linear(features, bottleneck);
+    this.fromCode = new Linear(bottleneck, features);
+    this.decoder = new Sequential(
+      new ReLU(),
+      new ConvTranspose2d(2 * width, width, 4, { stride: 2, padding: 1 }),
+      new ReLU(),
+      new ConvTranspose2d(width, c, 4, { stride: 2, padding: 1 }),
+    );
+  }
+
+  /** Codes [N, bottleneck] of images [N, C, H, W]. */
+  encode(x: Tensor): Tensor {
+    return this.toCode.forward(flatten(this.encoder.forward(x), 1));
+  }
+
+  /** Pixel logits [N, C, H, W] of codes [N, bottleneck]. */
+  decodeLogits(z: Tensor): Tensor {
+    return this.decoder.forward(reshape(this.fromCode.forward(z), [z.shape[0], ...this.featureShape]));
+  }
+
+  decodeLatent(z: Tensor): Tensor {
+    return sigmoid(this.decodeLogits(z));
+  }
+
+  /** The reconstruction of x, as probabilities. */
+  forward(x: Tensor): Tensor {
+    return this.decodeLatent(this.encode(x));
+  }
+}
+
+export interface AutoencoderTaskOptions {
+  /** Bernoulli cross-entropy on pixels in [0, 1] (default) or squared error, summed over pixels, mean over images. */
+  reconstruction?: 'bce' | 'mse';
+  /** Validation batches evaluated per epoch (0 = all; default 0). */
+  evalBatches?: number;
+}
+
+/** The reconstruction loss of one batch, per image. */
+export function autoencoderLoss(model: ConvAutoencoder, x: Tensor, reconstruction: 'bce' | 'mse' = 'bce'): Tensor {
+  const logits = model.decodeLogits(model.encode(x));
+  const total = reconstruction === 'mse' ? mse(sigmoid(logits), x, 'sum') : bceWithLogits(logits, x, { reduction: 'sum' });
+  return mul(total, 1 / x.shape[0]);
+}
+
+/** Trains a ConvAutoencoder on { x } batches (labels, if any, are ignored). */
+export class AutoencoderTask implements Task<Batch> {
+  readonly name = 'autoencoder';
+  constructor(readonly options: AutoencoderTaskOptions = {}) {}
+
+  step(model: Module, batch: Batch): StepResult {
+    return { loss: autoencoderLoss(model as ConvAutoencoder, batch.x, this.options.reconstruction) };
+  }
+
+  /** Mean reconstruction loss per image on held-out data. */
+  async evaluate(model: Module, source: TaskSource<Batch>): Promise<EvalReport> {
+    let loss = 0;
+    let count = 0;
+    let batches = 0;
+    for await (const batch of source.epoch(0)) {
+      const n = batch.x.shape[0];
+      noGrad(() => {
+        loss += autoencoderLoss(model as ConvAutoencoder, batch.x, this.options.reconstruction).item() * n;
+      });
+      count += n;
+      if (this.options.evalBatches && ++batches >= this.options.evalBatches) break;
+    }
+    return { loss: loss / Math.max(1, count), metrics: {}, count };
+  }
+}
+
+/**
+ * Codes of many images, batch by batch, in eval mode without a graph: an n × bottleneck row-major matrix.
+ * @example
+ *   const codes = encodeImages(ae, x.data, x.rows); // x: n × (C·H·W) in [0, 1]
+ */
+export function encodeImages(model: ConvAutoencoder, pixels: Float32Array, n: number, batchSize = 512): Float32Array {
+  const [c, h, w] = model.imageShape;
+  const d = c * h * w;
+  if (pixels.length !== n * d) throw new RangeError(`autoencoder: ${pixels.length} values are not ${n} images of ${c}×${h}×${w}`);
+  const out = new Float32Array(n * model.latentDim);
+  withMode(model, 'eval', () =>
+    noGrad(() => {
+      for (let i0 = 0; i0 < n; i0 += batchSize) {
+        const m = Math.min(batchSize, n - i0);
+        const x = new Tensor(pixels.slice(i0 * d, (i0 + m) * d), [m, c, h, w]);
+        out.set(model.encode(x).f32, i0 * model.latentDim);
+      }
+    }),
+  );
+  return out;
+}
