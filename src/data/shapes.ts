@@ -15,7 +15,8 @@ import { generatorFor } from './seed.ts';
 
 export const SHAPE_CLASSES = ['circle', 'square', 'triangle', 'star'];
 
-const OBJECT_COLOURS: [string, number, number, number][] = [
+/** Object colours: name and RGB in [0, 1]. */
+export const OBJECT_COLOURS: [string, number, number, number][] = [
   ['red', 0.9, 0.12, 0.1],
   ['green', 0.15, 0.75, 0.2],
   ['blue', 0.15, 0.35, 0.95],
@@ -26,7 +27,7 @@ const OBJECT_COLOURS: [string, number, number, number][] = [
 ];
 
 // Backgrounds are kept darker or paler than the saturated objects so the main object always stands out.
-const BACKGROUNDS: [string, number, number, number][] = [
+export const BACKGROUNDS: [string, number, number, number][] = [
   ['black', 0.05, 0.05, 0.05],
   ['gray', 0.4, 0.4, 0.42],
   ['dark blue', 0.08, 0.1, 0.3],
@@ -34,16 +35,17 @@ const BACKGROUNDS: [string, number, number, number][] = [
   ['dark green', 0.06, 0.25, 0.1],
 ];
 
-const SIZES: [string, number, number][] = [
+export const SIZES: [string, number, number][] = [
   // name, min and max half-extent as a fraction of the image side
   ['small', 0.11, 0.15],
   ['medium', 0.17, 0.22],
   ['large', 0.26, 0.33],
 ];
 
-const RELATIONS = ['above', 'below', 'left of', 'right of'] as const;
+export const RELATIONS = ['above', 'below', 'left of', 'right of'] as const;
+export type Relation = (typeof RELATIONS)[number];
 
-interface ShapeObject {
+export interface ShapeObject {
   shape: number;
   colour: number;
   sizeName: string;
@@ -182,40 +184,47 @@ export function renderScene(scene: ShapesScene, size: number, out: Float32Array,
   }
   // Later objects are drawn over earlier ones; the main object is drawn last so it is never hidden.
   for (let k = scene.objects.length - 1; k >= 0; k--) {
-    const o = scene.objects[k];
-    const [, cr, cg, cb] = OBJECT_COLOURS[o.colour];
-    const poly = polygonOf(o);
-    const reach = o.r * 1.2 + 1;
-    const x0 = Math.max(0, Math.floor(o.cx - reach));
-    const x1 = Math.min(size - 1, Math.ceil(o.cx + reach));
-    const y0 = Math.max(0, Math.floor(o.cy - reach));
-    const y1 = Math.min(size - 1, Math.ceil(o.cy + reach));
-    const flat = poly === null ? null : Float64Array.from(poly.flat());
-    const r2 = o.r * o.r;
-    const inside = (px: number, py: number) => (flat === null ? px * px + py * py <= r2 : insidePolygon(flat, px, py));
-    // Inside-ness of every pixel corner, computed once (neighbouring pixels share corners).
-    const gw = x1 - x0 + 2;
-    const grid = new Uint8Array(gw * (y1 - y0 + 2));
-    for (let y = y0; y <= y1 + 1; y++) for (let x = x0; x <= x1 + 1; x++) grid[(y - y0) * gw + x - x0] = inside(x - o.cx, y - o.cy) ? 1 : 0;
-    for (let y = y0; y <= y1; y++) {
-      for (let x = x0; x <= x1; x++) {
-        // Supersample only pixels on an edge: when all four corners agree the pixel is (almost surely) fully in or out.
-        const g = (y - y0) * gw + x - x0;
-        const corners = grid[g] + grid[g + 1] + grid[g + gw] + grid[g + gw + 1];
-        let hits = corners === 4 ? 16 : 0;
-        // A star tip thinner than a pixel can poke into a pixel without covering a corner, hence the vertex check.
-        if ((corners > 0 && corners < 4) || (corners === 0 && poly !== null && pointsInPixel(poly, o.cx, o.cy, x, y))) {
-          const px0 = x - o.cx;
-          const py0 = y - o.cy;
-          for (let sy = 0; sy < 4; sy++) for (let sx = 0; sx < 4; sx++) if (inside(px0 + (sx + 0.5) / 4, py0 + (sy + 0.5) / 4)) hits++;
-        }
-        if (hits === 0) continue;
-        const a = hits / 16;
-        const p = offset + y * size + x;
-        out[p] += (cr - out[p]) * a;
-        out[p + plane] += (cg - out[p + plane]) * a;
-        out[p + 2 * plane] += (cb - out[p + 2 * plane]) * a;
+    const [, cr, cg, cb] = OBJECT_COLOURS[scene.objects[k].colour];
+    rasterizeObject(scene.objects[k], size, (p, a) => {
+      out[offset + p] += (cr - out[offset + p]) * a;
+      out[offset + p + plane] += (cg - out[offset + p + plane]) * a;
+      out[offset + p + 2 * plane] += (cb - out[offset + p + 2 * plane]) * a;
+    });
+  }
+}
+
+/**
+ * Visits every pixel an object covers with its coverage a in (0, 1] (4x4 supersampled on edges), as pixel index
+ * y * size + x. The renderer composites colours with it; the scene verifier (src/quality) fits shapes with it.
+ */
+export function rasterizeObject(o: ShapeObject, size: number, visit: (pixel: number, coverage: number) => void): void {
+  const poly = polygonOf(o);
+  const reach = o.r * 1.2 + 1;
+  const x0 = Math.max(0, Math.floor(o.cx - reach));
+  const x1 = Math.min(size - 1, Math.ceil(o.cx + reach));
+  const y0 = Math.max(0, Math.floor(o.cy - reach));
+  const y1 = Math.min(size - 1, Math.ceil(o.cy + reach));
+  if (x0 > x1 || y0 > y1) return;
+  const flat = poly === null ? null : Float64Array.from(poly.flat());
+  const r2 = o.r * o.r;
+  const inside = (px: number, py: number) => (flat === null ? px * px + py * py <= r2 : insidePolygon(flat, px, py));
+  // Inside-ness of every pixel corner, computed once (neighbouring pixels share corners).
+  const gw = x1 - x0 + 2;
+  const grid = new Uint8Array(gw * (y1 - y0 + 2));
+  for (let y = y0; y <= y1 + 1; y++) for (let x = x0; x <= x1 + 1; x++) grid[(y - y0) * gw + x - x0] = inside(x - o.cx, y - o.cy) ? 1 : 0;
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      // Supersample only pixels on an edge: when all four corners agree the pixel is (almost surely) fully in or out.
+      const g = (y - y0) * gw + x - x0;
+      const corners = grid[g] + grid[g + 1] + grid[g + gw] + grid[g + gw + 1];
+      let hits = corners === 4 ? 16 : 0;
+      // A star tip thinner than a pixel can poke into a pixel without covering a corner, hence the vertex check.
+      if ((corners > 0 && corners < 4) || (corners === 0 && poly !== null && pointsInPixel(poly, o.cx, o.cy, x, y))) {
+        const px0 = x - o.cx;
+        const py0 = y - o.cy;
+        for (let sy = 0; sy < 4; sy++) for (let sx = 0; sx < 4; sx++) if (inside(px0 + (sx + 0.5) / 4, py0 + (sy + 0.5) / 4)) hits++;
       }
+      if (hits > 0) visit(y * size + x, hits / 16);
     }
   }
 }
