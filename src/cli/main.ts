@@ -15,6 +15,7 @@ import { register as registerEval } from './commands/eval.ts';
 import { register as registerExport } from './commands/export.ts';
 import { register as registerGenerate } from './commands/generate.ts';
 import { register as registerInfo } from './commands/info.ts';
+import { register as registerModels } from './commands/models.ts';
 import { register as registerPredict } from './commands/predict.ts';
 import { register as registerRl } from './commands/rl.ts';
 import { register as registerRuns } from './commands/runs.ts';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerEmbed(program);
   registerAugmentPreview(program);
   registerServe(program);
+  registerModels(program);
   registerInfo(program);
   return program;
 }

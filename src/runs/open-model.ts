@@ -13,6 +13,8 @@ import { type Checkpoint, loadCheckpoint } from '../train/checkpoint.ts';
 import { checkModelConfig, loadCheckedWeights } from '../train/checkpoint-validate.ts';
 import { nonFiniteTensor } from '../train/trainer.ts';
 import { preprocessFiles } from './preprocess.ts';
+import type { TransferRecord } from '../transfer/fine-tune.ts';
+import { rebuildTransferModel } from './transfer.ts';
 import type { Recipe } from './recipe.ts';
 
 export interface OpenedModel {
@@ -36,9 +38,12 @@ export function openCheckpointModel(path: string): OpenedModel {
   const checkpoint = loadCheckpoint(path);
   // Checked against the stored weights before anything is built at the size the config claims.
   const recipe = (checkpoint.state.config as { recipe: Recipe }).recipe;
-  const build = (inputShape: [number, number, number], numClasses: number) => buildClassifier(recipe.model, { inputShape, numClasses });
+  // A fine-tuned model (simmer train --from) is rebuilt from the transfer record its run stored.
+  const transfer = (checkpoint.state.config as { transfer?: TransferRecord }).transfer;
+  const build = (inputShape: [number, number, number], numClasses: number) =>
+    transfer ? rebuildTransferModel(transfer, inputShape, numClasses) : buildClassifier(recipe.model, { inputShape, numClasses });
   const config = checkModelConfig(checkpoint.state.config, checkpoint.model, path, build, CLASSIFIERS);
-  const model = buildClassifier(recipe.model, { inputShape: config.inputShape, numClasses: config.classes.length });
+  const model = build(config.inputShape, config.classes.length);
   loadCheckedWeights(model, checkpoint.model, path);
   model.eval();
   const bad = nonFiniteTensor(model);

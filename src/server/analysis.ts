@@ -3,6 +3,7 @@
  * explained image by image. All of it comes from src/runs (model, evaluation data), src/train and src/explain; this file only
  * caches the results per checkpoint and turns maps into PNG data URLs.
  */
+import { transferSummary } from '../runs/transfer.ts';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data/dataset.ts';
@@ -123,7 +124,9 @@ export class RunAnalysis {
     } catch {
       // An MLP has no conv filters to show.
     }
-    return { model: opened.recipe.model, classes: opened.classes, ...s, filters };
+    // A fine-tuned model (--from) says which layers were frozen and how fast each learned after (src/runs/transfer.ts).
+    const transfer = transferSummary(opened.model, opened.checkpoint.state.config, opened.checkpoint.state.epoch);
+    return { model: opened.recipe.model, classes: opened.classes, ...s, filters, transfer };
   }
 
   /** Everything the model page shows for one evaluation image: prediction, feature maps, saliency and Grad-CAM. */

@@ -102,7 +102,7 @@ export interface RecipeSchema {
 // ── Generate, projector and RL pages ─────────────────────────────────────────────────────────────────────────────
 
 /** A sampling option a generative family takes (src/models/generative.ts SampleOptions). */
-export type SampleControl = 'steps' | 'sampler' | 'eta' | 'guidance';
+export type SampleControl = 'steps' | 'sampler' | 'eta' | 'guidance' | 'temperature' | 'topK';
 
 /** A row of GET /api/generate/runs: a generative run and what its model can be asked. */
 export interface GenerativeRun {
@@ -121,7 +121,7 @@ export interface GenerativeRun {
   /** Whether a 2-D latent map and interpolation can be drawn (a VAE). */
   hasLatent: boolean;
   controls: SampleControl[];
-  defaults: { steps?: number; guidance?: number; maxSteps?: number };
+  defaults: { steps?: number; guidance?: number; maxSteps?: number; temperature?: number; topK?: number };
   dataset: string;
   /** False until the first checkpoint is written. */
   ready?: boolean;

@@ -30,6 +30,9 @@ export interface SampleJob {
   sampler?: 'ddpm' | 'ddim';
   eta?: number;
   guidance?: number;
+  /** Pixel transformer: sampling temperature and top-k (0 = off). */
+  temperature?: number;
+  topK?: number;
   /** Frames of the trajectory to send at most (evenly spaced; the last step always). */
   frames: number;
 }
@@ -104,6 +107,8 @@ function sample(job: SampleJob) {
     sampler: job.sampler,
     eta: job.eta,
     guidance: job.guidance,
+    temperature: job.temperature,
+    topK: job.topK,
     onStep(step: number, total: number, x0?: Tensor) {
       lastStep = step;
       // Evenly spaced frames: step s is sent when it crosses the next of `frames` marks (the last step always).

@@ -24,7 +24,7 @@ export const MAX_STEPS = 1000;
 export const MAX_FRAMES = 24;
 
 /** Families whose sample() takes these options; the latent models take none. */
-const CONTROLS: Record<string, SampleControl[]> = { ddpm: ['steps', 'sampler', 'eta', 'guidance'] };
+const CONTROLS: Record<string, SampleControl[]> = { ddpm: ['steps', 'sampler', 'eta', 'guidance'], 'pixel-transformer': ['temperature', 'topK'] };
 
 interface ModelInfo {
   key: string;
@@ -48,7 +48,12 @@ export function generateRoutes(app: FastifyInstance, o: { runsRoot: string; supe
     const hit = infos.get(id);
     if (hit?.key === key) return hit.info;
     const opened = openGenerativeCheckpoint(path);
-    const m = opened.model as typeof opened.model & { defaultSteps?: number; defaultGuidance?: number; schedule?: { steps?: number } };
+    const m = opened.model as typeof opened.model & {
+      defaultSteps?: number;
+      defaultGuidance?: number;
+      schedule?: { steps?: number };
+      defaults?: { temperature?: number; topK?: number };
+    };
     const controls = (CONTROLS[m.family] ?? []).filter((c) => c !== 'guidance' || m.conditional);
     const info: ModelInfo['info'] = {
       model,
@@ -60,7 +65,13 @@ export function generateRoutes(app: FastifyInstance, o: { runsRoot: string; supe
       sequential: typeof m.sample === 'function',
       hasLatent: m.family === 'vae' && typeof m.decodeLatent === 'function' && m.latentDim >= 2,
       controls,
-      defaults: { steps: m.defaultSteps, guidance: m.defaultGuidance, maxSteps: Math.min(MAX_STEPS, m.schedule?.steps ?? MAX_STEPS) },
+      defaults: {
+        steps: m.defaultSteps,
+        guidance: m.defaultGuidance,
+        maxSteps: Math.min(MAX_STEPS, m.schedule?.steps ?? MAX_STEPS),
+        temperature: m.defaults?.temperature,
+        topK: m.defaults?.topK,
+      },
       dataset: String(opened.recipe.dataset ?? ''),
     };
     infos.set(id, { key, info });
@@ -162,6 +173,8 @@ export function generateRoutes(app: FastifyInstance, o: { runsRoot: string; supe
       ...(info.controls.includes('sampler') && b.sampler ? { sampler: b.sampler } : {}),
       ...(info.controls.includes('eta') && b.eta !== undefined ? { eta: b.eta } : {}),
       ...(info.controls.includes('guidance') && b.guidance !== undefined ? { guidance: b.guidance } : {}),
+      ...(info.controls.includes('temperature') && b.temperature !== undefined ? { temperature: b.temperature } : {}),
+      ...(info.controls.includes('topK') && b.topK !== undefined ? { topK: b.topK } : {}),
       frames: Math.min(b.frames ?? MAX_FRAMES, MAX_FRAMES),
     };
     reply.hijack();
@@ -223,6 +236,8 @@ interface SampleBody {
   sampler?: 'ddpm' | 'ddim';
   eta?: number;
   guidance?: number;
+  temperature?: number;
+  topK?: number;
   frames?: number;
 }
 
@@ -241,6 +256,8 @@ const sampleSchema = {
     sampler: { enum: ['ddpm', 'ddim'] },
     eta: { type: 'number', minimum: 0, maximum: 1 },
     guidance: { type: 'number', minimum: 0, maximum: 20 },
+    temperature: { type: 'number', minimum: 0, maximum: 5 },
+    topK: { type: 'integer', minimum: 0, maximum: 4096 },
     frames: { type: 'integer', minimum: 1, maximum: MAX_FRAMES },
   },
 };

@@ -8,6 +8,7 @@ import { evaluateClassifier } from '../../train/classification.ts';
 import { isGenerativeCheckpointFile } from '../../models/registry.ts';
 import { evalGenerative } from './generate.ts';
 import { number } from '../options.ts';
+import { compareWithScratch, formatScratchComparison } from '../../runs/compare-scratch.ts';
 
 export function register(program: Command): void {
   program
@@ -28,7 +29,8 @@ export function register(program: Command): void {
         .default('auto'),
     )
     .option('--json', 'print JSON')
-    .action(async (checkpoint: string, dataset: string | undefined, o: { data?: string; batchSize: number; split: EvalSplit; json?: boolean }) => {
+    .option('--compare-scratch', 'also train the same architecture from random weights with the run\'s budget and score it on the same images')
+    .action(async (checkpoint: string, dataset: string | undefined, o: { data?: string; batchSize: number; split: EvalSplit; json?: boolean; compareScratch?: boolean }) => {
       // A VAE or GAN checkpoint is scored on sample quality instead (src/quality).
       if (isGenerativeCheckpointFile(checkpoint)) return evalGenerative(checkpoint, { data: o.data, json: o.json });
       const opened = openCheckpointModel(checkpoint);
@@ -46,15 +48,19 @@ export function register(program: Command): void {
         );
       }
       const r = await evaluateClassifier(opened.model, data.source);
+      const comparison = o.compareScratch
+        ? await compareWithScratch(checkpoint, { source: data.source, scored: data.description, log: (l) => void (o.json || process.stderr.write(`${l}\n`)) })
+        : undefined;
       if (o.json) {
         const perClass = r.confusion.perClass().map((c, i) => ({ class: opened.classes[i], ...c }));
         process.stdout.write(
-          `${JSON.stringify({ split: data.split, splitDescription: data.description, count: r.count, loss: r.loss, accuracy: r.accuracy, topK: r.topK, k: r.k, perClass, confusion: r.confusion.toArray() }, null, 2)}\n`,
+          `${JSON.stringify({ split: data.split, splitDescription: data.description, count: r.count, loss: r.loss, accuracy: r.accuracy, topK: r.topK, k: r.k, perClass, confusion: r.confusion.toArray(), ...(comparison ? { compareScratch: comparison } : {}) }, null, 2)}\n`,
         );
         return;
       }
       process.stdout.write(`${checkpoint} on ${recipe.dataset} (${data.split}: ${data.description}, ${r.count} images)\n`);
       process.stdout.write(`loss ${r.loss.toFixed(4)}, accuracy ${(r.accuracy * 100).toFixed(2)}%, top-${r.k} ${(r.topK * 100).toFixed(2)}%\n\n`);
       process.stdout.write(`${formatConfusion(r.confusion, opened.classes)}\n`);
+      if (comparison) process.stdout.write(`\n${formatScratchComparison(comparison)}\n`);
     });
 }

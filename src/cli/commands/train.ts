@@ -5,6 +5,7 @@ import { formatDataSummary } from '../../runs/data-setup.ts';
 import { profileCallback } from '../../profile/index.ts';
 import { releaseMemoryEachEpoch } from '../../runs/process.ts';
 import { runTraining } from '../../runs/run.ts';
+import { compareWithScratch, formatScratchComparison } from '../../runs/compare-scratch.ts';
 import { addRecipeOptions, number, recipeFromOptions } from '../options.ts';
 
 export function register(program: Command): void {
@@ -19,7 +20,10 @@ export function register(program: Command): void {
     .option('--early-stop <epochs>', 'stop when the validation loss has not improved for this many epochs', number('--early-stop', { integer: true, min: 1 }))
     .option('--json', 'print the result as JSON on stdout (progress still goes to stderr)')
     .option('-q, --quiet', 'no progress output')
+    .option('--compare-scratch', 'after training, train the same architecture from random weights with the same budget and compare test accuracy (for --from runs)')
     .option('--distributed', 'data-parallel training on the processes mpirun started (mpirun -np 2 simmer train ... --distributed); --batch-size is per process')
+    .option('--profile', 'time every kernel and op of the fit and print a table sorted by total time (stderr)')
+    .option('--profile-trace <file>', 'with or without --profile: also write a Chrome trace (open in ui.perfetto.dev)')
     .action(async (dataset: string, o: Record<string, unknown>) => {
       // Only rank 0 of a distributed run prints; MPI starts before anything else so the others know to keep quiet.
       const mpi = o.distributed ? await import('../../distributed/mpi.ts') : null;
@@ -45,8 +49,14 @@ export function register(program: Command): void {
         onDataReady: (summary) => {
           if (!o.quiet) process.stderr.write(`${formatDataSummary(summary)}\n`);
         },
+        onTransfer: (message) => {
+          if (!o.quiet) process.stderr.write(`${message}\n`);
+        },
       });
       comm?.finalize();
+      const comparison = o.compareScratch
+        ? await compareWithScratch(`${result.run.checkpoints}/last.safetensors`, { log: (l) => void (o.quiet || process.stderr.write(`${l}\n`)) })
+        : undefined;
       if (o.json) {
         process.stdout.write(
           `${JSON.stringify(
@@ -55,6 +65,7 @@ export function register(program: Command): void {
               dir: result.run.dir,
               seconds: result.seconds,
               skipped: result.skipped,
+              ...(comparison ? { compareScratch: comparison } : {}),
               history: result.history,
               report: result.report
                 ? {
@@ -89,6 +100,7 @@ export function register(program: Command): void {
         );
         out.write(`${formatConfusion(result.report.confusion, result.data.classes)}\n`);
       }
+      if (comparison) out.write(`${formatScratchComparison(comparison)}\n`);
       out.write(`checkpoints: ${result.run.checkpoints}/last.safetensors, best.safetensors\n`);
     });
 }

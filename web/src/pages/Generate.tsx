@@ -108,6 +108,8 @@ function Sampler({ id, info }: { id: string; info: Info }) {
   const [sampler, setSampler] = useState<'ddim' | 'ddpm'>('ddim');
   const [eta, setEta] = useState(0);
   const [guidance, setGuidance] = useState(info.defaults.guidance ?? 2);
+  const [temperature, setTemperature] = useState(info.defaults.temperature ?? 1);
+  const [topK, setTopK] = useState(info.defaults.topK ?? 0);
   const [progress, setProgress] = useState<{ step: number; total: number } | null>(null);
   const [frames, setFrames] = useState<{ step: number; url: string }[]>([]);
   const [done, setDone] = useState<SampleDone | null>(null);
@@ -131,6 +133,8 @@ function Sampler({ id, info }: { id: string; info: Info }) {
     if (has('sampler')) body.sampler = sampler;
     if (has('eta')) body.eta = eta;
     if (has('guidance')) body.guidance = guidance;
+    if (has('temperature')) body.temperature = temperature;
+    if (has('topK')) body.topK = topK;
     try {
       await postEvents(
         `/api/generate/${enc(id)}/sample`,
@@ -224,6 +228,18 @@ function Sampler({ id, info }: { id: string; info: Info }) {
             />
           </label>
         )}
+        {has('temperature') && (
+          <label title="sampling temperature: below 1 sharper, above 1 more varied">
+            temperature
+            <input name="temperature" type="number" min={0} max={5} step={0.1} value={temperature} onInput={(e) => setTemperature(Number((e.target as HTMLInputElement).value))} />
+          </label>
+        )}
+        {has('topK') && (
+          <label title="sample among the k likeliest tokens (0 = all)">
+            top-k
+            <input name="topK" type="number" min={0} max={4096} value={topK} onInput={(e) => setTopK(Number((e.target as HTMLInputElement).value))} />
+          </label>
+        )}
         <button type="button" class="primary" onClick={run} disabled={busy} data-testid="generate">
           {busy ? 'sampling…' : 'Generate'}
         </button>
@@ -242,7 +258,7 @@ function Sampler({ id, info }: { id: string; info: Info }) {
       )}
       {info.sequential && frames.length > 0 && (
         <>
-          <h3>x̂₀ as the sampler goes: x_T → x_0</h3>
+          <h3>{info.family === 'ddpm' ? 'the estimate x̂₀ at each step, from x_T (noise) to x_0' : 'the image as the sampler fills it in, step by step'}</h3>
           {latest && <img class="px" data-testid="current-frame" src={latest.url} alt={`step ${latest.step}`} style={{ height: '120px' }} />}
           <div class="filmstrip" data-testid="filmstrip">
             {frames.map((f) => (

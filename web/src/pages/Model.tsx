@@ -12,6 +12,27 @@ interface Architecture {
   totalParams: number;
   layers: { name: string; type: string; outputShape: number[]; params: number }[];
   filters: { layer: string; shape: number[]; images: string[] } | null;
+  /** Set for a model fine-tuned with --from: which layers were frozen, and each one's rate after unfreezing. */
+  transfer?: {
+    from: string;
+    description: string;
+    freezeEpochs: number;
+    epochs: number;
+    inputConversion: string;
+    frozenNow: boolean;
+    layers: { name: string; part: 'adapter' | 'body' | 'head'; frozenEpochs: number; lrScale: number }[];
+  } | null;
+}
+
+/** How a layer of a fine-tuned model learned: frozen for the first epochs, then at its share of the head's rate. */
+function training(t: NonNullable<Architecture['transfer']>, name: string): string {
+  const l = t.layers.find((x) => x.name === name);
+  if (!l) return '';
+  if (l.part === 'adapter') return 'fixed (input conversion)';
+  if (l.part === 'head') return 'new head: trained every epoch';
+  if (l.frozenEpochs >= t.epochs) return `frozen (all ${t.epochs} epochs)`;
+  const after = l.lrScale > 0 ? `, then lr ×${l.lrScale.toPrecision(2)}` : '';
+  return l.frozenEpochs > 0 ? `frozen epochs 1–${l.frozenEpochs}${after}` : `trained every epoch${after}`;
 }
 
 interface Explanation {
@@ -57,7 +78,17 @@ export function ModelPage({ id, index }: { id: string; index: number }) {
       <div class="grid2">
         {arch && (
           <div>
-            <h2>Architecture: {arch.model}</h2>
+            <h2>Architecture: {arch.transfer ? 'fine-tuned' : arch.model}</h2>
+            {arch.transfer && (
+              <p class="muted" data-testid="transfer">
+                Fine-tuned from {arch.transfer.description}.{' '}
+                {arch.transfer.freezeEpochs > 0
+                  ? `The pretrained body was frozen (no gradient, batch-norm statistics fixed) for the first ${Math.min(arch.transfer.freezeEpochs, arch.transfer.epochs)} of ${arch.transfer.epochs} epochs; only the new head learned then.`
+                  : 'Every layer learned from the first epoch.'}
+                {arch.transfer.frozenNow ? ' The body is still frozen in this checkpoint.' : ''}
+                {arch.transfer.inputConversion ? ` Input: ${arch.transfer.inputConversion}.` : ''}
+              </p>
+            )}
             <table class="arch" data-testid="architecture">
               <thead>
                 <tr>
@@ -65,6 +96,7 @@ export function ModelPage({ id, index }: { id: string; index: number }) {
                   <th>type</th>
                   <th>output shape</th>
                   <th>params</th>
+                  {arch.transfer && <th>training</th>}
                 </tr>
               </thead>
               <tbody>
@@ -73,18 +105,21 @@ export function ModelPage({ id, index }: { id: string; index: number }) {
                   <td />
                   <td>[{arch.inputShape.join(', ')}]</td>
                   <td />
+                  {arch.transfer && <td />}
                 </tr>
                 {arch.layers.map((l) => (
-                  <tr key={l.name}>
+                  <tr key={l.name} class={arch.transfer?.layers.some((x) => x.name === l.name && x.frozenEpochs > 0) ? 'frozen' : undefined}>
                     <td>{l.name}</td>
                     <td>{l.type}</td>
                     <td>[{l.outputShape.join(', ')}]</td>
                     <td class="num">{l.params.toLocaleString()}</td>
+                    {arch.transfer && <td data-testid="layer-training">{training(arch.transfer, l.name)}</td>}
                   </tr>
                 ))}
                 <tr class="total">
                   <td colSpan={3}>total</td>
                   <td class="num">{arch.totalParams.toLocaleString()}</td>
+                  {arch.transfer && <td />}
                 </tr>
               </tbody>
             </table>
