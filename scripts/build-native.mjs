@@ -63,13 +63,18 @@ function buildMpi() {
   const probe = spawnSync('mpicc', ['--showme:version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (probe.error || probe.status !== 0) {
     writeFileSync('build/mpi-build.log', 'mpicc was not found on the PATH, so the MPI addon was not built\n');
-    console.log('simmer: mpicc not found, so distributed training (--distributed) is unavailable; to enable it: apt-get install openmpi-bin libopenmpi-dev, then npm run build:native');
+    console.log(
+      'simmer: mpicc not found, so distributed training (--distributed) is unavailable; to enable it: apt-get install openmpi-bin libopenmpi-dev, then npm run build:native',
+    );
     return;
   }
   const mpiArgs = [script, 'rebuild', ...(nodedir !== null ? [`--nodedir=${nodedir}`] : []), '-j', jobs];
   const t0 = Date.now();
   const r = spawnSync(process.execPath, mpiArgs, { cwd: join('native', 'mpi'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  writeFileSync('build/mpi-build.log', `$ (cd native/mpi && node ${mpiArgs.join(' ')})\n${r.stdout ?? ''}\n${r.stderr ?? ''}${r.error ? `\n${r.error.message}` : ''}`);
+  writeFileSync(
+    'build/mpi-build.log',
+    `$ (cd native/mpi && node ${mpiArgs.join(' ')})\n${r.stdout ?? ''}\n${r.stderr ?? ''}${r.error ? `\n${r.error.message}` : ''}`,
+  );
   if (r.status !== 0) console.warn('simmer: the MPI addon (distributed training) did not build; everything else works. See build/mpi-build.log.');
   else console.log(`simmer: MPI addon built in ${((Date.now() - t0) / 1000).toFixed(1)} s (native/mpi/build/Release/simmer_mpi.node)`);
 }

@@ -72,7 +72,9 @@ async function one(part: string, backbone: string, mode: Mode, train: Dataset, t
     seed,
   });
   const row = { part, mode, backbone, seed, accuracy: r.report!.accuracy, seconds: r.seconds };
-  log(`${part} ${backbone} ${mode.padEnd(9)} seed ${seed}: test accuracy ${(row.accuracy * 100).toFixed(2)}% (${row.seconds.toFixed(1)} s, ${train.length} training images)`);
+  log(
+    `${part} ${backbone} ${mode.padEnd(9)} seed ${seed}: test accuracy ${(row.accuracy * 100).toFixed(2)}% (${row.seconds.toFixed(1)} s, ${train.length} training images)`,
+  );
   rows.push(row);
   return row;
 }
@@ -98,7 +100,17 @@ const median = (xs: number[]) => {
 };
 const acc = (part: string, mode: Mode) => median(rows.filter((r) => r.part === part && r.mode === mode).map((r) => r.accuracy)) * 100;
 const secs = (part: string, mode: Mode) => median(rows.filter((r) => r.part === part && r.mode === mode).map((r) => r.seconds));
-const summary: Record<string, unknown> = { epochs, freezeEpochs, perClass, lr, lrMult, batchSize, seeds: seeds.length, rows, wallSeconds: (performance.now() - started) / 1000 };
+const summary: Record<string, unknown> = {
+  epochs,
+  freezeEpochs,
+  perClass,
+  lr,
+  lrMult,
+  batchSize,
+  seeds: seeds.length,
+  rows,
+  wallSeconds: (performance.now() - started) / 1000,
+};
 if (values.part.includes('A')) {
   const a = { scratch: acc('A', 'scratch'), frozen: acc('A', 'frozen'), fineTune: acc('A', 'fine-tune') };
   summary.A = { ...a, frozenOverScratch: a.frozen - a.scratch, fineTuneOverFrozen: a.fineTune - a.frozen, fineTuneSeconds: secs('A', 'fine-tune') };
@@ -109,7 +121,9 @@ if (values.part.includes('A')) {
 if (values.part.includes('B')) {
   const b = { scratch: acc('B', 'scratch'), fineTune: acc('B', 'fine-tune') };
   summary.B = { ...b, margin: b.fineTune - b.scratch };
-  log(`B (procedural → Fashion-MNIST, ${perClass}/class): scratch ${b.scratch.toFixed(2)}%, fine-tune ${b.fineTune.toFixed(2)}% (margin ${(b.fineTune - b.scratch).toFixed(2)} pts)`);
+  log(
+    `B (procedural → Fashion-MNIST, ${perClass}/class): scratch ${b.scratch.toFixed(2)}%, fine-tune ${b.fineTune.toFixed(2)}% (margin ${(b.fineTune - b.scratch).toFixed(2)} pts)`,
+  );
 }
 log(`wall time ${(summary.wallSeconds as number).toFixed(0)} s`);
 if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -24,7 +24,7 @@ export class InputAdapter extends Module {
     super();
     const [fc] = from;
     const [tc] = to;
-    if (!((fc === tc) || (fc === 1 && tc === 3) || (fc === 3 && tc === 1)))
+    if (!(fc === tc || (fc === 1 && tc === 3) || (fc === 3 && tc === 1)))
       throw new RangeError(`InputAdapter: cannot convert ${fc}-channel images to ${tc} channels; only grayscale (1) and RGB (3) convert into each other`);
   }
 

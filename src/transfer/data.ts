@@ -33,7 +33,8 @@ export class ClassView implements Dataset {
   ) {
     if (!parent.labels) throw new Error('ClassView: the parent dataset cannot list its labels');
     const keep = options.classes ?? parent.classes.map((_, i) => i);
-    for (const c of keep) if (!(c >= 0 && c < parent.classes.length)) throw new RangeError(`ClassView: class ${c} is not one of the dataset's ${parent.classes.length} classes`);
+    for (const c of keep)
+      if (!(c >= 0 && c < parent.classes.length)) throw new RangeError(`ClassView: class ${c} is not one of the dataset's ${parent.classes.length} classes`);
     this.remap = new Map(keep.map((c, i) => [c, i]));
     this.classes = keep.map((c) => parent.classes[c]);
     this.channels = parent.channels;

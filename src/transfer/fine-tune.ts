@@ -28,9 +28,7 @@ import { type SimmerCnnConfig, simmerCnn, TransferNet } from './backbone.ts';
 
 /** How a fine-tuned model's backbone is rebuilt (stored in the run's config as `transfer`). */
 export type BackboneRecord =
-  | { kind: 'simmer-cnn'; config: SimmerCnnConfig }
-  | { kind: 'zoo'; model: string; inputShape: Shape3; numClasses: number }
-  | { kind: 'onnx'; file: string };
+  { kind: 'simmer-cnn'; config: SimmerCnnConfig } | { kind: 'zoo'; model: string; inputShape: Shape3; numClasses: number } | { kind: 'onnx'; file: string };
 
 /** What a fine-tuned run stores so its model can be rebuilt and explained: the source, the backbone, the input conversion. */
 export interface TransferRecord {
@@ -56,7 +54,9 @@ export function bodyOfClassifier(model: Module, what: string): { body: Sequentia
   const children = model.children();
   const last = children[children.length - 1];
   if (!(model instanceof Sequential) || !(last instanceof Linear))
-    throw new RangeError(`${what}: its last layer is not a Linear classifier head, so there is no head to replace; fine-tune a zoo classifier or a shipped backbone`);
+    throw new RangeError(
+      `${what}: its last layer is not a Linear classifier head, so there is no head to replace; fine-tune a zoo classifier or a shipped backbone`,
+    );
   return { body: new Sequential(...children.slice(0, -1)), features: last.inFeatures };
 }
 
@@ -109,7 +109,11 @@ export function discriminativeGroups(net: TransferNet, options: { bodyGroups?: n
   const groups: LayerGroup[] = [];
   for (let g = 0; g < k; g++) {
     const part = units.slice(Math.floor((g * units.length) / k), Math.floor(((g + 1) * units.length) / k));
-    groups.push({ name: part.length === 1 ? part[0].name : `${part[0].name}–${part[part.length - 1].name}`, params: part.flatMap((u) => u.params), lrScale: 0 });
+    groups.push({
+      name: part.length === 1 ? part[0].name : `${part[0].name}–${part[part.length - 1].name}`,
+      params: part.flatMap((u) => u.params),
+      lrScale: 0,
+    });
   }
   groups.push({ name: 'head', params: net.head.parameters(), lrScale: 1 });
   const n = groups.length;
@@ -257,7 +261,12 @@ export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
   const train = new DataLoader(o.train, { batchSize: o.batchSize ?? 64, shuffle: true, seed: o.seed ?? 0 });
   const val = o.val ? new DataLoader(o.val, { batchSize: 512 }) : undefined;
   const perEpoch = train.batchesPerEpoch;
-  const scheduler = new FineTuneSchedule(optimizer, { freezeSteps: freezeEpochs * perEpoch, totalSteps: epochs * perEpoch, lr, lrScales: groups.map((g) => g.lrScale) });
+  const scheduler = new FineTuneSchedule(optimizer, {
+    freezeSteps: freezeEpochs * perEpoch,
+    totalSteps: epochs * perEpoch,
+    lr,
+    lrScales: groups.map((g) => g.lrScale),
+  });
   const trainer = new Trainer({
     model: net,
     optimizer,

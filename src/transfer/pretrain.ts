@@ -51,7 +51,9 @@ export async function pretrainBackbone(o: PretrainOptions): Promise<PretrainedEn
     callbacks: [
       {
         onEpochEnd: (_t, r) =>
-          log(`${o.name}: epoch ${r.epoch + 1}/${o.epochs} train loss ${r.trainLoss.toFixed(4)} acc ${((r.trainAccuracy ?? 0) * 100).toFixed(1)}% (${r.seconds.toFixed(0)} s)`),
+          log(
+            `${o.name}: epoch ${r.epoch + 1}/${o.epochs} train loss ${r.trainLoss.toFixed(4)} acc ${((r.trainAccuracy ?? 0) * 100).toFixed(1)}% (${r.seconds.toFixed(0)} s)`,
+          ),
       },
     ],
   });

@@ -88,7 +88,8 @@ export interface LoadedBackbone {
 /** Reads and checks a weights file: its sha256 must be the manifest's. */
 export function readCheckedWeights(entry: PretrainedEntry, dir = pretrainedDir()): Uint8Array {
   const file = join(dir, entry.file);
-  if (!existsSync(file)) throw new PretrainedError(`pretrained backbone '${entry.name}': its weights file ${file} is missing; reinstall the package, or run ${entry.command}`);
+  if (!existsSync(file))
+    throw new PretrainedError(`pretrained backbone '${entry.name}': its weights file ${file} is missing; reinstall the package, or run ${entry.command}`);
   const bytes = readFileSync(file);
   const actual = sha256(bytes);
   if (actual !== entry.sha256)

@@ -27,7 +27,11 @@ function mpirun(np: number, args: string[], timeoutMs = 120_000) {
 }
 
 function lastJson(stdout: string): Record<string, unknown> {
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   assert.ok(line, `no JSON result in: ${stdout}`);
   return JSON.parse(line);
 }
@@ -73,7 +77,27 @@ describe('distributed data parallel (mpirun)', { skip }, () => {
 
   test('a 2-rank run resumes on 1 process at the same point of its epoch', () => {
     const runs = join(root, 'runs');
-    const first = mpirun(2, [bin, 'train', 'shapes', '--model', 'mlp', '--limit', '256', '--batch-size', '16', '--epochs', '2', '--checkpoint-every', '3', '--max-steps', '4', '--runs', runs, '--json', '--distributed']);
+    const first = mpirun(2, [
+      bin,
+      'train',
+      'shapes',
+      '--model',
+      'mlp',
+      '--limit',
+      '256',
+      '--batch-size',
+      '16',
+      '--epochs',
+      '2',
+      '--checkpoint-every',
+      '3',
+      '--max-steps',
+      '4',
+      '--runs',
+      runs,
+      '--json',
+      '--distributed',
+    ]);
     assert.equal(first.status, 0, first.out);
     const id = (lastJsonBlock(first.stdout) as { run: string }).run;
     const config = JSON.parse(readFileSync(join(runs, id, 'config.json'), 'utf8'));
@@ -83,7 +107,10 @@ describe('distributed data parallel (mpirun)', { skip }, () => {
     // The checkpoint at rank-step 3 of 8 (2 ranks × 16) is 3/8 of the epoch: batch 6 of 16 on one process.
     assert.match(second.stderr, /checkpointed by 2 process\(es\) on 1: continuing at batch 7 of 16 of epoch 1/);
     const res = lastJsonBlock(second.stdout) as { history: { epoch: number }[]; report: { accuracy: number } };
-    assert.deepEqual(res.history.map((h) => h.epoch), [0, 1]);
+    assert.deepEqual(
+      res.history.map((h) => h.epoch),
+      [0, 1],
+    );
     assert.ok(res.report.accuracy > 0);
     assert.ok(existsSync(join(runs, id, 'checkpoints', 'last.safetensors')));
   });

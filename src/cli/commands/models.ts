@@ -40,7 +40,9 @@ export function register(program: Command): void {
         w.write(`  ${b.name}\n`);
         w.write(`    trained on: ${b.trainedOn}\n`);
         w.write(`    accuracy:   ${(b.accuracy.value * 100).toFixed(2)}% on ${b.accuracy.on}\n`);
-        w.write(`    network:    simmer-cnn, widths ${b.config.widths.join('/')}, input ${h}×${wd}×${c}, ${(b.bytes / 1024).toFixed(0)} KB, ${b.epochs} epochs\n`);
+        w.write(
+          `    network:    simmer-cnn, widths ${b.config.widths.join('/')}, input ${h}×${wd}×${c}, ${(b.bytes / 1024).toFixed(0)} KB, ${b.epochs} epochs\n`,
+        );
         w.write(`    note:       ${b.card}\n`);
         w.write(`    reproduce:  ${b.command}\n`);
       }

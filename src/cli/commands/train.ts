@@ -20,8 +20,14 @@ export function register(program: Command): void {
     .option('--early-stop <epochs>', 'stop when the validation loss has not improved for this many epochs', number('--early-stop', { integer: true, min: 1 }))
     .option('--json', 'print the result as JSON on stdout (progress still goes to stderr)')
     .option('-q, --quiet', 'no progress output')
-    .option('--compare-scratch', 'after training, train the same architecture from random weights with the same budget and compare test accuracy (for --from runs)')
-    .option('--distributed', 'data-parallel training on the processes mpirun started (mpirun -np 2 simmer train ... --distributed); --batch-size is per process')
+    .option(
+      '--compare-scratch',
+      'after training, train the same architecture from random weights with the same budget and compare test accuracy (for --from runs)',
+    )
+    .option(
+      '--distributed',
+      'data-parallel training on the processes mpirun started (mpirun -np 2 simmer train ... --distributed); --batch-size is per process',
+    )
     .option('--profile', 'time every kernel and op of the fit and print a table sorted by total time (stderr)')
     .option('--profile-trace <file>', 'with or without --profile: also write a Chrome trace (open in ui.perfetto.dev)')
     .action(async (dataset: string, o: Record<string, unknown>) => {
@@ -42,10 +48,7 @@ export function register(program: Command): void {
         distributed: Boolean(o.distributed),
         maxSteps: o.maxSteps as number | undefined,
         earlyStopPatience: o.earlyStop as number | undefined,
-        callbacks: [
-          releaseMemoryEachEpoch(),
-          ...(o.profile || o.profileTrace ? [profileCallback({ tracePath: o.profileTrace as string | undefined })] : []),
-        ],
+        callbacks: [releaseMemoryEachEpoch(), ...(o.profile || o.profileTrace ? [profileCallback({ tracePath: o.profileTrace as string | undefined })] : [])],
         onDataReady: (summary) => {
           if (!o.quiet) process.stderr.write(`${formatDataSummary(summary)}\n`);
         },

@@ -231,7 +231,15 @@ function Sampler({ id, info }: { id: string; info: Info }) {
         {has('temperature') && (
           <label title="sampling temperature: below 1 sharper, above 1 more varied">
             temperature
-            <input name="temperature" type="number" min={0} max={5} step={0.1} value={temperature} onInput={(e) => setTemperature(Number((e.target as HTMLInputElement).value))} />
+            <input
+              name="temperature"
+              type="number"
+              min={0}
+              max={5}
+              step={0.1}
+              value={temperature}
+              onInput={(e) => setTemperature(Number((e.target as HTMLInputElement).value))}
+            />
           </label>
         )}
         {has('topK') && (
