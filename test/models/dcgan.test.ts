@@ -96,7 +96,21 @@ test('dcgan: resumed from a mid-epoch checkpoint, both networks, both optimizers
 });
 
 test('registry: generative names, recipe defaults, and the built training pieces', () => {
-  assert.deepEqual([...GENERATIVE_MODELS].sort(), ['dcgan', 'dcgan-cond', 'dcgan-hinge', 'vae', 'vae-cond']);
+  assert.deepEqual([...GENERATIVE_MODELS].sort(), [
+    'autoencoder',
+    'dcgan',
+    'dcgan-cond',
+    'dcgan-hinge',
+    'ddpm',
+    'ddpm-cond',
+    'ddpm-cosine',
+    'ddpm-small',
+    'ddpm-v',
+    'pixel-transformer',
+    'pixel-transformer-cond',
+    'vae',
+    'vae-cond',
+  ]);
   assert.ok(isGenerativeModel('vae') && !isGenerativeModel('cnn-small'));
   assert.equal(withGenerativeDefaults({ model: 'dcgan', lr: 0 }).lr, 2e-4);
   assert.equal(withGenerativeDefaults({ model: 'dcgan', lr: 1e-3 }).lr, 1e-3);
