@@ -164,56 +164,14 @@ float* packFilters(const GemmArch& ga, const Geom& g, const float* w, bool trans
   return out;
 }
 
-void addBias(const Geom& g, const float* bias, float* y, int64_t img, int64_t j0, int64_t j1) {
-  for (int64_t k = 0; k < g.k; k++) {
-    float* row = y + (img * g.k + k) * g.Q;
-    const float b = bias[k];
-    for (int64_t j = j0; j < j1; j++) row[j] += b;
-  }
-}
-
 }  // namespace
 }  // namespace simmer
 
 using namespace simmer;
 
+// Plain convolution + bias: the fused forward without the activation (one image-by-image path, convImages).
 extern "C" void simmer_conv2d_forward(const float* x, const float* w, const float* bias, float* y, const int32_t* geom) {
-  const Geom g(geom);
-  if (g.n == 0 || g.Q == 0) return;
-  const GemmArch& ga = gemmArch();
-  if (!batchParallel(g)) {
-    thread_local Scratch colBuf;
-    for (int64_t img = 0; img < g.n; img++)
-      for (int64_t gi = 0; gi < g.groups; gi++) {
-        const float* xg = x + (img * g.c + gi * g.cg) * g.h * g.w;
-        const float* b = xg;
-        if (!g.pointwise()) {
-          float* col = colBuf.floats(g.P * g.Q);
-          parallelFor(g.cg, 1, [&](int64_t c0, int64_t c1, int) { im2col(g, xg, col, c0, c1); });
-          b = col;
-        }
-        sgemm(g.kg, g.Q, g.P, w + gi * g.kg * g.P, g.P, 1, b, g.Q, 1, y + (img * g.k + gi * g.kg) * g.Q, g.Q, 1, false, true);
-      }
-    if (bias != nullptr)
-      for (int64_t img = 0; img < g.n; img++) addBias(g, bias, y, img, 0, g.Q);
-    return;
-  }
-  int64_t aPanels;
-  const float* wp = packFilters(ga, g, w, false, &aPanels);
-  const int64_t perGroup = aPanels * ga.mr * g.P;
-  const int64_t bPanels = ceilDiv(g.Q, ga.nr);
-  parallelFor(g.n, 1, [&](int64_t i0, int64_t i1, int) {
-    thread_local Scratch bBuf, rowBuf;
-    float* bp = bBuf.floats(bPanels * ga.nr * g.P);
-    float* row = rowBuf.floats(bPanels * ga.nr);
-    for (int64_t img = i0; img < i1; img++) {
-      for (int64_t gi = 0; gi < g.groups; gi++) {
-        packColAsB(ga, g, x + (img * g.c + gi * g.cg) * g.h * g.w, bp, 0, bPanels, row);
-        gemmPacked(ga, g.kg, g.Q, g.P, wp + gi * perGroup, aPanels, bp, bPanels, y + (img * g.k + gi * g.kg) * g.Q, g.Q, 1, false, 0, aPanels, 0, bPanels);
-      }
-      if (bias != nullptr) addBias(g, bias, y, img, 0, g.Q);
-    }
-  });
+  simmer_conv2d_forward_act(x, w, bias, y, geom, 0);
 }
 
 extern "C" void simmer_conv2d_backward_input(const float* gy, const float* w, float* gx, const int32_t* geom) {
