@@ -13,9 +13,7 @@
  *   await new Trainer({ model: ae, optimizer, task: new AutoencoderTask() }).fit(source, { epochs: 10 });
  */
 import { noGrad } from '../autograd/grad-mode.ts';
-import { ReLU } from '../nn/layers/activation.ts';
 import { Sequential } from '../nn/layers/container.ts';
-import { Conv2d, ConvTranspose2d } from '../nn/layers/conv.ts';
 import { Linear } from '../nn/layers/linear.ts';
 import { Module, withMode } from '../nn/module.ts';
 import { sigmoid } from '../ops/activation.ts';
@@ -26,6 +24,7 @@ import { Tensor } from '../tensor/tensor.ts';
 import type { EvalReport, StepResult, Task, TaskSource } from '../train/task.ts';
 import type { Batch } from '../train/types.ts';
 import type { ImageGenerator } from './generative.ts';
+import { convDecoder, convEncoder } from './vae.ts';
 
 /** Bottleneck size when a recipe leaves it at 0 (N2D's and DEC's 10 for ten classes). */
 export const DEFAULT_BOTTLENECK = 10;
@@ -64,20 +63,10 @@ export class ConvAutoencoder extends Module implements ImageGenerator {
     this.latentDim = bottleneck;
     this.featureShape = [2 * width, h / 4, w / 4];
     const features = 2 * width * (h / 4) * (w / 4);
-    this.encoder = new Sequential(
-      new Conv2d(c, width, 4, { stride: 2, padding: 1 }),
-      new ReLU(),
-      new Conv2d(width, 2 * width, 4, { stride: 2, padding: 1 }),
-      new ReLU(),
-    );
+    this.encoder = convEncoder(c, width);
     this.toCode = new Linear(features, bottleneck);
     this.fromCode = new Linear(bottleneck, features);
-    this.decoder = new Sequential(
-      new ReLU(),
-      new ConvTranspose2d(2 * width, width, 4, { stride: 2, padding: 1 }),
-      new ReLU(),
-      new ConvTranspose2d(width, c, 4, { stride: 2, padding: 1 }),
-    );
+    this.decoder = convDecoder(c, width);
   }
 
   /** Codes [N, bottleneck] of images [N, C, H, W]. */

@@ -39,6 +39,26 @@ export interface VaeOptions {
   labelDim?: number;
 }
 
+/** Two stride-2 4×4 convolutions with ReLU: [N, C, H, W] → [N, 2·width, H/4, W/4] (the VAE's and the autoencoder's). */
+export function convEncoder(channels: number, width: number): Sequential {
+  return new Sequential(
+    new Conv2d(channels, width, 4, { stride: 2, padding: 1 }),
+    new ReLU(),
+    new Conv2d(width, 2 * width, 4, { stride: 2, padding: 1 }),
+    new ReLU(),
+  );
+}
+
+/** The mirror of convEncoder: [N, 2·width, H/4, W/4] → pixel logits [N, C, H, W]. */
+export function convDecoder(channels: number, width: number): Sequential {
+  return new Sequential(
+    new ReLU(),
+    new ConvTranspose2d(2 * width, width, 4, { stride: 2, padding: 1 }),
+    new ReLU(),
+    new ConvTranspose2d(width, channels, 4, { stride: 2, padding: 1 }),
+  );
+}
+
 export class ConvVae extends Module implements ImageGenerator {
   readonly family = 'vae';
   readonly conditional: boolean;
@@ -65,20 +85,10 @@ export class ConvVae extends Module implements ImageGenerator {
     this.latentDim = o.latentDim ?? 16;
     this.featureShape = [2 * width, h / 4, w / 4];
     const features = 2 * width * (h / 4) * (w / 4);
-    this.encoder = new Sequential(
-      new Conv2d(c, width, 4, { stride: 2, padding: 1 }),
-      new ReLU(),
-      new Conv2d(width, 2 * width, 4, { stride: 2, padding: 1 }),
-      new ReLU(),
-    );
+    this.encoder = convEncoder(c, width);
     this.toStats = new Linear(features + labelDim, 2 * this.latentDim);
     this.fromLatent = new Linear(this.latentDim + labelDim, features);
-    this.decoder = new Sequential(
-      new ReLU(),
-      new ConvTranspose2d(2 * width, width, 4, { stride: 2, padding: 1 }),
-      new ReLU(),
-      new ConvTranspose2d(width, c, 4, { stride: 2, padding: 1 }),
-    );
+    this.decoder = convDecoder(c, width);
     this.labelEmbedding = this.conditional ? new Embedding(o.numClasses, labelDim) : null;
   }
 
