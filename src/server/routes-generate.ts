@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { isGenerativeModel, openGenerativeCheckpoint } from '../models/registry.ts';
 import { listRuns, runPaths } from '../runs/run-store.ts';
 import type { GenerativeRun, GenerativeRunDetail, SampleControl } from './api-types.ts';
+import type { SampleJob } from './dashboard-worker.ts';
 import { HttpError } from './datasets.ts';
 import { type JobRunner } from './jobs.ts';
 import { runDetail, RUN_ID_PATTERN } from './runs.ts';
@@ -228,18 +229,8 @@ function labelsFor(info: { conditional: boolean; classes: string[]; model: strin
   return Array.from({ length: n }, (_, i) => cls ?? i % info.classes.length);
 }
 
-interface SampleBody {
-  class?: number | null;
-  n: number;
-  seed: number;
-  steps?: number;
-  sampler?: 'ddpm' | 'ddim';
-  eta?: number;
-  guidance?: number;
-  temperature?: number;
-  topK?: number;
-  frames?: number;
-}
+/** The request asks for one class (or none) where the job takes a label per image; frames has a default. */
+type SampleBody = Omit<SampleJob, 'kind' | 'checkpoint' | 'labels' | 'frames'> & { class?: number | null; frames?: number };
 
 const classField = { anyOf: [{ type: 'integer', minimum: 0, maximum: 9999 }, { type: 'null' }] };
 const seedField = { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 };
