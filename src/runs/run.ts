@@ -24,7 +24,7 @@ import { type ClassificationReport, ClassificationTask } from '../train/classifi
 import { Trainer } from '../train/trainer.ts';
 import type { Callback, EpochReport, TrainerView } from '../train/types.ts';
 import { rescaleResume } from '../distributed/resume.ts';
-import type { DistributedRun } from '../distributed/run-support.ts';
+import type { DistributedRun } from './distributed-run.ts';
 import { type DataSummary, type PreparedData, prepareData, summarizeData } from './data-setup.ts';
 import { RunError } from './errors.ts';
 import { setupTransfer } from './transfer.ts';
@@ -97,7 +97,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   if (!(CLASSIFIERS as readonly string[]).includes(recipe.model) && !isGenerativeModel(recipe.model))
     throw new RunError('unknown-model', `unknown model '${recipe.model}'; choose one of: ${[...CLASSIFIERS, ...GENERATIVE_MODELS].join(', ')}`, { model: recipe.model });
   const dist: DistributedRun | null = options.distributed
-    ? (await import('../distributed/run-support.ts')).startDistributed(recipe.model, { bucketBytes: (recipe.bucketKb ?? 256) * 1024 })
+    ? (await import('./distributed-run.ts')).startDistributed(recipe.model, { bucketBytes: (recipe.bucketKb ?? 256) * 1024 })
     : null;
   const leader = dist === null || dist.leader;
   manualSeed(recipe.seed);

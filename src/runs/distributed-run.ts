@@ -1,7 +1,7 @@
 /**
  * What `simmer train --distributed` (src/runs/run.ts) adds to a run: MPI started once, rank 0 alone owning the run
  * folder (the run id is broadcast), each rank training on its shard, and DistributedDataParallel on the model
- * (resume.ts moves a resumed run to the same point of its epoch whatever the number of ranks that wrote it).
+ * (src/distributed/resume.ts moves a resumed run to the same point of its epoch whatever the number of ranks that wrote it).
  * Loaded with import() only when --distributed is given, so MPI is never touched otherwise.
  */
 import { basename, dirname } from 'node:path';
@@ -9,10 +9,10 @@ import type { DataLoader } from '../data/loader.ts';
 import type { Module } from '../nn/module.ts';
 import type { Callback } from '../train/types.ts';
 import { isGenerativeModel } from '../models/registry.ts';
-import { type RunPaths, runPaths } from '../runs/run-store.ts';
-import { DEFAULT_BUCKET_BYTES, DistributedDataParallel } from './ddp.ts';
-import { type Communicator, initMpi } from './mpi.ts';
-import { DistributedSampler } from './sampler.ts';
+import { type RunPaths, runPaths } from './run-store.ts';
+import { DEFAULT_BUCKET_BYTES, DistributedDataParallel } from '../distributed/ddp.ts';
+import { type Communicator, initMpi } from '../distributed/mpi.ts';
+import { DistributedSampler } from '../distributed/sampler.ts';
 
 export interface DistributedRunOptions {
   /** All-reduce bucket size in bytes (default 256 KB; the recipe's bucketKb sets it from the CLI). */
