@@ -44,6 +44,11 @@ export interface Communicator {
   allgather(buf: Uint8Array): Uint8Array;
   /** Seconds the communication thread spent in collectives (wall, and its CPU time), and how many it ran. */
   stats(): CommStats;
+  /**
+   * The collectives run since the last call: (order number, start, finish) triples, in seconds of the machine's
+   * monotonic clock, so the ranks of one machine can be lined up (when the last rank entered, when each left).
+   */
+  takeOpLog(): Float64Array;
   finalize(): void;
 }
 
@@ -57,6 +62,7 @@ interface MpiAddon {
   barrier(): void;
   allgather(buf: Uint8Array): Uint8Array;
   stats(): CommStats;
+  takeOpLog(): Float64Array;
   failure(): string | null;
   finalize(): void;
 }
@@ -137,6 +143,7 @@ export function initMpi(options: MpiOptions = {}): Communicator {
     barrier: () => addon.barrier(),
     allgather: (b) => addon.allgather(b),
     stats: () => addon.stats(),
+    takeOpLog: () => addon.takeOpLog(),
     finalize: () => addon.finalize(),
   };
   return comm;
