@@ -205,8 +205,11 @@ const UNITS: Record<string, string> = {
   'RSS after epoch 3': 'MiB',
   'RSS growth epoch 1 to 3': 'fraction',
   'step ms': 'ms',
+  'CPU ms per step': 'ms',
   'all-reduce wait share': 'fraction',
   'all-reduce busy share': 'fraction',
+  'all-reduce transfer share': 'fraction',
+  'all-reduce CPU share': 'fraction',
 };
 
 function rowFor(section: string, metric: string, config: string, v: Variant): Row {

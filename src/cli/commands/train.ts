@@ -6,6 +6,7 @@ import { profileCallback } from '../../profile/index.ts';
 import { releaseMemoryEachEpoch } from '../../runs/process.ts';
 import { runTraining } from '../../runs/run.ts';
 import { resolveRecipe } from '../../runs/recipe.ts';
+import { nativeInfo } from '../../backend/native/load.ts';
 import { compareWithScratch, formatScratchComparison } from '../../runs/compare-scratch.ts';
 import { addRecipeOptions, number, recipeFromOptions } from '../options.ts';
 
@@ -43,8 +44,9 @@ export function register(program: Command): void {
       if (comm && comm.size > 1 && !o.quiet && !o.resume) {
         const hosts = [...new Set(comm.hosts)];
         const batch = resolveRecipe(recipe).batchSize;
+        const threads = nativeInfo().info?.threads;
         process.stderr.write(
-          `distributed: ${comm.size} processes on ${hosts.length === 1 ? hosts[0] : `${hosts.length} machines (${hosts.join(', ')})`}, batch ${batch} each = ${comm.size * batch} images per step\n`,
+          `distributed: ${comm.size} processes on ${hosts.length === 1 ? hosts[0] : `${hosts.length} machines (${hosts.join(', ')})`}, ${threads ? `${threads} kernel thread(s) and ` : ''}batch ${batch} each = ${comm.size * batch} images per step\n`,
         );
       }
       // With --resume, only flags given explicitly override the saved recipe.
