@@ -100,6 +100,9 @@ export class DQN implements Agent {
   private readonly rng: Generator;
   private readonly epsilon: (step: number) => number;
   private readonly obsShape: readonly number[];
+  /** The online parameters (clipped every update) and target ← online tensor pairs, listed once, not per update. */
+  private readonly params: Tensor[];
+  private readonly targetPairs: [Tensor, Tensor][];
   private observations: Float32Array;
   private steps = 0;
   private finished = 0;
@@ -124,6 +127,9 @@ export class DQN implements Agent {
     this.online = buildNet(spec, initGen);
     this.target = buildNet(spec, initGen);
     this.target.loadStateDict(this.online.stateDict());
+    this.params = this.online.parameters();
+    const online = this.online.stateDict();
+    this.targetPairs = [...this.target.stateDict()].map(([k, t]) => [t, online.get(k) as Tensor]);
     this.optimizer = new Adam(this.online.parameters(), { lr: c.learningRate });
     this.replay = new ReplayBuffer(c.bufferSize, this.envs.obsSize, this.obsShape);
     this.rng = new Generator(c.seed);
@@ -194,24 +200,20 @@ export class DQN implements Agent {
     const loss = smoothL1(q, target);
     this.optimizer.zeroGrad();
     loss.backward();
-    clipGradNorm(this.online.parameters(), c.maxGradNorm);
+    clipGradNorm(this.params, c.maxGradNorm);
     this.optimizer.step();
     return loss.item();
   }
 
   private updateTarget(): void {
     const tau = this.config.tau;
-    if (tau >= 1) {
-      this.target.loadStateDict(this.online.stateDict());
-      return;
+    for (const [target, online] of this.targetPairs) {
+      const src = online.f32;
+      const dst = target.f32;
+      if (tau >= 1) dst.set(src);
+      else for (let j = 0; j < dst.length; j++) dst[j] = tau * src[j] + (1 - tau) * dst[j];
+      target.bumpVersion();
     }
-    const online = this.online.parameters();
-    this.target.parameters().forEach((p, i) => {
-      const src = online[i].f32;
-      const dst = p.f32;
-      for (let j = 0; j < dst.length; j++) dst[j] = tau * src[j] + (1 - tau) * dst[j];
-      p.bumpVersion();
-    });
   }
 
   stateDict(): AgentState {
