@@ -22,6 +22,7 @@ export function cliMessage(e: unknown): string {
   }
   if (err instanceof NonFiniteLossError || err instanceof DivergenceError)
     return err.message.replace('gradient clipping', 'gradient clipping (--clip-grad)').replace('a lower learning rate', 'a lower learning rate (--lr)');
-  if (err instanceof RangeError && err.message.includes('; resize the images')) return err.message.replace('; resize the images', '; resize the images with --image-size');
+  if (err instanceof RangeError && err.message.includes('; resize the images'))
+    return err.message.replace('; resize the images', '; resize the images with --image-size');
   return err?.message ?? String(e);
 }
