@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildClassifier } from '../models/classifiers.ts';
+import { importOnnx } from '../onnx/import.ts';
 import type { Module } from '../nn/module.ts';
 import { InputAdapter, type Shape3 } from '../transfer/adapter.ts';
 import { simmerCnn, TransferNet } from '../transfer/backbone.ts';
@@ -83,24 +84,20 @@ export async function openTransferSource(from: string, root = defaultRunsRoot())
   };
 }
 
-/** An ONNX classifier as a body: the imported graph up to its final Linear / Gemm, through src/onnx's importer. */
+/** An ONNX classifier as a body: the imported graph up to its final Gemm / MatMul head (OnnxModel.classifierBody). */
 async function openOnnxSource(file: string): Promise<TransferSource> {
-  if (!existsSync(file)) throw new RunError('unknown-run', `fine-tuning source ${file}: there is no such ONNX file`, { run: file });
-  const body = await importOnnxBody(file);
+  if (!existsSync(file)) throw new RunError('unknown-run', `fine-tuning source ${file}: there is no such ONNX file (check the path)`, { run: file });
+  const body = onnxBody(file);
   return { ...body, backbone: { kind: 'onnx', file: resolve(file) }, description: `ONNX model ${basename(file)}` };
 }
 
-type OnnxModule = { importOnnx?: (file: string) => Module };
-
-/** The importer, looked up at run time so Simmer runs (without ONNX) where src/onnx has no importer. */
-async function importOnnxBody(file: string): Promise<{ body: Module; features: number; inputShape: Shape3 }> {
-  const where = '../onnx/index.ts';
-  const mod = (await import(where)) as OnnxModule;
-  if (typeof mod.importOnnx !== 'function') throw new Error(`fine-tuning source ${file}: this build of Simmer cannot import ONNX files yet (src/onnx has no importOnnx)`);
-  const net = mod.importOnnx(file) as Module & { inputShape?: number[] };
-  const { body, features } = bodyOfClassifier(net, `fine-tuning source ${file}`);
+/** The imported graph of an ONNX classifier cut before its head, and the image shape it takes. */
+function onnxBody(file: string): { body: Module; features: number; inputShape: Shape3 } {
+  const net = importOnnx(file);
   const shape = net.inputShape;
-  if (!Array.isArray(shape) || shape.length !== 4) throw new Error(`fine-tuning source ${file}: the graph's input shape is unknown, so images cannot be converted for it`);
+  if (shape.length !== 4)
+    throw new RunError('unknown-model', `fine-tuning source ${file}: the graph's input is [${shape.join(', ')}], not an image batch [N, C, H, W]; fine-tune an image classifier`, { model: file });
+  const { body, features } = net.classifierBody();
   return { body, features, inputShape: [shape[1], shape[2], shape[3]] };
 }
 
@@ -112,7 +109,14 @@ export function transferBody(record: BackboneRecord): Module {
     case 'zoo':
       return bodyOfClassifier(buildClassifier(record.model, { inputShape: record.inputShape, numClasses: record.numClasses }), record.model).body;
     case 'onnx':
-      throw new RangeError(`a model fine-tuned from ${record.file} is rebuilt through the ONNX importer; open it with openTransferModelAsync`);
+      // The graph comes from the file again (the checkpoint holds its weights, not its nodes).
+      if (!existsSync(record.file))
+        throw new RunError(
+          'no-checkpoint',
+          `this model was fine-tuned from ${record.file}, whose graph is needed to rebuild it (the checkpoint holds only the weights); put the file back at that path`,
+          { path: record.file },
+        );
+      return onnxBody(record.file).body;
   }
 }
 
