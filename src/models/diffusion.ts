@@ -177,7 +177,7 @@ export class DiffusionModel extends Module implements ImageGenerator {
         for (let k = 0; k < ts.length; k++) {
           const { x: next, x0 } = this.denoiseStep(x, ts[k], k + 1 < ts.length ? ts[k + 1] : -1, labels, { sampler, eta, guidance }, gens);
           x = next;
-          o.onStep?.(bi * ts.length + k + 1, batches * ts.length, affine(x0, 0.5, 0.5));
+          o.onStep?.(bi * ts.length + k + 1, batches * ts.length, affine(x0, 0.5, 0.5), affine(x, 0.5, 0.5));
         }
         out.set(clamp(affine(x, 0.5, 0.5), 0, 1).f32, from * c * h * w);
       }
