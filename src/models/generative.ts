@@ -58,9 +58,10 @@ export interface SampleOptions {
   batchSize?: number;
   /**
    * Called after each step with the step done (1-based, counted over all batches), the total, and the current
-   * estimate of the clean images of this batch in [0, 1] (the x̂_0 trajectory a filmstrip shows).
+   * estimate of the clean images of this batch in [0, 1] (the x̂_0 trajectory a filmstrip shows); diffusion also
+   * passes the noisy sample x_t itself (mapped to [0, 1] like the images, not clamped), from x_T (noise) to x_0.
    */
-  onStep?(step: number, total: number, x0?: Tensor): void;
+  onStep?(step: number, total: number, x0?: Tensor, xt?: Tensor): void;
 }
 
 export type GenerativeModule = Module & ImageGenerator;
