@@ -22,7 +22,6 @@ import { bceWithLogits, mse } from '../ops/loss.ts';
 import { flatten, reshape } from '../ops/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { EvalReport, StepResult, Task, TaskSource } from '../train/task.ts';
-import type { Batch } from '../train/types.ts';
 import { type ImageGenerator, requireSidesDivisible } from './generative.ts';
 import { convDecoder, convEncoder } from './vae.ts';
 
@@ -102,17 +101,22 @@ export function autoencoderLoss(model: ConvAutoencoder, x: Tensor, reconstructio
   return mul(total, 1 / x.shape[0]);
 }
 
+/** A batch of images; a labelled Batch is one too (its labels are ignored). */
+export interface ImageBatch {
+  x: Tensor;
+}
+
 /** Trains a ConvAutoencoder on { x } batches (labels, if any, are ignored). */
-export class AutoencoderTask implements Task<Batch> {
+export class AutoencoderTask implements Task<ImageBatch> {
   readonly name = 'autoencoder';
   constructor(readonly options: AutoencoderTaskOptions = {}) {}
 
-  step(model: Module, batch: Batch): StepResult {
+  step(model: Module, batch: ImageBatch): StepResult {
     return { loss: autoencoderLoss(model as ConvAutoencoder, batch.x, this.options.reconstruction) };
   }
 
   /** Mean reconstruction loss per image on held-out data. */
-  async evaluate(model: Module, source: TaskSource<Batch>): Promise<EvalReport> {
+  async evaluate(model: Module, source: TaskSource<ImageBatch>): Promise<EvalReport> {
     let loss = 0;
     let count = 0;
     let batches = 0;
