@@ -143,6 +143,8 @@ export interface SampleStep {
   total: number;
   /** A grid of the current x̂_0 estimates (PNG data URL), on evenly spaced steps. */
   frame?: string;
+  /** Diffusion: a grid of the noisy samples x_t at the same step (clamped to [0, 1] for display). */
+  noisy?: string;
 }
 
 export interface SampleDone {

@@ -6,77 +6,34 @@
  * SIMMER_REQUIRE_CHROMIUM=1 (CI).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import sharp from 'sharp';
 import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
-import { skipUnless } from '../helpers/requirements.ts';
 import { startTestServer, type TestServer, writeUnlabelled } from '../server/helpers.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-// The README's screenshots are refreshed only on request (SIMMER_UPDATE_SCREENSHOTS=1), so a test run leaves the
-// working tree clean; otherwise they go to build/screenshots/ for a look.
-const SHOTS = process.env.SIMMER_UPDATE_SCREENSHOTS
-  ? new URL('../../docs/screenshots/', import.meta.url)
-  : new URL('../../build/screenshots/', import.meta.url);
-const skip = skipUnless('chromium', existsSync(CHROMIUM), `${CHROMIUM} is missing`);
-
-type Browser = import('playwright-core').Browser;
-type Page = import('playwright-core').Page;
+import { ensureWebBuilt, type HeadlessBrowser, launchBrowser, type Page, shot as saveShot, skipWithoutChromium as skip } from './browser.ts';
 
 let server: TestServer;
-let browser: Browser;
+let browser: HeadlessBrowser;
 let page: Page;
-let profile: string;
 let runId = '';
 
 before(async () => {
   if (skip) return;
-  if (!existsSync(join(DEFAULT_WEB_DIST, 'index.html'))) {
-    const built = spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
-    assert.equal(built.status, 0, 'npm run build:web failed');
-  }
+  ensureWebBuilt();
   server = await startTestServer({ webDist: DEFAULT_WEB_DIST });
-  const { chromium } = await import('playwright-core');
-  profile = mkdtempSync(join(tmpdir(), 'simmer-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 860 },
-    deviceScaleFactor: 1,
-  });
-  browser = context.browser() as Browser;
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => process.stderr.write(`# page error: ${e.message}\n`));
-  (globalThis as { __context?: typeof context }).__context = context;
+  browser = await launchBrowser();
+  page = browser.page;
 });
 
 after(async () => {
   if (skip) return;
-  await (globalThis as { __context?: { close(): Promise<void> } }).__context?.close();
-  await browser?.close().catch(() => {});
+  await browser?.close();
   await server?.stop();
-  rmSync(profile, { recursive: true, force: true });
 });
 
-/** Saves a screenshot for the README as a palette PNG (a third of the size, indistinguishable for flat UI colours). */
 async function shot(name: string): Promise<void> {
-  const png = await page.screenshot({ fullPage: false });
-  mkdirSync(SHOTS.pathname, { recursive: true });
-  await sharp(png).png({ palette: true, quality: 90, compressionLevel: 9 }).toFile(new URL(name, SHOTS).pathname);
+  await saveShot(page, name);
 }
 
 test('runs: start a short shapes run from the form and watch the curve update live', { skip }, async () => {
