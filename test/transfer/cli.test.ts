@@ -1,7 +1,8 @@
 /**
  * Transfer learning as a user runs it: `simmer models` lists the shipped backbones (their sha256 is the file's),
  * `simmer train --from pretrained:<name> --compare-scratch` on the built-in shapes data prints its plan and the
- * comparison and stores the transfer record, `--from <that run>` fine-tunes again from it, a bad source names the
+ * comparison and stores the transfer record, `--from <that run>` fine-tunes again from it, `--from model.onnx` trains,
+ * compares and resumes, a bad source names the
  * problem and what to give instead, and the dashboard's model API says which layers were frozen.
  */
 import assert from 'node:assert/strict';
@@ -71,6 +72,21 @@ describe('simmer models and train --from', () => {
     const r = simmer(['train', 'shapes', '--from', runId, '--epochs', '1', '--json', ...TINY]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`fine-tuning from run ${runId} \\(fine-tuned from pretrained:procedural\\)`));
+  });
+
+  test('--from model.onnx: the imported graph with a new head trains, compares with its scratch twin, resumes', () => {
+    const onnx = join(import.meta.dirname, '..', 'fixtures', 'onnx', 'mobilenetv2-small.onnx');
+    const r = simmer(['train', 'shapes', '--from', onnx, '--epochs', '1', '--compare-scratch', '--json', ...TINY]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /fine-tuning from ONNX model mobilenetv2-small\.onnx\n {2}new head: 128 features → 4 classes/);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.compareScratch.fineTuned.from, onnx);
+    const resumed = simmer(['train', '--resume', out.run, '--epochs', '2', '--json', '--runs', runs]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(
+      JSON.parse(resumed.stdout).history.map((h: { epoch: number }) => h.epoch),
+      [0, 1],
+    );
   });
 
   test('a source that is not there names the problem and what to give', () => {
