@@ -113,7 +113,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     : null;
   if (transfer) options.onTransfer?.(transfer.message);
   if (leader) options.onDataReady?.(summarizeData(data));
-  const makeRun = () => resumeRun ?? createRun(root, { model: recipe.from ? 'finetune' : recipe.model, recipe });
+  const makeRun = () => resumeRun ?? createRun(root, { model: recipe.from ? 'finetune' : recipe.model, recipe, ...(transfer ? { transfer: transfer.record } : {}) });
   const run = dist ? dist.shareRun(makeRun) : makeRun();
   if (data.split && !storedSplit && leader) writeFileAtomic(join(run.dir, 'split.json'), JSON.stringify(data.split));
   if (leader) options.onRunCreated?.(run);
