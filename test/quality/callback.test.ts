@@ -30,6 +30,9 @@ class PlantedGenerator extends Module implements GenerativeModule {
   constructor(readonly noise: boolean) {
     super();
   }
+  forward(x: Tensor): Tensor {
+    return x;
+  }
   sample(o: SampleOptions): Tensor {
     this.asked.push(o);
     if (!this.noise) return planted(o.labels ?? [], 1000 + o.seed);
