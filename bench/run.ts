@@ -143,8 +143,7 @@ function command(v: Variant, spec: JobSpec): { cmd: string; args: string[]; env:
       env.SIMMER_BACKEND = v.system === 'simmer-js' ? 'js' : 'native';
       env.SIMMER_THREADS = String(v.threads);
       if ((v.ranks ?? 1) > 1) {
-        // Containers often refuse cross-memory attach; the ranks may outnumber free cores on a shared machine.
-        env.OMPI_MCA_btl_vader_single_copy_mechanism = 'none';
+        // The ranks may outnumber free cores on a shared machine; the MPI addon picks the shared-memory copy itself.
         const child = [process.execPath, '--import', 'tsx', join(ROOT, 'bench/workloads/child.ts'), json];
         return { cmd: 'mpirun', args: ['--allow-run-as-root', '--oversubscribe', '--bind-to', 'none', '-np', String(v.ranks), ...child], env };
       }

@@ -151,3 +151,47 @@ test('learn: gradient descent steps down the loss surface', { skip }, async () =
   assert.ok(afterLoss < before, `loss ${before} → ${afterLoss}`);
   await shot('learn.png');
 });
+
+test('rl: a CLI-style run shows its reward curve and an animated replay; a run started from the page updates live and stops', { skip }, async () => {
+  const { trainRlRun } = await import('../../src/runs/rl-runs.ts');
+  // A finished run in the store, as `simmer rl cartpole --algo ppo --steps 4096` writes it.
+  const done = await trainRlRun(server.runsRoot, { env: 'cartpole', algo: 'ppo', seed: 1, steps: 4096 });
+  const evaluations = done.result.evaluations.length;
+  await page.goto(`${server.url}#/rl/${encodeURIComponent(done.run.id)}`);
+  await page.waitForSelector('[data-testid=replay][data-loaded=yes]', { timeout: 60_000 });
+  const chart = page.locator('[data-testid=reward-chart]');
+  // One x value per iteration (8 PPO rollouts of 512 steps); the evaluations share their steps.
+  assert.equal(Number(await chart.getAttribute('data-points')), 8);
+  assert.ok(evaluations >= 1);
+  const replay = page.locator('[data-testid=replay]');
+  const frames = Number(await replay.getAttribute('data-frames'));
+  assert.ok(frames >= 2, `the replay has ${frames} frames`);
+  // The replay animates: the shown frame advances without any click.
+  const f0 = Number(await replay.getAttribute('data-frame'));
+  await page.waitForFunction((f) => Number(document.querySelector('[data-testid=replay]')?.getAttribute('data-frame')) !== f, f0, { timeout: 10_000 });
+  const shown = await replay.locator('p.muted').textContent();
+  assert.match(shown ?? '', /last\.safetensors/, 'the replay plays the current policy (the last checkpoint)');
+  await shot('rl.png');
+
+  // A run started from the form: a gridworld DQN (no "solved" stop) whose curve grows while the page watches.
+  await page.goto(`${server.url}#/rl`);
+  const form = page.locator('[data-testid=rl-start]');
+  await form.locator('select').nth(0).selectOption('gridworld');
+  await form.locator('select').nth(1).selectOption('dqn');
+  await form.locator('input').nth(1).fill('200000');
+  await form.locator('button.primary').click();
+  await page.waitForURL((u) => u.hash.startsWith('#/rl/') && !u.hash.endsWith(encodeURIComponent(done.run.id)), { timeout: 120_000 });
+  const points = () => page.locator('[data-testid=reward-chart]').getAttribute('data-points').then(Number);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=reward-chart]')?.getAttribute('data-points')) >= 2, null, { timeout: 120_000 });
+  const early = await points();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=reward-chart]')?.getAttribute('data-points')) > n, early, { timeout: 60_000 });
+  assert.ok((await points()) > early, 'the reward curve grew without a reload');
+  await page.waitForSelector('[data-testid=replay][data-loaded=yes]', { timeout: 60_000 });
+  await shot('rl-live.png');
+  await page.locator('h2 button', { hasText: 'Stop' }).click();
+  await page.waitForSelector('h2 .badge.stopped', { timeout: 60_000 });
+  const live = decodeURIComponent(page.url().split('#/rl/')[1]);
+  const summary = JSON.parse(readFileSync(join(server.runsRoot, live, 'summary.json'), 'utf8'));
+  assert.equal(summary.status, 'stopped');
+  assert.ok(summary.envSteps < 200_000, 'stopped before its budget');
+});
