@@ -206,6 +206,7 @@ const UNITS: Record<string, string> = {
   'RSS growth epoch 1 to 3': 'fraction',
   'step ms': 'ms',
   parameters: 'count',
+  'images/CPU-s': 'images/CPU-s',
   'all-reduce wait share': 'fraction',
   'all-reduce busy share': 'fraction',
 };
@@ -410,7 +411,7 @@ if (wants('W6')) {
   await withLoad('W6', () =>
     alternate(
       'W6',
-      ['images/s', 'parameters'],
+      ['images/s', 'images/CPU-s', 'parameters'],
       { kind: 'unet-train', threads: 0, batch: 64, maxSteps: quick ? 3 : 20, budgetS: quick ? 10 : 45, warmupSteps: quick ? 1 : 2 },
       null,
       600,
@@ -424,7 +425,7 @@ if (wants('W7')) {
   await withLoad('W7', () =>
     alternate(
       'W7',
-      ['images/s'],
+      ['images/s', 'images/CPU-s'],
       { kind: 'unet-sample', threads: 0, batch: quick ? 20 : 100, samplerSteps: quick ? 2 : 25, passes: 1, budgetS: 0 },
       null,
       900,

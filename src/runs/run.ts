@@ -27,6 +27,7 @@ import { rescaleResume } from '../distributed/resume.ts';
 import type { DistributedRun } from './distributed-run.ts';
 import { type DataSummary, type PreparedData, prepareData, summarizeData } from './data-setup.ts';
 import { RunError } from './errors.ts';
+import { loadQualityJudge, QualityCallback } from '../quality/callback.ts';
 import { setupTransfer } from './transfer.ts';
 import { buildOptimizer, buildScheduler, type Recipe, resolveRecipe } from './recipe.ts';
 import { createRun, defaultRunsRoot, type RunPaths, runPaths, writeSummary } from './run-store.ts';
@@ -138,7 +139,23 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     checkpointed.callback,
     ...(options.quiet ? [] : [new ProgressBar(recipe.epochs)]),
   ];
+  // --quality-per-class: scores in the epoch report, so they come before the writers that record it.
+  const quality =
+    generative && (recipe.qualityPerClass ?? 0) > 0 && leader
+      ? [
+          new QualityCallback({
+            perClass: recipe.qualityPerClass ?? 0,
+            ...generative.sampling,
+            load: () =>
+              loadQualityJudge(
+                { dataset: recipe.dataset, data: recipe.data, cacheDir: join(root, '.reference'), log: options.quiet ? undefined : (l) => process.stderr.write(`${l}\n`) },
+                (recipe.qualityPerClass ?? 0) * data.classes.length,
+              ),
+          }),
+        ]
+      : [];
   const callbacks: Callback[] = [
+    ...quality,
     ...(leader ? writers : [dist!.quietWarnings()]),
     ...(options.earlyStopPatience ? [new EarlyStopping({ patience: options.earlyStopPatience, monitor: data.val ? 'valLoss' : 'trainLoss' })] : []),
     ...(generative?.callbacks ?? []),
