@@ -5,7 +5,8 @@
  * B. the shipped procedural backbone (fractals, shapes, textures; no real image) fine-tuned on all ten Fashion-MNIST
  *    classes from 100 labelled images per class, vs from scratch.
  * Scores are test accuracy on the t10k images of those classes (never trained on).
- *   node --import tsx scripts/transfer-benchmark.ts [--seeds 1] [--epochs 12] [--freeze-epochs 3] [--part A|B|AB] [--json]
+ *   node --import tsx scripts/transfer-benchmark.ts [--seeds 1] [--epochs 12] [--freeze-epochs 3] [--lr-mult 100] [--part A|B|AB]
+ *     [--modes scratch,frozen,fine-tune] [--json]
  */
 import { parseArgs } from 'node:util';
 import { FASHION_MNIST_DIR, openIdx } from '../src/data/idx.ts';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     'lr-mult': { type: 'string', default: '100' },
     batch: { type: 'string', default: '32' },
     part: { type: 'string', default: 'AB' },
+    modes: { type: 'string', default: 'scratch,frozen,fine-tune' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -35,6 +37,7 @@ const perClass = Number(values['per-class']);
 const lr = Number(values.lr);
 const lrMult = Number(values['lr-mult']);
 const batchSize = Number(values.batch);
+const modes = new Set(values.modes.split(','));
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
 const log = (l: string) => process.stderr.write(`${l}\n`);
 const trainAll = openIdx({ kind: 'idx', dir: FASHION_MNIST_DIR, split: 'train' });
@@ -84,16 +87,17 @@ if (values.part.includes('A')) {
   const test = new ClassView(testAll, { classes: [5, 6, 7, 8, 9] });
   for (const seed of seeds) {
     const train = new ClassView(trainAll, { classes: [5, 6, 7, 8, 9], perClass, seed });
-    for (const mode of ['scratch', 'frozen', 'fine-tune'] as const) await one('A', 'fmnist-0-4', mode, train, test, seed);
+    for (const mode of ['scratch', 'frozen', 'fine-tune'] as const) if (modes.has(mode)) await one('A', 'fmnist-0-4', mode, train, test, seed);
   }
 }
 if (values.part.includes('B')) {
   const test = new ClassView(testAll);
   for (const seed of seeds) {
     const train = new ClassView(trainAll, { perClass, seed });
-    for (const mode of ['scratch', 'fine-tune'] as const) await one('B', 'procedural', mode, train, test, seed);
+    for (const mode of ['scratch', 'fine-tune'] as const) if (modes.has(mode)) await one('B', 'procedural', mode, train, test, seed);
   }
 }
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -115,14 +119,14 @@ if (values.part.includes('A')) {
   const a = { scratch: acc('A', 'scratch'), frozen: acc('A', 'frozen'), fineTune: acc('A', 'fine-tune') };
   summary.A = { ...a, frozenOverScratch: a.frozen - a.scratch, fineTuneOverFrozen: a.fineTune - a.frozen, fineTuneSeconds: secs('A', 'fine-tune') };
   log(
-    `A (fmnist-0-4 → classes 5–9, ${perClass}/class): scratch ${a.scratch.toFixed(2)}%, frozen ${a.frozen.toFixed(2)}% (+${(a.frozen - a.scratch).toFixed(2)} pts, target ≥ 10), fine-tune ${a.fineTune.toFixed(2)}% (+${(a.fineTune - a.frozen).toFixed(2)} over frozen, target ≥ 2), fine-tune ${secs('A', 'fine-tune').toFixed(1)} s (target ≤ 60)`,
+    `A (fmnist-0-4 → classes 5–9, ${perClass}/class): scratch ${a.scratch.toFixed(2)}%, frozen ${a.frozen.toFixed(2)}% (${signed(a.frozen - a.scratch)} pts, target ≥ +10), fine-tune ${a.fineTune.toFixed(2)}% (${signed(a.fineTune - a.frozen)} over frozen, target ≥ +2), fine-tune ${secs('A', 'fine-tune').toFixed(1)} s (target ≤ 60)`,
   );
 }
 if (values.part.includes('B')) {
   const b = { scratch: acc('B', 'scratch'), fineTune: acc('B', 'fine-tune') };
   summary.B = { ...b, margin: b.fineTune - b.scratch };
   log(
-    `B (procedural → Fashion-MNIST, ${perClass}/class): scratch ${b.scratch.toFixed(2)}%, fine-tune ${b.fineTune.toFixed(2)}% (margin ${(b.fineTune - b.scratch).toFixed(2)} pts)`,
+    `B (procedural → Fashion-MNIST, ${perClass}/class): scratch ${b.scratch.toFixed(2)}%, fine-tune ${b.fineTune.toFixed(2)}% (margin ${signed(b.fineTune - b.scratch)} pts)`,
   );
 }
 log(`wall time ${(summary.wallSeconds as number).toFixed(0)} s`);

@@ -72,7 +72,7 @@ export const RECIPE_FIELDS: readonly RecipeField[] = [
     default: 1,
     min: 0,
     max: 10_000,
-    help: 'with --from: epochs (of --epochs) that train the new head only, before every layer is unfrozen',
+    help: 'with --from: how many of the --epochs (which count every epoch, frozen ones included) train the new head only before every layer is unfrozen',
     valueName: 'n',
     api: true,
   },
@@ -182,6 +182,17 @@ export const RECIPE_FIELDS: readonly RecipeField[] = [
     valueName: 'n',
     api: true,
     maxReason: 'the synthetic dataset renders every image up front',
+  },
+  {
+    name: 'qualityPerClass',
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 500,
+    help: 'generative models: after every epoch, score N images per class against the reference classifier (intended-label accuracy, FD-clf) in the epoch report (0 = off)',
+    valueName: 'n',
+    api: true,
+    maxReason: 'the full score is simmer eval',
   },
 ];
 

@@ -28,6 +28,7 @@ import type { DistributedRun } from './distributed-run.ts';
 import type { DdpStats } from '../distributed/ddp.ts';
 import { type DataSummary, type PreparedData, prepareData, summarizeData } from './data-setup.ts';
 import { RunError } from './errors.ts';
+import { loadQualityJudge, QualityCallback } from '../quality/callback.ts';
 import { setupTransfer } from './transfer.ts';
 import { buildOptimizer, buildScheduler, type Recipe, resolveRecipe } from './recipe.ts';
 import { createRun, defaultRunsRoot, type RunPaths, runPaths, writeSummary } from './run-store.ts';
@@ -116,16 +117,19 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     : null;
   if (transfer) options.onTransfer?.(transfer.message);
   if (leader) options.onDataReady?.(summarizeData(data));
-  const makeRun = () => resumeRun ?? createRun(root, { model: recipe.from ? 'finetune' : recipe.model, recipe });
+  const makeRun = () => resumeRun ?? createRun(root, { model: recipe.from ? 'finetune' : recipe.model, recipe, ...(transfer ? { transfer: transfer.record } : {}) });
   const run = dist ? dist.shareRun(makeRun) : makeRun();
   if (data.split && !storedSplit && leader) writeFileAtomic(join(run.dir, 'split.json'), JSON.stringify(data.split));
   if (leader) options.onRunCreated?.(run);
   // Generative models (src/models/registry.ts) bring their own task, optimizers and sample-grid callback.
-  const generative = isGenerativeModel(recipe.model)
-    ? buildGenerativeTraining(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length, bottleneck: recipe.bottleneck }, { lr: recipe.lr, weightDecay: recipe.weightDecay, sampleDir: join(run.dir, 'samples') })
-    : null;
-  const model = generative?.model ?? transfer?.model ?? buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
-  const optimizer = generative?.optimizer ?? transfer?.optimizer ?? buildOptimizer(model, recipe);
+  // A model that cannot be built for this data (e.g. image sides a VAE cannot halve twice) leaves no run folder behind.
+  const { generative, model, optimizer } = discardRunIfThrows(resumeRun || !leader ? null : run, () => {
+    const generative = isGenerativeModel(recipe.model)
+      ? buildGenerativeTraining(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length, bottleneck: recipe.bottleneck }, { lr: recipe.lr, weightDecay: recipe.weightDecay, sampleDir: join(run.dir, 'samples') })
+      : null;
+    const model = generative?.model ?? transfer?.model ?? buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
+    return { generative, model, optimizer: generative?.optimizer ?? transfer?.optimizer ?? buildOptimizer(model, recipe) };
+  });
   const train = dist ? dist.sampler(data.train) : data.train;
   const scheduler = transfer?.scheduler ?? buildScheduler(optimizer, recipe, train.batchesPerEpoch);
   const checkpointed = trackCheckpointed();
@@ -138,7 +142,23 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     checkpointed.callback,
     ...(options.quiet ? [] : [new ProgressBar(recipe.epochs)]),
   ];
+  // --quality-per-class: scores in the epoch report, so they come before the writers that record it.
+  const quality =
+    generative && (recipe.qualityPerClass ?? 0) > 0 && leader
+      ? [
+          new QualityCallback({
+            perClass: recipe.qualityPerClass ?? 0,
+            ...generative.sampling,
+            load: () =>
+              loadQualityJudge(
+                { dataset: recipe.dataset, data: recipe.data, cacheDir: join(root, '.reference'), log: options.quiet ? undefined : (l) => process.stderr.write(`${l}\n`) },
+                (recipe.qualityPerClass ?? 0) * data.classes.length,
+              ),
+          }),
+        ]
+      : [];
   const callbacks: Callback[] = [
+    ...quality,
     ...(leader ? writers : [dist!.quietWarnings()]),
     ...(options.earlyStopPatience ? [new EarlyStopping({ patience: options.earlyStopPatience, monitor: data.val ? 'valLoss' : 'trainLoss' })] : []),
     ...(generative?.callbacks ?? []),
@@ -247,6 +267,16 @@ function trackCheckpointed(): { callback: Callback; state: LoopPosition; from(t:
 
 function earlyStopped(callbacks: Callback[]): boolean {
   return callbacks.some((c) => c instanceof EarlyStopping && c.stoppedEpoch !== null);
+}
+
+/** Runs `build`; if it throws, removes the run folder made for it (null: a resumed run or another rank's, kept). */
+function discardRunIfThrows<T>(created: RunPaths | null, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (created) rmSync(created.dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 /** Temp files of atomic writes cut short by a kill (`.<name>.<pid>.<time>.tmp`) are garbage: remove them. */
