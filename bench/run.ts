@@ -205,10 +205,13 @@ const UNITS: Record<string, string> = {
   'RSS after epoch 3': 'MiB',
   'RSS growth epoch 1 to 3': 'fraction',
   'step ms': 'ms',
+  'CPU ms per step': 'ms',
   parameters: 'count',
   'images/CPU-s': 'images/CPU-s',
   'all-reduce wait share': 'fraction',
   'all-reduce busy share': 'fraction',
+  'all-reduce transfer share': 'fraction',
+  'all-reduce CPU share': 'fraction',
 };
 
 function rowFor(section: string, metric: string, config: string, v: Variant): Row {
@@ -533,11 +536,17 @@ if (wants('ddp') && available('simmer-native')) {
     ['2 ranks × 1 thread', { system: 'simmer-native', label: 'Simmer 2r×1t', threads: 1, slow: false, ranks: 2 }],
   ];
   const steps = quick ? 20 : 150;
+  // The load of a shared machine moves by 2× between minutes: the ratio that means something is that of one round.
+  const roundRatios: string[] = [];
   for (let r = 0; r < rounds; r++) {
+    const speed: Record<string, number> = {};
     for (const [config, v] of [...configs.slice(r % 3), ...configs.slice(0, r % 3)]) {
       const o = await runJob(v, { kind: 'ddp-train', threads: v.threads, ranks: v.ranks ?? 1, batch: 64, maxSteps: steps, warmupSteps: 5, budgetS: 0 }, 900);
       record('ddp', config, v, o, ['images/s', 'step ms']);
+      if (o.ok) speed[config] = o.figures['images/s'][0];
     }
+    const ratio = speed['2 ranks × 1 thread'] / speed['1 process × 1 thread'];
+    if (Number.isFinite(ratio)) roundRatios.push(`${ratio.toFixed(2)}× (load ${loadavg()[0].toFixed(1)})`);
   }
   const median = (config: string) => {
     const row = rows.find((x) => x.section === 'ddp' && x.config === config && x.metric === 'images/s');
@@ -547,7 +556,7 @@ if (wants('ddp') && available('simmer-native')) {
   const two = median('2 ranks × 1 thread');
   const row = rows.find((x) => x.section === 'ddp' && x.config === '2 ranks × 1 thread' && x.metric === 'images/s');
   const load = `load average ${load0.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after (${cores} cores)`;
-  if (row && one && two) row.notes.push(`${(two / one).toFixed(2)}× of 1 process × 1 thread; ${load}`);
+  if (row && one && two) row.notes.push(`${(two / one).toFixed(2)}× of 1 process × 1 thread (medians); per round: ${roundRatios.join(', ')}; ${load}`);
   console.log(`  ${one && two ? `2 ranks × 1t = ${(two / one).toFixed(2)}× 1 × 1t; ` : ''}${load}`);
 }
 
