@@ -15,7 +15,6 @@
 
 #include "maxpool2.h"
 #include "scratch.h"
-#include "simd_run.h"
 #include "sgemm.h"
 #include "simmer.h"
 #include "thread_pool.h"
@@ -341,19 +340,17 @@ void biasRelu(const Geom& g, const float* bias, float* yImg, bool relu) {
 // window's argmax as simmer_max_pool2d_forward does (flat index into the oh×ow plane, first maximum wins, NaN wins).
 void maxPool2(const Geom& g, const float* yImg, float* out, int32_t* argmax) {
   const int64_t ph = g.oh / 2, pw = g.ow / 2;
-  simdRun([&] {
-    for (int64_t k = 0; k < g.k; k++)
-      for (int64_t i = 0; i < ph; i++) {
-        const float* r0 = yImg + k * g.Q + 2 * i * g.ow;
-        const float* r1 = r0 + g.ow;
-        float* o = out + (k * ph + i) * pw;
-        if (argmax == nullptr) {
-          for (int64_t j = 0; j < pw; j++) o[j] = std::max(std::max(r0[2 * j], r0[2 * j + 1]), std::max(r1[2 * j], r1[2 * j + 1]));
-          continue;
-        }
-        maxPool2Row(r0, r1, o, argmax + (k * ph + i) * pw, pw, static_cast<int32_t>(2 * i * g.ow), static_cast<int32_t>(g.ow));
+  for (int64_t k = 0; k < g.k; k++)
+    for (int64_t i = 0; i < ph; i++) {
+      const float* r0 = yImg + k * g.Q + 2 * i * g.ow;
+      const float* r1 = r0 + g.ow;
+      float* o = out + (k * ph + i) * pw;
+      if (argmax == nullptr) {
+        for (int64_t j = 0; j < pw; j++) o[j] = std::max(std::max(r0[2 * j], r0[2 * j + 1]), std::max(r1[2 * j], r1[2 * j + 1]));
+        continue;
       }
-  });
+      maxPool2Row(r0, r1, o, argmax + (k * ph + i) * pw, pw, static_cast<int32_t>(2 * i * g.ow), static_cast<int32_t>(g.ow));
+    }
 }
 
 // Runs the convolution image by image: target(img) gives where image img's K×Q output goes, post(img, yImg) runs
