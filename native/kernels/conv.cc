@@ -373,7 +373,8 @@ void biasRelu(const Geom& g, const float* bias, float* yImg, bool relu) {
 }
 
 // 2×2 stride-2 max pool (floor) of one image's K planes, oh×ow → (oh/2)×(ow/2). With `argmax` it also writes each
-// window's argmax as simmer_max_pool2d_forward does (flat index into the oh×ow plane, first maximum wins, NaN wins).
+// window's argmax as simmer_max_pool2d_forward does (flat index into the oh×ow plane, first maximum wins, NaN wins),
+// or -1 where the max is not > 0 (ReLU passed no gradient there).
 void maxPool2(const Geom& g, const float* yImg, float* out, int32_t* argmax) {
   const int64_t ph = g.oh / 2, pw = g.ow / 2;
   for (int64_t k = 0; k < g.k; k++)
@@ -385,7 +386,7 @@ void maxPool2(const Geom& g, const float* yImg, float* out, int32_t* argmax) {
         for (int64_t j = 0; j < pw; j++) o[j] = std::max(std::max(r0[2 * j], r0[2 * j + 1]), std::max(r1[2 * j], r1[2 * j + 1]));
         continue;
       }
-      maxPool2Row(r0, r1, o, argmax + (k * ph + i) * pw, pw, static_cast<int32_t>(2 * i * g.ow), static_cast<int32_t>(g.ow));
+      maxPool2Row(r0, r1, o, argmax + (k * ph + i) * pw, pw, static_cast<int32_t>(2 * i * g.ow), static_cast<int32_t>(g.ow), true);
     }
 }
 

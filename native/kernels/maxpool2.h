@@ -15,8 +15,9 @@
 namespace simmer {
 
 // r0, r1: the two input rows (each 2·pw floats used); out, argmax: pw outputs; top: flat index of r0[0] in the plane,
-// w: the plane's row length (r1 = r0 + w).
-SIMMER_INLINE void maxPool2RowScalar(const float* r0, const float* r1, float* out, int32_t* argmax, int64_t pw, int32_t top, int32_t w) {
+// w: the plane's row length (r1 = r0 + w). With reluRoute the argmax is -1 where the max is not > 0: after a ReLU no
+// gradient flows there, and maxPool2dBackward skips -1 (the fused conv + ReLU + pool's backward needs no mask pass).
+SIMMER_INLINE void maxPool2RowScalar(const float* r0, const float* r1, float* out, int32_t* argmax, int64_t pw, int32_t top, int32_t w, bool reluRoute) {
   for (int64_t j = 0; j < pw; j++) {
     const float a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
     const int32_t at = top + static_cast<int32_t>(2 * j);
@@ -32,14 +33,15 @@ SIMMER_INLINE void maxPool2RowScalar(const float* r0, const float* r1, float* ou
     best = td ? d : best;
     bi = td ? at + w + 1 : bi;
     out[j] = best;
-    argmax[j] = bi;
+    argmax[j] = reluRoute && !(best > 0.f) ? -1 : bi;
   }
 }
 
 #if SIMMER_X86
 // 16 windows at a time (masked loads and stores at the end of a row): the even and odd columns of each row are split by a two-source permute, and each of the three
 // "does it win" tests is a mask (greater than, or NaN), exactly the scalar rule.
-SIMMER_TARGET_AVX512 inline void maxPool2RowAvx512(const float* r0, const float* r1, float* out, int32_t* argmax, int64_t pw, int32_t top, int32_t w) {
+SIMMER_TARGET_AVX512 inline void maxPool2RowAvx512(const float* r0, const float* r1, float* out, int32_t* argmax, int64_t pw, int32_t top, int32_t w,
+                                                   bool reluRoute) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
   const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
@@ -64,17 +66,18 @@ SIMMER_TARGET_AVX512 inline void maxPool2RowAvx512(const float* r0, const float*
     m = _mm512_cmp_ps_mask(d, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q);
     best = _mm512_mask_mov_ps(best, m, d);
     bi = _mm512_mask_add_epi32(bi, m, at, _mm512_set1_epi32(w + 1));
+    if (reluRoute) bi = _mm512_mask_mov_epi32(_mm512_set1_epi32(-1), _mm512_cmp_ps_mask(best, _mm512_setzero_ps(), _CMP_GT_OQ), bi);
     _mm512_mask_storeu_ps(out + j, keep, best);
     _mm512_mask_storeu_epi32(argmax + j, keep, bi);
   }
 }
 #endif
 
-inline void maxPool2Row(const float* r0, const float* r1, float* out, int32_t* argmax, int64_t pw, int32_t top, int32_t w) {
+inline void maxPool2Row(const float* r0, const float* r1, float* out, int32_t* argmax, int64_t pw, int32_t top, int32_t w, bool reluRoute = false) {
 #if SIMMER_X86
-  if (simdLevel() == Simd::Avx512) return maxPool2RowAvx512(r0, r1, out, argmax, pw, top, w);
+  if (simdLevel() == Simd::Avx512) return maxPool2RowAvx512(r0, r1, out, argmax, pw, top, w, reluRoute);
 #endif
-  maxPool2RowScalar(r0, r1, out, argmax, pw, top, w);
+  maxPool2RowScalar(r0, r1, out, argmax, pw, top, w, reluRoute);
 }
 
 }  // namespace simmer
