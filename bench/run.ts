@@ -12,6 +12,7 @@
  *   npm run bench -- --only W1,W3      # sections: W1 W2 W3 W4 W5 W6 W7 T1 scaling loader contention latency memory
  *   npm run bench -- --only latency,memory   # dashboard p95 while training; RSS across epochs (~1–2 min)
  *   npm run bench -- --contention      # add W3 beside a busy-loop process
+ *   npm run bench -- --only W2,W3,W4 --fast-only   # Simmer native and PyTorch only (A/B runs between builds)
  *   npm run bench -- --only ddp        # W3 data-parallel: 1 process × 2 threads, 1 × 1, 2 MPI ranks × 1 thread
  *   npm run bench -- --json-out x.json
  */
@@ -49,10 +50,11 @@ const program = new Command()
   .option('--quick', 'small samples, one round (CI smoke test, < 3 min)', false)
   .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(',')}`)
   .option('--contention', 'also run W3 beside a busy-loop process (Simmer and PyTorch)', false)
+  .option('--fast-only', 'skip the slow systems (Simmer JS, TF.js): for A/B runs of Simmer native against PyTorch', false)
   .option('--rounds <n>', 'alternating rounds for the fast systems (default 3, --quick 1)')
   .option('--json-out <file>', 'where to write the JSON with every figure (default bench/results/<date>.json)')
   .parse();
-const opts = program.opts<{ quick: boolean; only?: string; contention: boolean; rounds?: string; jsonOut?: string }>();
+const opts = program.opts<{ quick: boolean; only?: string; contention: boolean; fastOnly: boolean; rounds?: string; jsonOut?: string }>();
 const quick = opts.quick;
 const rounds = opts.rounds ? Number(opts.rounds) : quick ? 1 : 3;
 const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : null;
@@ -125,9 +127,11 @@ if (available('torch')) {
   fast.push({ system: 'torch', label: 'PyTorch 1t', threads: 1, slow: false });
   if (cores > 1) fast.push({ system: 'torch', label: `PyTorch ${cores}t`, threads: cores, slow: false });
 }
-slow.push({ system: 'simmer-js', label: 'Simmer JS', threads: 1, slow: true });
-if (available('tfjs-cpu')) slow.push({ system: 'tfjs-cpu', label: 'TF.js cpu', threads: 1, slow: true });
-if (available('tfjs-wasm')) slow.push({ system: 'tfjs-wasm', label: 'TF.js wasm', threads: 1, slow: true });
+if (!opts.fastOnly) {
+  slow.push({ system: 'simmer-js', label: 'Simmer JS', threads: 1, slow: true });
+  if (available('tfjs-cpu')) slow.push({ system: 'tfjs-cpu', label: 'TF.js cpu', threads: 1, slow: true });
+  if (available('tfjs-wasm')) slow.push({ system: 'tfjs-wasm', label: 'TF.js wasm', threads: 1, slow: true });
+}
 
 // ── child processes ──────────────────────────────────────────────────────────────────────────────────────────────
 interface Outcome extends JobResult {
