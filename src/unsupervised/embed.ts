@@ -1,7 +1,7 @@
 /**
  * Embeddings of a trained model: the features its classifier head reads, i.e. the input of the model's last Linear
  * layer (the penultimate layer's output), collected batch by batch under noGrad in eval mode. Then a 2-D projection
- * for looking at them: PCA (ours) or UMAP (the maintained umap-js package).
+ * for looking at them: PCA or exact t-SNE (ours), or UMAP (the maintained umap-js package).
  *
  * @example
  *   const { embedding, labels } = await penultimateEmbeddings(opened.model, loader.epoch(0));
@@ -14,6 +14,7 @@ import { Generator } from '../tensor/random.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Matrix } from './matrix.ts';
 import { PCA } from './pca.ts';
+import { tsne } from './tsne.ts';
 
 export interface EmbeddingBatch {
   x: Tensor;
@@ -77,8 +78,8 @@ export async function penultimateEmbeddings(model: Module, batches: AsyncIterabl
   return { embedding: { data, rows: count, cols: Math.max(width, 0) }, labels: Int32Array.from(labels), layer: head.name };
 }
 
-export type Projection = 'pca' | 'umap';
-export const PROJECTIONS: readonly Projection[] = ['pca', 'umap'];
+export type Projection = 'pca' | 'umap' | 'tsne';
+export const PROJECTIONS: readonly Projection[] = ['pca', 'umap', 'tsne'];
 
 export interface ProjectOptions {
   seed?: number;
@@ -87,13 +88,17 @@ export interface ProjectOptions {
   nEpochs?: number;
 }
 
-/** Projects the rows of m to 2-D: PCA's first two components, or UMAP (umap-js, seeded). */
+/**
+ * Projects the rows of m to 2-D: PCA's first two components, UMAP (umap-js, seeded), or exact t-SNE (ours, at most
+ * TSNE_MAX_ROWS rows; perplexity 30, or less for small sets).
+ */
 export async function projectEmbedding(m: Matrix, method: Projection, o: ProjectOptions = {}): Promise<Matrix> {
   if (m.rows < 3) throw new RangeError(`projection needs at least 3 rows, got ${m.rows}`);
   if (method === 'pca') {
     const z = new PCA({ nComponents: Math.min(2, m.cols), seed: o.seed }).fitTransform(m);
     return { data: z.f32, rows: m.rows, cols: z.shape[1] };
   }
+  if (method === 'tsne') return tsne(m, { perplexity: Math.min(30, (m.rows - 1) / 3), seed: o.seed }).embedding;
   return umapReduce(m, { nComponents: 2, nNeighbors: o.nNeighbors, nEpochs: o.nEpochs, seed: o.seed });
 }
 
