@@ -163,7 +163,7 @@ function clusterDistanceSumsExact(x: Matrix, labels: Int32Array, k: number): Flo
 
 /** The same on the engine: per chunk, G = X_c·Xᵀ (SGEMM), D = √(‖x‖² + ‖y‖² − 2G) (backend sqrt), sums = D·H (SGEMM). */
 function clusterDistanceSumsEngine(x: Matrix, labels: Int32Array, k: number): Float64Array {
-  const { rows: m, cols: d } = x;
+  const m = x.rows;
   const norms = rowSquaredNorms(x);
   const oneHot = new Float32Array(m * k);
   for (let i = 0; i < m; i++) oneHot[i * k + labels[i]] = 1;
