@@ -21,13 +21,16 @@ import { umapReduce } from './embed.ts';
 import { kmeans } from './kmeans.ts';
 import type { Matrix } from './matrix.ts';
 
+export const DEFAULT_AE_EPOCHS = 3;
+export const DEFAULT_UMAP_DIMS = 10;
+
 export interface AeKmeansOptions {
   k: number;
   /** Code size of the autoencoder (default 10, as N2D and DEC use for ten classes). */
   bottleneck?: number;
   /** Channels of the autoencoder's first conv (default 32). */
   width?: number;
-  /** Passes over the data (default 8). */
+  /** Passes over the data (default DEFAULT_AE_EPOCHS). */
   epochs?: number;
   batchSize?: number;
   /** Adam learning rate (default 1e-3). */
@@ -94,7 +97,7 @@ export async function aeKmeans(x: Matrix, shape: [number, number, number], o: Ae
   });
   let t = performance.now();
   stage('training the autoencoder');
-  const history = await trainer.fit(source, { epochs: o.epochs ?? 8 });
+  const history = await trainer.fit(source, { epochs: o.epochs ?? DEFAULT_AE_EPOCHS });
   const train = (performance.now() - t) / 1000;
   t = performance.now();
   stage('encoding');
@@ -102,7 +105,7 @@ export async function aeKmeans(x: Matrix, shape: [number, number, number], o: Ae
   const encode = (performance.now() - t) / 1000;
   t = performance.now();
   let clustered = codes;
-  const dims = o.umapDims ?? 10;
+  const dims = o.umapDims ?? DEFAULT_UMAP_DIMS;
   if (dims > 0) {
     stage('UMAP of the codes');
     clustered = await umapReduce(codes, { nComponents: dims, minDist: 0, nNeighbors: o.umapNeighbors ?? 20, fitSample: o.umapSample ?? 10_000, seed });

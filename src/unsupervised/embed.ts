@@ -12,7 +12,8 @@ import { Linear } from '../nn/layers/linear.ts';
 import { type Module, withMode } from '../nn/module.ts';
 import { Generator } from '../tensor/random.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import type { Matrix } from './matrix.ts';
+import { nearestCentres } from './assign.ts';
+import { gatherRows, type Matrix } from './matrix.ts';
 import { PCA } from './pca.ts';
 import { tsne } from './tsne.ts';
 
@@ -110,7 +111,7 @@ export interface UmapOptions {
   minDist?: number;
   /** Optimisation epochs (default: umap-js's choice by size). */
   nEpochs?: number;
-  /** Fit on this many evenly spaced rows and place the others with UMAP's transform (0 or ≥ n: fit on all). */
+  /** Fit on this many evenly spaced rows and place each other row at its nearest fitted row (0 or ≥ n: fit on all). */
   fitSample?: number;
   seed?: number;
 }
@@ -137,16 +138,14 @@ export async function umapReduce(m: Matrix, o: UmapOptions): Promise<Matrix> {
   const put = (i: number, p: number[]) => data.set(p, i * o.nComponents);
   fitted.forEach((i, j) => put(i, fitOut[j]));
   if (sample < m.rows) {
+    // Every other row goes where its nearest fitted row went (one SGEMM pass): umap-js's transform() costs more than
+    // the fit itself, and for clustering the nearest fitted neighbour is what matters.
     const isFitted = new Uint8Array(m.rows);
     for (const i of fitted) isFitted[i] = 1;
     const rest: number[] = [];
     for (let i = 0; i < m.rows; i++) if (!isFitted[i]) rest.push(i);
-    // In chunks, so the k-NN search of the transform never holds all the rows as arrays of numbers at once.
-    for (let s = 0; s < rest.length; s += 5000) {
-      const part = rest.slice(s, s + 5000);
-      const out = umap.transform(part.map(row));
-      part.forEach((i, j) => put(i, out[j]));
-    }
+    const { labels: nearest } = nearestCentres(gatherRows(m, rest), gatherRows(m, fitted).data, sample);
+    rest.forEach((i, j) => put(i, fitOut[nearest[j]]));
   }
   return { data, rows: m.rows, cols: o.nComponents };
 }
