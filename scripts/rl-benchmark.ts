@@ -42,9 +42,10 @@ for (const algo of which) {
   }
   const b = budgets[algo as keyof typeof budgets];
   if (!b) throw new Error(`unknown benchmark '${algo}'; use ppo, dqn, reinforce or pixel`);
-  const rows = seeds.map((seed) => {
+  const rows = [];
+  for (const seed of seeds) {
     const agent = createAgent(algo as 'ppo', { env: 'cartpole', seed, ...b.config, ...overrides });
-    const r = trainAgent(agent, { ...b.train, solvedThreshold: 475, stopWhenSolved: true });
+    const r = await trainAgent(agent, { ...b.train, solvedThreshold: 475, stopWhenSolved: true });
     const row = {
       seed,
       solved: r.solved,
@@ -58,8 +59,8 @@ for (const algo of which) {
       console.log(
         `${algo} seed ${seed}: ${row.solved ? 'solved' : 'NOT solved'} at ${row.steps} steps / ${row.episodes} episodes, ${row.wallS.toFixed(1)} s wall, ${row.cpuS.toFixed(1)} s CPU (best greedy mean ${row.best.toFixed(1)})`,
       );
-    return row;
-  });
+    rows.push(row);
+  }
   const solved = rows.filter((r) => r.solved);
   const summary = {
     solved: solved.length,

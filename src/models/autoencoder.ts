@@ -22,7 +22,7 @@ import { bceWithLogits, mse } from '../ops/loss.ts';
 import { flatten, reshape } from '../ops/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { EvalReport, StepResult, Task, TaskSource } from '../train/task.ts';
-import type { ImageGenerator } from './generative.ts';
+import { type ImageGenerator, requireSidesDivisible } from './generative.ts';
 import { convDecoder, convEncoder } from './vae.ts';
 
 /** Bottleneck size when a recipe leaves it at 0 (N2D's and DEC's 10 for ten classes). */
@@ -53,8 +53,7 @@ export class ConvAutoencoder extends Module implements ImageGenerator {
   constructor(o: AutoencoderOptions) {
     super();
     const [c, h, w] = o.inputShape;
-    if (h % 4 !== 0 || w % 4 !== 0)
-      throw new RangeError(`autoencoder: image height and width must be divisible by 4, got ${h}x${w}; resize with --image-size (e.g. 28 or 32)`);
+    requireSidesDivisible('autoencoder', o.inputShape, 4);
     const bottleneck = o.bottleneck ?? DEFAULT_BOTTLENECK;
     if (!Number.isInteger(bottleneck) || bottleneck < 1) throw new RangeError(`autoencoder: the bottleneck must be a positive integer, got ${bottleneck}`);
     const width = o.width ?? 32;

@@ -47,6 +47,9 @@ export interface DiffusionOptions {
   /** U-Net channels at full resolution (default 32) and per-level multipliers (default [1, 2, 2]). */
   base?: number;
   mults?: readonly number[];
+  /** Sinusoidal timestep features and conditioning width of the U-Net (defaults base and 4·base). */
+  timeFeatures?: number;
+  embDim?: number;
   /** Default sampling steps and guidance when sample() is not told (DDIM 25, guidance 2 for conditional models). */
   defaultSteps?: number;
   defaultGuidance?: number;
@@ -93,7 +96,14 @@ export class DiffusionModel extends Module implements ImageGenerator {
     this.imageShape = o.imageShape;
     this.prediction = o.prediction ?? 'eps';
     this.schedule = noiseSchedule(o.schedule ?? 'linear', o.timesteps ?? 1000);
-    this.unet = new UNet({ imageShape: o.imageShape, numClasses: this.conditional ? o.numClasses : 0, base: o.base, mults: o.mults });
+    this.unet = new UNet({
+      imageShape: o.imageShape,
+      numClasses: this.conditional ? o.numClasses : 0,
+      base: o.base,
+      mults: o.mults,
+      timeFeatures: o.timeFeatures,
+      embDim: o.embDim,
+    });
     this.defaultSteps = o.defaultSteps ?? 25;
     this.defaultGuidance = o.defaultGuidance ?? (this.conditional ? 2 : 1);
   }
@@ -167,7 +177,7 @@ export class DiffusionModel extends Module implements ImageGenerator {
         for (let k = 0; k < ts.length; k++) {
           const { x: next, x0 } = this.denoiseStep(x, ts[k], k + 1 < ts.length ? ts[k + 1] : -1, labels, { sampler, eta, guidance }, gens);
           x = next;
-          o.onStep?.(bi * ts.length + k + 1, batches * ts.length, affine(x0, 0.5, 0.5));
+          o.onStep?.(bi * ts.length + k + 1, batches * ts.length, affine(x0, 0.5, 0.5), affine(x, 0.5, 0.5));
         }
         out.set(clamp(affine(x, 0.5, 0.5), 0, 1).f32, from * c * h * w);
       }
