@@ -1,12 +1,13 @@
 /**
  * Clustering through an autoencoder, after N2D (McConville et al., 2020): train the convolutional autoencoder on the
  * images themselves (no labels), encode every image to its code, optionally let UMAP find the manifold of the codes
- * (a few dimensions, min_dist 0, fitted on a subsample and extended to the rest with UMAP's transform), then k-means.
+ * (a few dimensions, min_dist 0, fitted on an evenly spaced subsample; every other point takes the place of its
+ * nearest fitted one), then k-means. N2D ends with a Gaussian mixture; this ends with k-means.
  * Each stage is timed; labels, when present, only score the result.
  *
  * @example
  *   const { x, labels, shape } = await datasetMatrix(await loadDataset('fashion-mnist'));
- *   const r = await aeKmeans(x, shape, { k: 10, epochs: 8, umapDims: 10 });
+ *   const r = await aeKmeans(x, shape, { k: 10, epochs: 3, umapDims: 10 });
  *   r.labels; // cluster per image
  */
 import { generatorFor, permutation } from '../data/seed.ts';
