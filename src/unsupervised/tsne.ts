@@ -27,7 +27,7 @@ export interface TsneOptions {
   learningRate?: number;
   /** Total optimisation steps, the 250 exaggerated ones included (default 1000). */
   maxIter?: number;
-  /** Reduce the input to this many principal components first when it has more columns (default 50; 0: never). */
+  /** Reduce the input to this many principal components first when it has more columns and rows (default 50; 0: never). */
   pcaDims?: number;
   seed?: number;
   /** Called every 50 steps with the KL divergence of that step (under exaggeration during the first 250). */
@@ -64,8 +64,9 @@ export function tsne(x: Matrix, o: TsneOptions = {}): TsneResult {
   const dims = o.nComponents ?? 2;
   if (n < 4) throw new RangeError(`t-SNE needs at least 4 points, got ${n}`);
   if (n > TSNE_MAX_ROWS) throw new RangeError(`exact t-SNE holds two ${n} × ${n} matrices; use at most ${TSNE_MAX_ROWS} points (a sample), or UMAP`);
+  // With no more points than components PCA has nothing to drop (and its trailing components are ill-determined).
   const pcaDims = o.pcaDims ?? 50;
-  const input = pcaDims > 0 && x.cols > pcaDims ? reduce(x, pcaDims, o.seed) : x;
+  const input = pcaDims > 0 && x.cols > pcaDims && n > pcaDims ? reduce(x, pcaDims, o.seed) : x;
   const p = tsneJointAffinities(input, o.perplexity ?? 30);
   const exaggeration = o.earlyExaggeration ?? 12;
   const lr = o.learningRate ?? Math.max(n / exaggeration / 4, 50);
@@ -82,6 +83,11 @@ export function tsne(x: Matrix, o: TsneOptions = {}): TsneResult {
   let iter = 0;
   for (; iter < maxIter; iter++) {
     const early = iter < EXAGGERATED_STEPS;
+    if (iter === EXAGGERATED_STEPS) {
+      // scikit-learn runs the two phases as two calls of its optimiser, each starting from zero momentum and unit gains.
+      update.fill(0);
+      gains.fill(1);
+    }
     const check = (iter + 1) % CHECK_EVERY === 0 || iter === maxIter - 1;
     be.tsneGradient(early ? exaggerated : p, y, n, dims, grad, check, loss);
     const momentum = early ? 0.5 : 0.8;

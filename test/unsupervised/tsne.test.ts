@@ -20,8 +20,8 @@ const sklearnTsne: {
   runs: { random_state: number; kl_divergence: number; embedding: number[][]; trustworthiness: Record<number, number> }[];
 } = JSON.parse(readFileSync(new URL('../fixtures/sklearn/tsne.json', import.meta.url), 'utf8'));
 
-/** k Gaussian blobs of `per` points in d dimensions, centres 10 apart on the axes. */
-function blobs(k: number, per: number, d: number, seed = 1): { x: Matrix; labels: Int32Array } {
+/** k Gaussian blobs of `per` points in d dimensions, centres `spacing` (10) out on the axes. */
+function blobs(k: number, per: number, d: number, seed = 1, spacing = 10): { x: Matrix; labels: Int32Array } {
   const gen = new Generator(seed);
   const data = new Float32Array(k * per * d);
   const labels = new Int32Array(k * per);
@@ -29,7 +29,7 @@ function blobs(k: number, per: number, d: number, seed = 1): { x: Matrix; labels
     for (let i = 0; i < per; i++) {
       const row = c * per + i;
       labels[row] = c;
-      for (let j = 0; j < d; j++) data[row * d + j] = (j === c % d ? 10 * (1 + Math.floor(c / d)) : 0) + gen.normal();
+      for (let j = 0; j < d; j++) data[row * d + j] = (j === c % d ? spacing * (1 + Math.floor(c / d)) : 0) + gen.normal();
     }
   return { x: { data, rows: k * per, cols: d }, labels };
 }
@@ -115,6 +115,10 @@ test('t-SNE: well-separated planted clusters stay separated in 2-D', () => {
   assert.equal(clusteringAccuracy(labels, km.labels).accuracy, 1, 'k-means on the 2-D layout recovers every planted cluster');
   assert.ok(r.kl > 0 && r.kl < 2, `KL ${r.kl}`);
   assert.throws(() => tsne(x, { perplexity: 500 }), /perplexity must be between/);
+  // Fewer points than PCA components wanted, in many dimensions: PCA keeps as many components as there are points.
+  const few = blobs(3, 10, 80, 2, 40);
+  const small = tsne(few.x, { perplexity: 5, maxIter: 300, seed: 0 });
+  assert.equal(clusteringAccuracy(few.labels, kmeans(small.embedding, { k: 3, nInit: 4, seed: 0 }).labels).accuracy, 1);
 });
 
 test('t-SNE: trustworthiness as scikit-learn computes it, and our layout as trustworthy as its exact TSNE', () => {
