@@ -26,7 +26,7 @@ export const TSNE_KERNELS: readonly KernelSpec[] = [
   kernel(
     'tsneAffinities',
     'tsne',
-    't-SNE conditional affinities p_{j|i} at a given perplexity (bisection on the precision per row)',
+    't-SNE conditional affinities at a given perplexity (bisection per row)',
     [f32('d2', 'n * n'), int('n'), float('perplexity'), f32('p', 'n * n')],
     { checks: [['perplexity > 0 && perplexity < n', 'tsneAffinities: the perplexity must be in (0, n)']] },
   ),
