@@ -392,6 +392,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     if (o.Has("timeout")) S->timeout = o.Get("timeout").As<Napi::Number>().DoubleValue();
     if (o.Has("opTimeout")) S->opTimeout = o.Get("opTimeout").As<Napi::Number>().DoubleValue();
   }
+  // Experiment knobs for the poll (docs/bench.md, DDP): how long to yield-poll, and the longest sleep after that.
   if (getenv("SIMMER_MPI_SPIN_MS")) kSpinSeconds = atof(getenv("SIMMER_MPI_SPIN_MS")) / 1000;
   if (getenv("SIMMER_MPI_SLEEP_MAX_US")) kMaxSleepUs = atof(getenv("SIMMER_MPI_SLEEP_MAX_US"));
   std::unique_lock<std::mutex> lock(S->mu);
