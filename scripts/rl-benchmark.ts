@@ -4,6 +4,7 @@
  * it took, then the count of solved seeds and the median wall time. Wall times are noisy on a shared machine.
  *   node --import tsx scripts/rl-benchmark.ts [ppo|dqn|reinforce|pixel ...] [--seeds 1,2,3,4,5] [--config '{"lr":…}'] [--json]
  */
+import { loadavg } from 'node:os';
 import '../src/index.ts';
 import { createAgent } from '../src/rl/checkpoint.ts';
 import { greedyPath, valueIteration } from '../src/rl/planning.ts';
@@ -34,7 +35,10 @@ const median = (xs: number[]) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const out: Record<string, unknown> = {};
+// Wall times on a shared machine scale with its load: the 1-minute load average is printed at the start and the end.
+const load = () => loadavg()[0].toFixed(1);
+const out: Record<string, unknown> = { loadAtStart: load() };
+if (!json) console.log(`load average ${out.loadAtStart} at the start`);
 for (const algo of which) {
   if (algo === 'pixel') {
     out.pixel = seeds.map((seed) => pixelRun(seed));
@@ -78,7 +82,9 @@ for (const algo of which) {
       `${algo}: solved ${solved.length}/${rows.length} seeds; median ${summary.medianSteps} steps, ${summary.medianEpisodes} episodes, ${summary.medianWallS.toFixed(1)} s wall, ${summary.medianCpuS.toFixed(1)} s CPU (${b.limit})`,
     );
 }
+out.loadAtEnd = load();
 if (json) console.log(JSON.stringify(out, null, 2));
+else console.log(`load average ${out.loadAtEnd} at the end`);
 
 /** DQN with a conv net on the pixel gridworld: is the greedy path from S the planner's optimal (8-move) path? */
 function pixelRun(seed: number) {

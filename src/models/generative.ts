@@ -54,6 +54,9 @@ export interface SampleOptions {
   eta?: number;
   /** Classifier-free guidance scale: 1 = conditional only, 0 = unconditional, > 1 pushes towards the class. */
   guidance?: number;
+  /** Pixel transformer: sampling temperature (< 1 sharper, 0 greedy) and top-k (0 = all tokens). */
+  temperature?: number;
+  topK?: number;
   /** Images per forward pass (memory bound; does not change the images). */
   batchSize?: number;
   /**
@@ -65,6 +68,13 @@ export interface SampleOptions {
 }
 
 export type GenerativeModule = Module & ImageGenerator;
+
+/** The sampling options each sequential family takes (latent models, vae and dcgan, take none). */
+export const SAMPLER_CONTROLS: Readonly<Record<string, readonly SamplerControl[]>> = {
+  ddpm: ['steps', 'sampler', 'eta', 'guidance'],
+  'pixel-transformer': ['temperature', 'topK'],
+};
+export type SamplerControl = 'steps' | 'sampler' | 'eta' | 'guidance' | 'temperature' | 'topK';
 
 /** Standard-normal latents [n, dim] drawn from `gen`. */
 export function sampleLatents(n: number, dim: number, gen: Generator): Tensor {

@@ -17,7 +17,7 @@ import type { Callback } from '../train/types.ts';
 import { Dcgan, GanTask, type GanTaskOptions } from './dcgan.ts';
 import { AutoencoderTask, ConvAutoencoder, DEFAULT_BOTTLENECK } from './autoencoder.ts';
 import { DiffusionModel, type DiffusionOptions, DiffusionTask, emaFromTaskTensors } from './diffusion.ts';
-import { type GenerativeModule, SampleGridCallback } from './generative.ts';
+import { type GenerativeModule, SampleGridCallback, type SampleGridOptions } from './generative.ts';
 import { PIXEL_TRANSFORMER_DEFAULTS, PixelTransformer, PixelTransformerTask } from './pixel-transformer.ts';
 import { ConvVae, VaeTask, type VaeTaskOptions } from './vae.ts';
 
@@ -172,6 +172,8 @@ export interface GenerativeTraining {
   optimizers: Record<string, Optimizer<{ lr: number }>>;
   /** The per-epoch sample grid writer. */
   callbacks: Callback[];
+  /** How per-epoch samples are drawn (the grid's settings), for other per-epoch samplers such as the quality scores. */
+  sampling: Pick<SampleGridOptions, 'sample' | 'withWeights'>;
 }
 
 /**
@@ -185,13 +187,15 @@ export function buildGenerativeTraining(name: string, spec: GenerativeSpec, o: {
   if (model instanceof DiffusionModel) {
     // One task for training and the grid: the grid samples with the task's EMA weights, with few DDIM steps.
     const task = e.task() as unknown as DiffusionTask;
-    const grid = o.sampleDir ? [new SampleGridCallback({ dir: o.sampleDir, sample: { steps: 10 }, withWeights: (m, fn) => task.withEma(m, fn) })] : [];
+    const sampling: GenerativeTraining['sampling'] = { sample: { steps: 10 }, withWeights: (m, fn) => task.withEma(m, fn) };
+    const grid = o.sampleDir ? [new SampleGridCallback({ dir: o.sampleDir, ...sampling })] : [];
     return {
       model,
       task: task as unknown as Task<AnyBatch>,
       optimizer: new Adam(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay ?? 0 }),
       optimizers: {},
       callbacks: grid,
+      sampling,
     };
   }
   if (model instanceof Dcgan) {
@@ -202,9 +206,17 @@ export function buildGenerativeTraining(name: string, spec: GenerativeSpec, o: {
       optimizer: new Adam(model.generator.parameters(), adam),
       optimizers: { discriminator: new Adam(model.discriminator.parameters(), adam) },
       callbacks,
+      sampling: {},
     };
   }
-  return { model, task: e.task(), optimizer: new Adam(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay ?? 0 }), optimizers: {}, callbacks };
+  return {
+    model,
+    task: e.task(),
+    optimizer: new Adam(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay ?? 0 }),
+    optimizers: {},
+    callbacks,
+    sampling: {},
+  };
 }
 
 export interface OpenedGenerativeModel {

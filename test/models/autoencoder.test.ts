@@ -10,11 +10,12 @@ import { Adam } from '../../src/optim/optimizers.ts';
 import { manualSeed } from '../../src/tensor/random.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { Trainer } from '../../src/train/trainer.ts';
+import type { Batch } from '../../src/train/types.ts';
 import { sameState, tinyImages } from './generative-helpers.ts';
 
 const inputShape: [number, number, number] = [1, 8, 8];
 
-async function firstBatch() {
+async function firstBatch(): Promise<Batch> {
   const { value } = await tinyImages(1, 6).epoch(0)[Symbol.asyncIterator]().next();
   return value!;
 }
