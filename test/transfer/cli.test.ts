@@ -95,6 +95,8 @@ describe('simmer models and train --from', () => {
       ['no-such-run', /there is no run 'no-such-run' .*give pretrained:<name>, a run id, a run folder, a checkpoint or a \.onnx file/],
       ['missing.onnx', /missing\.onnx: there is no such ONNX file/],
     ];
+    const both = simmer(['train', 'shapes', '--from', 'pretrained:procedural', '--model', 'resnet-mini', ...TINY]);
+    assert.match(both.stderr, /--model resnet-mini and --from pretrained:procedural were both given: .* drop --model/);
     for (const [from, message] of cases) {
       const r = simmer(['train', 'shapes', '--from', from, '--epochs', '1', ...TINY]);
       assert.notEqual(r.code, 0);

@@ -1,5 +1,6 @@
 /** `simmer train <dataset>`: train a model, validating every epoch, into a run folder. */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { isGenerativeModel } from '../../models/registry.ts';
 import { formatConfusion } from '../../train/metrics.ts';
 import { formatDataSummary } from '../../runs/data-setup.ts';
 import { profileCallback } from '../../profile/index.ts';
@@ -41,6 +42,11 @@ export function register(program: Command): void {
       if (comm && comm.rank !== 0) o.quiet = true;
       if (comm && comm.rank !== 0) o.json = false;
       const recipe = recipeFromOptions(dataset, o);
+      // --from brings its own network; a --model beside it would be silently ignored (a generative one is refused later).
+      if (recipe.from && cmd.getOptionValueSource('model') === 'cli' && !isGenerativeModel(recipe.model ?? ''))
+        throw new InvalidArgumentError(
+          `--model ${recipe.model} and --from ${recipe.from} were both given: --from brings its own network and gives it a new head, so drop --model (or drop --from to train ${recipe.model} from scratch)`,
+        );
       if (comm && comm.size > 1 && !o.quiet && !o.resume) {
         const hosts = [...new Set(comm.hosts)];
         const batch = resolveRecipe(recipe).batchSize;
