@@ -45,6 +45,10 @@ export interface SampleOptions {
   eta?: number;
   /** Classifier-free guidance scale: 1 = conditional only, 0 = unconditional, > 1 pushes towards the class. */
   guidance?: number;
+  /** Text-to-image models: one prompt per image ('' = unconditional). */
+  prompts?: readonly string[];
+  /** Text-to-image models: what guidance steers away from (replaces the empty prompt of the unconditional branch). */
+  negativePrompt?: string;
   /** Images per forward pass (memory bound; does not change the images). */
   batchSize?: number;
   /**

@@ -8,7 +8,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { JsonFileError, readJsonObject } from '../io/json-file.ts';
 import { buildClassifier, CLASSIFIERS } from '../models/classifiers.ts';
-import { buildGenerativeTraining, GENERATIVE_MODELS, isGenerativeModel, withGenerativeDefaults } from '../models/registry.ts';
+import { buildGenerativeTraining, GENERATIVE_MODELS, isGenerativeModel, isTextToImageModel, withGenerativeDefaults } from '../models/registry.ts';
+import type { SpecDataset } from '../data/dataset.ts';
 import type { Module } from '../nn/module.ts';
 import type { SkippedFile } from '../data/image-list.ts';
 import { readSplitRecord } from '../data/split.ts';
@@ -119,7 +120,11 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   if (leader) options.onRunCreated?.(run);
   // Generative models (src/models/registry.ts) bring their own task, optimizers and sample-grid callback.
   const generative = isGenerativeModel(recipe.model)
-    ? buildGenerativeTraining(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length, bottleneck: recipe.bottleneck }, { lr: recipe.lr, weightDecay: recipe.weightDecay, sampleDir: join(run.dir, 'samples') })
+    ? buildGenerativeTraining(
+        recipe.model,
+        { inputShape: data.inputShape, numClasses: data.classes.length, bottleneck: recipe.bottleneck, ...textOf(recipe.model, data) },
+        { lr: recipe.lr, weightDecay: recipe.weightDecay, sampleDir: join(run.dir, 'samples') },
+      )
     : null;
   const model = generative?.model ?? transfer?.model ?? buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
   const optimizer = generative?.optimizer ?? transfer?.optimizer ?? buildOptimizer(model, recipe);
@@ -153,7 +158,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     }),
     classes: data.classes,
     clipGradNorm: recipe.clipGrad || undefined,
-    config: { recipe, classes: data.classes, inputShape: data.inputShape, ...(transfer ? { transfer: transfer.record } : {}), ...(dist ? { distributed: { size: dist.comm.size } } : {}) },
+    config: { recipe, classes: data.classes, inputShape: data.inputShape, ...(generative?.config ?? {}), ...(transfer ? { transfer: transfer.record } : {}), ...(dist ? { distributed: { size: dist.comm.size } } : {}) },
     splitSeed: data.splitSeed,
     distributed: dist?.attach(model),
   });
@@ -216,6 +221,15 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   const reportSplit = data.test || data.valIsTest ? 'test' : 'validation';
   const skipped = [...new Map([...data.skipped, ...train.skipped, ...data.val.skipped, ...(data.test?.skipped ?? [])].map((f) => [f.path, f])).values()];
   return { run, history: trainer.history, model, data, report, reportSplit, reportWeights, seconds: (performance.now() - started) / 1000, skipped };
+}
+
+/** A text-to-image model's vocabulary sources: the class names and the training captions (when the dataset has them). */
+function textOf(model: string, data: PreparedData): { classes?: string[]; captions?: string[] } {
+  if (!isTextToImageModel(model)) return {};
+  const ds = data.train.dataset as Partial<SpecDataset>;
+  const captions: string[] = [];
+  if (ds.captionOf) for (let i = 0; i < data.train.dataset.length; i++) captions.push(ds.captionOf(i) ?? '');
+  return { classes: data.classes, captions: captions.some((c) => c.length > 0) ? captions : undefined };
 }
 
 interface LoopPosition {
