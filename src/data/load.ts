@@ -53,7 +53,13 @@ export async function loadDataset(nameOrPath: string, opts: LoadDatasetOptions =
   if (name === 'shapes') {
     const test = split === 'test';
     const size = typeof opts.size === 'number' ? opts.size : (opts.size?.[0] ?? 32);
-    return new ShapesDataset({ kind: 'shapes', count: opts.count ?? (test ? 2000 : 10000), size, seed: (opts.seed ?? 0) * 2 + (test ? 1 : 0), ...(opts.text2img ? { text2img: true } : {}) });
+    return new ShapesDataset({
+      kind: 'shapes',
+      count: opts.count ?? (test ? 2000 : 10000),
+      size,
+      seed: (opts.seed ?? 0) * 2 + (test ? 1 : 0),
+      ...(opts.text2img ? { text2img: true } : {}),
+    });
   }
   const path = resolve(nameOrPath);
   if (!existsSync(path)) {

@@ -99,10 +99,15 @@ export class CaptionTokenizer {
     return [...new Set(splitWords(text).filter((w) => !this.index.has(w)))];
   }
 
-  /** Up to `k` known words nearest to `word` by edit distance (ties alphabetical), reserved tokens excluded. */
+  /**
+   * Up to `k` known words nearest to `word` by edit distance (ties alphabetical); reserved tokens are left out, and
+   * punctuation marks too when `word` is a word.
+   */
   closestWords(word: string, k = 3): string[] {
+    const isWord = (w: string) => /[\p{L}\p{N}]/u.test(w);
     return this.vocabulary
       .slice(RESERVED.length)
+      .filter((w) => isWord(w) === isWord(word))
       .map((w) => ({ w, d: editDistance(word, w) }))
       .sort((a, b) => a.d - b.d || (a.w < b.w ? -1 : 1))
       .slice(0, k)

@@ -218,14 +218,7 @@ export class DiffusionModel extends Module implements ImageGenerator {
    * One sampler step from x_t (all images at timestep t) to x_{tPrev} (tPrev = −1: the clean image); also returns
    * the clipped x̂_0. Noise for the step, when there is any, is drawn from each image's own generator.
    */
-  denoiseStep(
-    x: Tensor,
-    t: number,
-    tPrev: number,
-    labels: Int32Array | null,
-    o: SamplerSettings,
-    gens: readonly Generator[],
-  ): { x: Tensor; x0: Tensor } {
+  denoiseStep(x: Tensor, t: number, tPrev: number, labels: Int32Array | null, o: SamplerSettings, gens: readonly Generator[]): { x: Tensor; x0: Tensor } {
     return this.stepFrom(x, this.predict(x, t, labels, o.guidance), t, tPrev, o, gens);
   }
 

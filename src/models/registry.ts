@@ -218,10 +218,9 @@ export function buildGenerativeTraining(name: string, spec: GenerativeSpec, o: {
   if (model instanceof DiffusionModel) {
     // One task for training and the grid: the grid samples with the task's EMA weights, with few DDIM steps.
     const task = e.task() as unknown as DiffusionTask;
-    const prompts = model instanceof Text2ImgModel ? { prompts: gridPrompts(model, 8) } : {};
-    const grid = o.sampleDir
-      ? [new SampleGridCallback({ dir: o.sampleDir, sample: { steps: 10, ...prompts }, withWeights: (m, fn) => task.withEma(m, fn) })]
-      : [];
+    // A text-to-image grid is 4 images per prompt row (its sampling runs prompt and empty prompt: twice the work).
+    const text = model instanceof Text2ImgModel ? { perClass: 4, sample: { steps: 10, prompts: gridPrompts(model, 4) } } : { sample: { steps: 10 } };
+    const grid = o.sampleDir ? [new SampleGridCallback({ dir: o.sampleDir, ...text, withWeights: (m, fn) => task.withEma(m, fn) })] : [];
     return {
       model,
       task: task as unknown as Task<AnyBatch>,
@@ -277,7 +276,8 @@ export function openGenerativeCheckpoint(path: string, checkpoint: Checkpoint = 
     throw new RangeError(`${path}: the checkpoint's config has no valid inputShape [C, H, W]`);
   const bottleneck = typeof config.recipe?.bottleneck === 'number' ? config.recipe.bottleneck : undefined;
   const text = (config as { text?: TextConfig }).text;
-  if (isTextToImageModel(name) && !text) throw new RangeError(`${path}: a ${name} checkpoint must hold its vocabulary (config.text); it was not written by simmer train`);
+  if (isTextToImageModel(name) && !text)
+    throw new RangeError(`${path}: a ${name} checkpoint must hold its vocabulary (config.text); it was not written by simmer train`);
   const model = buildGenerativeModel(name, { inputShape: inputShape as [number, number, number], numClasses: classes.length, bottleneck, classes, text });
   loadCheckedWeights(model, checkpoint.model, path);
   if (model instanceof DiffusionModel) loadEmaWeights(model, checkpoint, path);
@@ -313,7 +313,12 @@ function loadEmaWeights(model: DiffusionModel, checkpoint: Checkpoint, path: str
 export function gridPrompts(model: Text2ImgModel, perClass: number): string[] {
   const rows = model.templates
     ? model.classes.map((c) => captionFor(c, model.templates![0]))
-    : ['a red circle on a gray background', 'a blue square above a yellow circle', 'a green triangle left of a white star', 'a purple star below a white square'];
+    : [
+        'a red circle on a gray background',
+        'a blue square above a yellow circle',
+        'a green triangle left of a white star',
+        'a purple star below a white square',
+      ];
   const known = rows.map((p) => (model.tokenizer.unknownWords(p).length === 0 ? p : ''));
   return Array.from({ length: model.numClasses * perClass }, (_, i) => known[Math.floor(i / perClass) % known.length]);
 }

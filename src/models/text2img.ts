@@ -68,7 +68,9 @@ export class Text2ImgModel extends DiffusionModel {
     super({ ...o, numClasses: o.classes.length, conditional: false, contextDim: dim, defaultGuidance: o.defaultGuidance ?? 3 });
     this.classes = [...o.classes];
     this.templates = o.text ? o.text.templates : o.captions ? null : [...TRAINING_TEMPLATES];
-    this.tokenizer = o.text ? CaptionTokenizer.fromJSON(o.text) : CaptionTokenizer.fromCaptions(o.captions ?? templateCaptions(this.classes, TRAINING_TEMPLATES));
+    this.tokenizer = o.text
+      ? CaptionTokenizer.fromJSON(o.text)
+      : CaptionTokenizer.fromCaptions(o.captions ?? templateCaptions(this.classes, TRAINING_TEMPLATES));
     this.textShape = { dim, layers: o.text?.layers ?? o.textLayers ?? 2, heads: o.text?.heads ?? o.textHeads ?? 4 };
     this.textEncoder = new TextEncoder({ vocabSize: this.tokenizer.size, maxLength: this.tokenizer.maxLength, ...this.textShape });
   }

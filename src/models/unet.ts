@@ -283,10 +283,12 @@ export class UNet extends Module {
    * context comes as its three tensors).
    */
   forward(x: Tensor, timesteps: Tensor, labels?: Tensor, tokens?: Tensor, paddingMask?: Tensor, pooled?: Tensor): Tensor {
-    if (this.contextDim > 0 && !(tokens && pooled)) throw new RangeError('unet: this denoiser is text-conditioned; pass the encoded prompts (an empty prompt for none)');
+    if (this.contextDim > 0 && !(tokens && pooled))
+      throw new RangeError('unet: this denoiser is text-conditioned; pass the encoded prompts (an empty prompt for none)');
     const emb = this.embed(timesteps.data, labels ?? null, pooled);
     // Cross-attention after a block at level i (i ≥ 1), when the net is text-conditioned.
-    const cross = (list: ModuleList | null, k: number, h: Tensor) => (list && tokens ? (list.at(k) as SpatialCrossAttention).forward(h, tokens, paddingMask) : h);
+    const cross = (list: ModuleList | null, k: number, h: Tensor) =>
+      list && tokens ? (list.at(k) as SpatialCrossAttention).forward(h, tokens, paddingMask) : h;
     let h = this.inConv.forward(x);
     const skips: Tensor[] = [];
     const levels = this.down.length;
