@@ -8,6 +8,7 @@
  *   const table = scorePromptSuite((prompts, seed) => model.sample({ n: prompts.length, prompts, seed }), { samples: 4 });
  *   console.log(formatPromptSuite(table));
  */
+import { captionFor, PARAPHRASE_TEMPLATES, TRAINING_TEMPLATES } from '../data/captions.ts';
 import { BACKGROUNDS, HELD_OUT_PAIRS, HELD_OUT_TRIPLES, isHeldOutCombination, OBJECT_COLOURS, RELATIONS, SHAPE_CLASSES } from '../data/shapes.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { judgeScene, type SceneJudgement } from './scene-verifier.ts';
@@ -157,4 +158,50 @@ export function formatPromptSuite(result: SuiteResult): string {
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const row = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   return [row(head), row(widths.map((w) => '-'.repeat(w))), ...lines.map(row)].join('\n');
+}
+
+/** Intended-label accuracy of a template-captioned model (Fashion-MNIST), per template set. */
+export interface ClassPromptRow {
+  templates: 'training' | 'paraphrase';
+  prompts: number;
+  samples: number;
+  /** Share of samples the reference classifier assigns the prompt's class. */
+  accuracy: number;
+}
+
+/**
+ * Every class in every training template and every unseen paraphrase template, `samples` images each (one draw for
+ * all, seeded), classified by `classify` (the reference classifier: images → class indices).
+ */
+export function scoreClassPrompts(
+  draw: (prompts: string[], seed: number) => Tensor,
+  classify: (images: Tensor) => Int32Array,
+  classes: readonly string[],
+  o: { samples?: number; seed?: number } = {},
+): ClassPromptRow[] {
+  const k = o.samples ?? 4;
+  const sets = [
+    ['training', TRAINING_TEMPLATES],
+    ['paraphrase', PARAPHRASE_TEMPLATES],
+  ] as const;
+  const asked = sets.flatMap(([set, templates]) =>
+    templates.flatMap((t) => classes.flatMap((c, label) => Array.from({ length: k }, () => ({ set, label, prompt: captionFor(c, t) })))),
+  );
+  const predicted = classify(
+    draw(
+      asked.map((a) => a.prompt),
+      o.seed ?? 1,
+    ),
+  );
+  return sets.map(([set, templates]) => {
+    const rows = asked.map((a, i) => ({ ...a, ok: predicted[i] === a.label })).filter((a) => a.set === set);
+    return { templates: set, prompts: templates.length * classes.length, samples: rows.length, accuracy: rows.filter((r) => r.ok).length / rows.length };
+  });
+}
+
+export function formatClassPrompts(rows: readonly ClassPromptRow[]): string {
+  return [
+    'templates   prompts  samples  intended-label accuracy',
+    ...rows.map((r) => `${r.templates.padEnd(10)}  ${String(r.prompts).padEnd(7)}  ${String(r.samples).padEnd(7)}  ${(r.accuracy * 100).toFixed(1)}%`),
+  ].join('\n');
 }

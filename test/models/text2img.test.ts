@@ -19,7 +19,7 @@ import { openGenerativeCheckpoint } from '../../src/models/registry.ts';
 import { TextEncoder } from '../../src/models/text-encoder.ts';
 import { Text2ImgModel, UnknownWordError } from '../../src/models/text2img.ts';
 import { SpatialCrossAttention } from '../../src/models/unet.ts';
-import { shapesPromptSuite } from '../../src/quality/prompt-suite.ts';
+import { formatPromptSuite, scoreClassPrompts, scorePromptSuite, shapesPromptSuite } from '../../src/quality/prompt-suite.ts';
 import { parseShapesCaption } from '../../src/quality/scene-verifier.ts';
 import { runTraining } from '../../src/runs/run.ts';
 import { manualSeed } from '../../src/tensor/random.ts';
@@ -162,6 +162,38 @@ test('cross-attention block and text encoder: gradients match central difference
     assert.ok(Math.abs(ctx.pooled.f32[d] - (t[d] + t[4 + d] + t[8 + d]) / 3) < 1e-6);
     assert.ok(Math.abs(ctx.pooled.f32[4 + d] - t[tok.maxLength * 4 + d]) < 1e-6);
   }
+});
+
+test('prompt suites: the scene verifier table and intended-label accuracy per template set, on known answers', () => {
+  // Plain gray pictures show no object: every attribute is wrong, every group has its samples.
+  const blank = scorePromptSuite((prompts) => new Tensor(new Float32Array(prompts.length * 3 * 32 * 32).fill(0.41), [prompts.length, 3, 32, 32]), {
+    samples: 2,
+  });
+  assert.deepEqual(
+    blank.rows.map((r) => [r.group, r.samples, r.colourAndShape, r.all]),
+    [
+      ['single, seen', 24, 0, 0],
+      ['single, held-out', 8, 0, 0],
+      ['pair, seen', 24, 0, 0],
+      ['pair, held-out', 16, 0, 0],
+    ],
+  );
+  assert.match(formatPromptSuite(blank), /^group\s+prompts\s+samples\s+colour/);
+  // A stand-in model draws the class index as the pixel value, except for one class under paraphrases.
+  const classes = ['Sneaker', 'Bag', 'Ankle boot'];
+  const labelOf = (p: string) => classes.findIndex((c) => p.includes(c.toLowerCase()));
+  const draw = (prompts: string[]) =>
+    new Tensor(Float32Array.from(prompts.flatMap((p) => [PARAPHRASE_TEMPLATES.some((t) => captionFor('Bag', t) === p) ? 0 : labelOf(p)])), [
+      prompts.length,
+      1,
+      1,
+      1,
+    ]);
+  const rows = scoreClassPrompts(draw, (images) => Int32Array.from(images.f32), classes, { samples: 2 });
+  assert.deepEqual(rows, [
+    { templates: 'training', prompts: 12, samples: 24, accuracy: 1 },
+    { templates: 'paraphrase', prompts: 9, samples: 18, accuracy: 2 / 3 },
+  ]);
 });
 
 /** A tiny text-to-image model whose U-Net output layer is not zero (so prompts change the prediction). */

@@ -6,42 +6,21 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { encodePng } from '../../data/image-file.ts';
-import { generateImages, imageAt, writeGridPng } from '../../models/generative.ts';
+import { imageAt, writeGridPng } from '../../models/generative.ts';
 import type { OpenedGenerativeModel } from '../../models/registry.ts';
 import type { Text2ImgModel } from '../../models/text2img.ts';
-import { formatPromptSuite, scorePromptSuite, shapesPromptSuite } from '../../quality/prompt-suite.ts';
+import { formatClassPrompts, formatPromptSuite, scoreClassPrompts, scorePromptSuite, shapesPromptSuite } from '../../quality/prompt-suite.ts';
+import { describeImages, referenceClassifier } from '../../quality/reference.ts';
+import { defaultRunsRoot } from '../../runs/run-store.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
-import type { SamplerFlags } from './generate.ts';
+import { type SamplerFlags, sampleSteps } from './generate.ts';
 
-/** Prompts sampled with a progress bar over the sampling steps when asked. */
+/** Prompts sampled with a progress bar over the sampling steps when asked (only the sampler flags given are passed). */
 function drawPrompts(model: Text2ImgModel, prompts: string[], o: SamplerFlags & { seed: number; negative?: string; progress: boolean }): Tensor {
-  const bar = o.progress
-    ? new cliProgress.SingleBar(
-        { format: 'sampling {bar} {value}/{total} steps | {eta_formatted} left', stream: process.stderr },
-        cliProgress.Presets.shades_classic,
-      )
-    : null;
-  let started = false;
   const { steps, sampler, eta, guidance } = o;
-  const images = generateImages(model, {
-    ...(steps !== undefined ? { steps } : {}),
-    ...(sampler !== undefined ? { sampler } : {}),
-    ...(eta !== undefined ? { eta } : {}),
-    ...(guidance !== undefined ? { guidance } : {}),
-    n: prompts.length,
-    prompts,
-    negativePrompt: o.negative,
-    seed: o.seed,
-    onStep: (step, total) => {
-      if (!started) bar?.start(total, 0);
-      started = true;
-      bar?.update(step);
-    },
-  });
-  bar?.stop();
-  return images;
+  const flags = Object.fromEntries(Object.entries({ steps, sampler, eta, guidance }).filter(([, v]) => v !== undefined));
+  return sampleSteps(model, { ...flags, n: prompts.length, prompts, negativePrompt: o.negative, seed: o.seed }, o.progress);
 }
 
 export interface PromptOptions extends SamplerFlags {
@@ -110,10 +89,9 @@ export async function evalTextToImage(
   o: { json?: boolean; samples?: number; seed?: number; sampling?: SamplerFlags; grid?: string },
 ): Promise<void> {
   const dataset = String(opened.recipe.dataset ?? '');
-  if (dataset !== 'shapes')
-    throw new Error(`simmer eval scores text-to-image models trained on shapes (the scene verifier reads shapes scenes); ${path} was trained on '${dataset}'`);
   const model = opened.model as unknown as Text2ImgModel;
   const started = performance.now();
+  if (dataset !== 'shapes') return evalClassPrompts(opened, path, dataset, o);
   const suite = shapesPromptSuite();
   const samples = o.samples ?? 4;
   let images: Tensor | null = null;
@@ -133,4 +111,45 @@ export async function evalTextToImage(
     `${path} (${opened.name}): ${suite.length} prompts × ${samples} samples, ${sampling.steps} ${sampling.sampler} steps, guidance ${sampling.guidance}, judged by the scene verifier in ${seconds.toFixed(1)}s\n`,
   );
   process.stdout.write(`${formatPromptSuite(result)}\n`);
+}
+
+/** A template-captioned model (Fashion-MNIST): intended-label accuracy on training and paraphrase templates. */
+async function evalClassPrompts(
+  opened: OpenedGenerativeModel,
+  path: string,
+  dataset: string,
+  o: { json?: boolean; samples?: number; seed?: number; sampling?: SamplerFlags; runs?: string },
+): Promise<void> {
+  const model = opened.model as unknown as Text2ImgModel;
+  if (!model.templates)
+    throw new Error(
+      `simmer eval scores text-to-image models trained on shapes (scene verifier) or on a labelled dataset captioned by templates; ${path} was trained on '${dataset}' with its own captions`,
+    );
+  const started = performance.now();
+  const log = (l: string) => (o.json ? undefined : process.stderr.write(`${l}\n`));
+  const ref = await referenceClassifier({
+    dataset,
+    data: opened.recipe.data as string | undefined,
+    cacheDir: join(o.runs ?? defaultRunsRoot(), '.reference'),
+    log,
+  });
+  const samples = o.samples ?? 4;
+  const rows = scoreClassPrompts(
+    (prompts, seed) => drawPrompts(model, prompts, { ...(o.sampling ?? {}), seed, progress: !o.json && process.stderr.isTTY === true }),
+    (images) => describeImages(ref.model, images).predictions,
+    model.classes,
+    { samples, seed: o.seed ?? 1 },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const sampling = model.samplerSettings({ n: 1, seed: 1, ...(o.sampling ?? {}) });
+  if (o.json) {
+    process.stdout.write(
+      `${JSON.stringify({ checkpoint: path, model: opened.name, dataset, sampling, samplesPerPrompt: samples, referenceAccuracy: ref.testAccuracy, rows, seconds }, null, 2)}\n`,
+    );
+    return;
+  }
+  process.stdout.write(
+    `${path} (${opened.name}) on ${dataset}: every class × template, ${samples} samples, ${sampling.steps} ${sampling.sampler} steps, guidance ${sampling.guidance}; reference classifier ${(ref.testAccuracy * 100).toFixed(2)}% on the test split; ${seconds.toFixed(1)}s\n`,
+  );
+  process.stdout.write(`${formatClassPrompts(rows)}\n`);
 }

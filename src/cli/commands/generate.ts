@@ -44,33 +44,33 @@ export function resolveClasses(asked: readonly string[], classes: readonly strin
 /** The sampler settings of a sequential model (ddpm) as the command line gives them. */
 export type SamplerFlags = Pick<SampleOptions, 'steps' | 'sampler' | 'eta' | 'guidance'>;
 
+/** A sequential model's images (ddpm, text2img), with a progress bar over the sampling steps when asked. */
+export function sampleSteps(model: GenerativeModule, options: SampleOptions, progress: boolean): Tensor {
+  const bar = progress
+    ? new cliProgress.SingleBar(
+        { format: 'sampling {bar} {value}/{total} steps | {eta_formatted} left', stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  let started = false;
+  const images = generateImages(model, {
+    ...options,
+    onStep: (step, total) => {
+      if (!started) bar?.start(total, 0);
+      started = true;
+      bar?.update(step);
+    },
+  });
+  bar?.stop();
+  return images;
+}
+
 /**
  * Images for `labels`, seeded, with a progress bar when asked: over sampling steps for sequential models (ddpm),
  * over images for latent ones (decoded in chunks of 64). The same seed gives the same images whatever the chunking.
  */
 function sampleWithProgress(model: GenerativeModule, labels: readonly number[], seed: number, progress: boolean, flags: SamplerFlags = {}): Tensor {
-  if (model.sample) {
-    const bar = progress
-      ? new cliProgress.SingleBar(
-          { format: 'sampling {bar} {value}/{total} steps | {eta_formatted} left', stream: process.stderr },
-          cliProgress.Presets.shades_classic,
-        )
-      : null;
-    let started = false;
-    const images = generateImages(model, {
-      ...flags,
-      n: labels.length,
-      labels,
-      seed,
-      onStep: (step, total) => {
-        if (!started) bar?.start(total, 0);
-        started = true;
-        bar?.update(step);
-      },
-    });
-    bar?.stop();
-    return images;
-  }
+  if (model.sample) return sampleSteps(model, { ...flags, n: labels.length, labels, seed }, progress);
   const gen = new Generator(seed);
   // The latents are drawn up front in one stream, so the images do not depend on the chunk size.
   const z = sampleLatents(labels.length, model.latentDim, gen);
