@@ -173,6 +173,30 @@ export class DiffusionModel extends Module implements ImageGenerator {
     });
   }
 
+  /** The timesteps an image-to-image edit runs: the last `strength` share of them (all without an init image). */
+  private editTimesteps(ts: number[], o: SampleOptions): number[] {
+    if (!o.init) {
+      if (o.mask) throw new RangeError('a mask needs the image it applies to (init)');
+      return ts;
+    }
+    const [c, h, w] = this.imageShape;
+    const want = (t: Tensor, channels: number, what: string) => {
+      if (t.rank !== 4 || t.shape[0] !== o.n || t.shape[1] !== channels || t.shape[2] !== h || t.shape[3] !== w)
+        throw new RangeError(`${what} must be [${o.n}, ${channels}, ${h}, ${w}] (one per image, the model's size), got [${t.shape.join(', ')}]`);
+    };
+    want(o.init, c, 'the init images');
+    if (o.mask) want(o.mask, 1, 'the mask');
+    const strength = o.strength ?? (o.mask ? 1 : 0.6);
+    if (!(strength > 0 && strength <= 1)) throw new RangeError(`strength must be in (0, 1], got ${strength}`);
+    return ts.slice(ts.length - Math.max(1, Math.round(ts.length * strength)));
+  }
+
+  /** x_0 in [−1, 1] noised to timestep t with fresh noise from each image's generator (t = −1: x_0 itself). */
+  private noisedTo(x0: Tensor, gens: readonly Generator[], t: number): Tensor {
+    if (t < 0) return x0;
+    return this.noised(x0, noiseFrom(gens, this.imageShape), new Int32Array(gens.length).fill(t)).xt;
+  }
+
   /** The sampler settings of o with the model's defaults filled in, checked. */
   samplerSettings(o: SampleOptions): SamplerSettings & { steps: number } {
     const sampler = o.sampler ?? 'ddim';
@@ -191,7 +215,7 @@ export class DiffusionModel extends Module implements ImageGenerator {
    */
   protected runSampler(o: SampleOptions, predictorFor: (from: number, to: number, settings: SamplerSettings) => (x: Tensor, t: number) => Tensor): Tensor {
     const settings = this.samplerSettings(o);
-    const ts = samplingTimesteps(this.schedule.steps, settings.steps);
+    const ts = this.editTimesteps(samplingTimesteps(this.schedule.steps, settings.steps), o);
     const batch = Math.max(1, o.batchSize ?? 100);
     const batches = Math.ceil(o.n / batch);
     const [c, h, w] = this.imageShape;
@@ -202,10 +226,15 @@ export class DiffusionModel extends Module implements ImageGenerator {
         const to = Math.min(o.n, from + batch);
         const gens = Array.from({ length: to - from }, (_, i) => new Generator(imageSeed(o.seed, from + i)));
         const predict = predictorFor(from, to, settings);
-        let x = noiseFrom(gens, this.imageShape);
+        const init = o.init ? affine(slice(o.init, 0, from, to), 2, -1) : null;
+        const mask = o.mask ? slice(o.mask, 0, from, to) : null;
+        // SDEdit: the init image noised to the first timestep; plain sampling: pure noise.
+        let x = init ? this.noisedTo(init, gens, ts[0]) : noiseFrom(gens, this.imageShape);
         for (let k = 0; k < ts.length; k++) {
-          const { x: next, x0 } = this.stepFrom(x, predict(x, ts[k]), ts[k], k + 1 < ts.length ? ts[k + 1] : -1, settings, gens);
-          x = next;
+          const tPrev = k + 1 < ts.length ? ts[k + 1] : -1;
+          const { x: next, x0 } = this.stepFrom(x, predict(x, ts[k]), ts[k], tPrev, settings, gens);
+          // Inpainting: outside the mask the init image, noised to the level the step reached, replaces the sample.
+          x = init && mask ? add(mul(next, mask), mul(this.noisedTo(init, gens, tPrev), affine(mask, -1, 1))) : next;
           o.onStep?.(bi * ts.length + k + 1, batches * ts.length, affine(x0, 0.5, 0.5));
         }
         out.set(clamp(affine(x, 0.5, 0.5), 0, 1).f32, from * c * h * w);

@@ -49,6 +49,14 @@ export interface SampleOptions {
   prompts?: readonly string[];
   /** Text-to-image models: what guidance steers away from (replaces the empty prompt of the unconditional branch). */
   negativePrompt?: string;
+  /**
+   * Diffusion image-to-image (SDEdit, Meng et al. 2022): start images [n, C, H, W] in [0, 1], noised to the level of
+   * `strength` and denoised from there; with `mask` ([n, 1, H, W], 1 = redraw), the rest is kept (inpainting).
+   */
+  init?: Tensor;
+  /** Share of the sampling steps run from the init image (0, 1]; 1 = from pure noise. Default 1 with a mask, else 0.6. */
+  strength?: number;
+  mask?: Tensor;
   /** Images per forward pass (memory bound; does not change the images). */
   batchSize?: number;
   /**

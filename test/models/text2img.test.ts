@@ -251,6 +251,33 @@ test('guidance: ε̂_neg + w·(ε̂_c − ε̂_neg) against separate forward pas
   assert.deepEqual(Array.from(generateImages(m, { ...o, prompts: ['', ''], guidance: 5 }).f32), Array.from(u1.f32));
 });
 
+test('image to image: SDEdit keeps more of the picture at low strength; a mask keeps everything outside it', () => {
+  const m = tinyModel();
+  const init = new Tensor(
+    Float32Array.from({ length: 2 * 3 * 64 }, (_, i) => 0.2 + 0.6 * ((i >> 3) % 2)),
+    [2, 3, 8, 8],
+  );
+  const o = { n: 2, prompts: ['a red circle', 'a blue square'], seed: 5, steps: 10, guidance: 3, init };
+  const gap = (t: Tensor) => t.f32.reduce((a, v, i) => a + Math.abs(v - init.f32[i]), 0) / t.size;
+  const low = gap(generateImages(m, { ...o, strength: 0.1 }));
+  const high = gap(generateImages(m, { ...o, strength: 1 }));
+  assert.ok(low < high, `strength 0.1 changes less (${low}) than strength 1 (${high})`);
+  // Keep the left half: it comes back as it was (up to float rounding); the right half is redrawn.
+  const mask = new Tensor(
+    Float32Array.from({ length: 2 * 64 }, (_, i) => (i % 8 >= 4 ? 1 : 0)),
+    [2, 1, 8, 8],
+  );
+  const out = generateImages(m, { ...o, mask }).f32;
+  for (let i = 0; i < out.length; i++) if (i % 8 < 4) assert.ok(Math.abs(out[i] - init.f32[i]) < 1e-5, `kept pixel ${i}`);
+  assert.ok(
+    out.some((v, i) => i % 8 >= 4 && Math.abs(v - init.f32[i]) > 1e-3),
+    'the masked half is redrawn',
+  );
+  assert.throws(() => generateImages(m, { ...o, strength: 0 }), /strength must be in \(0, 1\]/);
+  assert.throws(() => generateImages(m, { ...o, init: new Tensor(new Float32Array(64), [1, 1, 8, 8]) }), /init images must be \[2, 3, 8, 8\]/);
+  assert.throws(() => generateImages(m, { n: 2, prompts: o.prompts, seed: 1, mask }), /a mask needs the image/);
+});
+
 test('text2img end to end: train on shapes for a few steps, reopen the checkpoint, generate from a prompt', async () => {
   const root = mkdtempSync(join(tmpdir(), 'simmer-t2i-'));
   try {

@@ -6,21 +6,41 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodePng } from '../../data/image-file.ts';
-import { imageAt, writeGridPng } from '../../models/generative.ts';
+import { decodeImageFile, encodePng } from '../../data/image-file.ts';
+import { imageAt, type SampleOptions, writeGridPng } from '../../models/generative.ts';
 import type { OpenedGenerativeModel } from '../../models/registry.ts';
 import type { Text2ImgModel } from '../../models/text2img.ts';
 import { formatClassPrompts, formatPromptSuite, scoreClassPrompts, scorePromptSuite, shapesPromptSuite } from '../../quality/prompt-suite.ts';
 import { describeImages, referenceClassifier } from '../../quality/reference.ts';
 import { defaultRunsRoot } from '../../runs/run-store.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
+import { Tensor } from '../../tensor/tensor.ts';
 import { type SamplerFlags, sampleSteps } from './generate.ts';
 
 /** Prompts sampled with a progress bar over the sampling steps when asked (only the sampler flags given are passed). */
-function drawPrompts(model: Text2ImgModel, prompts: string[], o: SamplerFlags & { seed: number; negative?: string; progress: boolean }): Tensor {
+function drawPrompts(
+  model: Text2ImgModel,
+  prompts: string[],
+  o: SamplerFlags & { seed: number; negative?: string; progress: boolean; edit?: Pick<SampleOptions, 'init' | 'mask' | 'strength'> },
+): Tensor {
   const { steps, sampler, eta, guidance } = o;
-  const flags = Object.fromEntries(Object.entries({ steps, sampler, eta, guidance }).filter(([, v]) => v !== undefined));
+  const flags = Object.fromEntries(Object.entries({ steps, sampler, eta, guidance, ...o.edit }).filter(([, v]) => v !== undefined));
   return sampleSteps(model, { ...flags, n: prompts.length, prompts, negativePrompt: o.negative, seed: o.seed }, o.progress);
+}
+
+/** Only the sampler flags of o. */
+function samplerOnly(o: SamplerFlags): SamplerFlags {
+  return { steps: o.steps, sampler: o.sampler, eta: o.eta, guidance: o.guidance };
+}
+
+/** An image file at the model's size as n copies [n, channels, H, W] in [0, 1] (a mask: 1 channel, thresholded at ½). */
+async function imageBatch(path: string, model: Text2ImgModel, n: number, mask: boolean): Promise<Tensor> {
+  const [c, h, w] = model.imageShape;
+  const channels = mask ? 1 : c;
+  const img = await decodeImageFile(path, { size: [w, h], channels: channels as 1 | 3, resize: 'fill' });
+  const one = Float32Array.from(img.data, (v) => (mask ? (v >= 128 ? 1 : 0) : v / 255));
+  const out = new Float32Array(n * one.length);
+  for (let i = 0; i < n; i++) out.set(one, i * one.length);
+  return new Tensor(out, [n, channels, h, w]);
 }
 
 export interface PromptOptions extends SamplerFlags {
@@ -30,6 +50,10 @@ export interface PromptOptions extends SamplerFlags {
   out?: string;
   grid?: string;
   json?: boolean;
+  /** Image-to-image: the picture to edit, how much of the sampling to redo, and the region to redraw (white). */
+  init?: string;
+  strength?: number;
+  mask?: string;
 }
 
 /** `simmer generate <text2img checkpoint> "<prompt>"`. */
@@ -37,7 +61,12 @@ export async function generateFromPrompt(opened: OpenedGenerativeModel, path: st
   const started = performance.now();
   const model = opened.model as unknown as Text2ImgModel;
   const prompts = Array.from({ length: o.n }, () => prompt);
-  const images = drawPrompts(model, prompts, { ...o, progress: !o.json && process.stderr.isTTY === true });
+  if (o.init === undefined && (o.mask !== undefined || o.strength !== undefined))
+    throw new Error('--strength and --mask edit a picture: give it with --init <image>');
+  const edit = o.init
+    ? { init: await imageBatch(o.init, model, o.n, false), mask: o.mask ? await imageBatch(o.mask, model, o.n, true) : undefined, strength: o.strength }
+    : undefined;
+  const images = drawPrompts(model, prompts, { ...o, edit, progress: !o.json && process.stderr.isTTY === true });
   const files: string[] = [];
   if (o.out) {
     mkdirSync(o.out, { recursive: true });
@@ -56,7 +85,7 @@ export async function generateFromPrompt(opened: OpenedGenerativeModel, path: st
   const grid = o.grid ?? (o.out ? undefined : 'generated.png');
   if (grid) await writeGridPng(grid, images, Math.min(8, o.n));
   const seconds = (performance.now() - started) / 1000;
-  const sampling = model.samplerSettings(o);
+  const sampling = model.samplerSettings({ ...samplerOnly(o), n: o.n, seed: o.seed });
   if (o.json) {
     const record = {
       checkpoint: path,

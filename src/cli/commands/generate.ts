@@ -124,6 +124,9 @@ interface GenerateOptions extends SamplerFlags {
   interpolate?: string;
   runs: string;
   negative?: string;
+  init?: string;
+  strength?: number;
+  mask?: string;
 }
 
 export async function generate(target: string, o: GenerateOptions, prompt?: string): Promise<void> {
@@ -137,9 +140,20 @@ export async function generate(target: string, o: GenerateOptions, prompt?: stri
         `${opened.name} draws what a prompt says: simmer generate ${target} "a red circle above a blue square" (an empty prompt "" draws unconditionally)`,
       );
     if (o.class.length > 0) throw new Error(`${opened.name} takes a prompt, not --class; write the class into the prompt ("a photo of a sneaker")`);
-    return generateFromPrompt(opened, path, prompt, { ...samplerFlags(o), n: o.n, seed: o.seed, negative: o.negative, out: o.out, grid: o.grid, json: o.json });
+    return generateFromPrompt(opened, path, prompt, {
+      ...samplerFlags(o),
+      n: o.n,
+      seed: o.seed,
+      negative: o.negative,
+      out: o.out,
+      grid: o.grid,
+      json: o.json,
+      init: o.init,
+      strength: o.strength,
+      mask: o.mask,
+    });
   }
-  if (prompt !== undefined || o.negative !== undefined)
+  if (prompt !== undefined || o.negative !== undefined || o.init !== undefined)
     throw new Error(`${opened.name} does not read prompts; prompts and --negative are for text-to-image models (simmer train shapes --model text2img)`);
   if (!model.conditional && o.class.length > 0 && !o.class.includes('all'))
     throw new Error(
@@ -293,6 +307,9 @@ export function register(program: Command): void {
     .option('--eta <eta>', "ddpm: DDIM's η, 0 deterministic (default) to 1 (DDPM's variance)", number('--eta', { min: 0 }))
     .option('--guidance <w>', 'ddpm: classifier-free guidance scale (1 = none, default 2 for conditional models, 3 for text2img)', number('--guidance'))
     .option('--negative <prompt>', 'text2img: steer away from this prompt (it replaces the empty prompt of guidance)')
+    .option('--init <image>', 'text2img: edit this picture (SDEdit: noised to --strength, then denoised towards the prompt)')
+    .option('--strength <s>', 'text2img with --init: share of the sampling steps redone, (0, 1] (default 0.6; 1 with --mask)', number('--strength', { min: 0 }))
+    .option('--mask <png>', 'text2img with --init: white = redraw, black = keep (inpainting)')
     .option('--interpolate <a,b>', 'VAE: walk the latent space from the latent of seed a to that of seed b in --n steps')
     .option('--runs <dir>', 'folder holding runs', process.env.SIMMER_RUNS ?? 'runs')
     .option('--json', 'print JSON (files, classes, seed, timings)')
