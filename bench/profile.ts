@@ -1,6 +1,8 @@
 /**
- * The per-op profile of W3 (a training step) or W4 (an inference batch), as in docs/bench.md:
+ * The per-op profile of W3 (a training step), W4 (an inference batch) or W6 (a U-Net diffusion training step), as in
+ * docs/bench.md:
  *   node --import tsx bench/profile.ts W3 [--steps 60] [--warmup 5] [--trace w3.json] [--json]
+ *   node --import tsx bench/profile.ts W6 --steps 6 --warmup 1
  *   SIMMER_BACKEND=js node --import tsx bench/profile.ts W4 --steps 4
  * It times the same number of steps with the profiler off and on (so its cost is visible), prints the table of the
  * profiled steps and says how far the table's sum is from the measured wall time of those steps.
@@ -9,10 +11,16 @@ import { backward } from '../src/autograd/backward.ts';
 import { noGrad } from '../src/autograd/grad-mode.ts';
 import { backend } from '../src/backend/index.ts';
 import type { Batch } from '../src/data/index.ts';
+import { diffusionLoss } from '../src/models/diffusion.ts';
+import type { Module } from '../src/nn/module.ts';
 import { crossEntropy } from '../src/ops/loss.ts';
+import { Adam, type Optimizer } from '../src/optim/index.ts';
+import { Generator } from '../src/tensor/random.ts';
+import type { Tensor } from '../src/tensor/tensor.ts';
 import { beginSpan, endSpan, markStep, profileModules, recordSpan, rowsSumMs, startProfile, stopProfile } from '../src/profile/index.ts';
 import { formatProfile, phaseTotals, writeChromeTrace } from '../src/profile/report.ts';
 import { buildRecipe, endless, testLoader, trainLoader } from './workloads/common.ts';
+import { buildW6 } from './workloads/w6-unet.ts';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,17 +28,29 @@ function flag(name: string, fallback: string): string {
 }
 
 const workload = (process.argv[2] ?? 'W3').toUpperCase();
-const steps = Number(flag('steps', workload === 'W4' ? '20' : '60'));
+const steps = Number(flag('steps', workload === 'W4' ? '20' : workload === 'W6' ? '6' : '60'));
 const warmup = Number(flag('warmup', '5'));
 const tracePath = flag('trace', '');
 const json = process.argv.includes('--json');
 
 async function main(): Promise<void> {
-  if (workload !== 'W3' && workload !== 'W4') throw new Error(`bench/profile.ts: workload must be W3 or W4, got ${workload}`);
-  const { model, optimizer } = buildRecipe('cnn-small', 0);
+  if (workload !== 'W3' && workload !== 'W4' && workload !== 'W6') throw new Error(`bench/profile.ts: workload must be W3, W4 or W6, got ${workload}`);
+  let model: Module;
+  let optimizer: Optimizer<{ lr: number }>;
+  let loss: (b: Batch) => Tensor;
+  if (workload === 'W6') {
+    const unet = buildW6(0);
+    const gen = new Generator(0);
+    model = unet;
+    optimizer = new Adam(unet.parameters(), { lr: 2e-4 });
+    loss = (b) => diffusionLoss(unet, b, gen, 0.1);
+  } else {
+    ({ model, optimizer } = buildRecipe('cnn-small', 0));
+    loss = (b) => crossEntropy(model.forward(b.x), b.y);
+  }
   const unhook = profileModules(model);
   let run: (profiled: boolean) => Promise<void>;
-  if (workload === 'W3') {
+  if (workload !== 'W4') {
     const it = endless(await trainLoader(64, 0));
     run = async (profiled) => {
       const w0 = performance.now();
@@ -39,9 +59,9 @@ async function main(): Promise<void> {
       if (profiled) recordSpan('phase', 'data', 'data', w0, t0);
       optimizer.zeroGrad();
       if (profiled) beginSpan('phase', 'forward', 'forward');
-      const loss = crossEntropy(model.forward(b.x), b.y);
+      const l = loss(b);
       if (profiled) endSpan();
-      backward(loss);
+      backward(l);
       optimizer.step();
       if (profiled) markStep();
     };

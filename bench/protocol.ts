@@ -11,8 +11,9 @@
  *   emitResult({ ok: true, figures: { 'images/s': [1450] }, notes: [], rssMB: rssMB(), threads: 2 });
  */
 
-/** The job kinds; W1–W4 and T1 of shared/WORKLOADS.md map onto these; api-latency and train-rss are Simmer's service figures. */
-export type JobKind = 'sgemm' | 'mlp-train' | 'cnn-train' | 'cnn-accuracy' | 'cnn-infer' | 'api-latency' | 'train-rss' | 'ddp-train';
+/** The job kinds; W1–W4, W6 (unet-train), W7 (unet-sample) and T1 of shared/WORKLOADS.md map onto these; api-latency and train-rss are Simmer's service figures. */
+export type JobKind =
+  'sgemm' | 'mlp-train' | 'cnn-train' | 'cnn-accuracy' | 'cnn-infer' | 'unet-train' | 'unet-sample' | 'api-latency' | 'train-rss' | 'ddp-train';
 
 export interface JobSpec {
   kind: JobKind;
@@ -40,8 +41,10 @@ export interface JobSpec {
   maxEpochs?: number;
   /** Accuracy the time-to-accuracy clock stops at (T1: 0.9). */
   target?: number;
-  /** cnn-infer: passes over the test set. */
+  /** cnn-infer: passes over the test set; unet-sample: timed sampling calls. */
   passes?: number;
+  /** unet-sample: DDIM steps per call (W7: 25). */
+  samplerSteps?: number;
   /** ddp-train: processes (mpirun -np; 1 = no MPI) and the all-reduce bucket size. */
   ranks?: number;
   bucketBytes?: number;

@@ -138,6 +138,8 @@ const SECTION_TITLES: Record<string, string> = {
   W2: 'W2 — MLP 784-256-128-10, SGD lr 0.1 momentum 0.9, batch 128, one epoch',
   W3: 'W3 — CNN training, Adam lr 1e-3, batch 64',
   W4: 'W4 — CNN inference, batch 256, the 10,000 test images',
+  W6: 'W6 — U-Net diffusion training (32/64/128 channels, attention at 7x7), Adam lr 2e-4, batch 64',
+  W7: 'W7 — DDIM sampling with the W6 model, 25 steps, guidance 2 (one batch of 2B), B = 100',
   T1: 'T1 — time to 90% test accuracy with the W3 recipe (evaluated every 1/4 epoch; evaluation not timed)',
   scaling: 'Scaling — W3 training images/s by batch size and threads',
   loader: 'Data loader — W3 with augmentation (`standard`: flip, random resized crop, colour jitter) through DataLoader workers',
@@ -159,6 +161,8 @@ function summary(results: BenchResults): string {
     { section: 'W3', metric: 'epoch-1 images/s', config: '', title: 'W3 CNN train, whole epoch 1 (images/s)' },
     { section: 'W3', metric: 'accuracy after 2 epochs', config: '', title: 'W3 test accuracy after 2 epochs' },
     { section: 'W4', metric: 'images/s', config: '', title: 'W4 CNN inference (images/s)' },
+    { section: 'W6', metric: 'images/s', config: '', title: 'W6 U-Net diffusion train (images/s)' },
+    { section: 'W7', metric: 'images/s', config: '', title: 'W7 DDIM 25 steps, guidance 2 (images/s)' },
     { section: 'T1', metric: 'seconds to target', config: '', title: 'T1 seconds to 90% test accuracy' },
   ];
   const torch = (section: string, metric: string, config: string): Row | undefined => {
@@ -288,7 +292,7 @@ export function formatReport(results: BenchResults): string {
   );
   out.push('');
   out.push(summary(results));
-  for (const section of ['W1', 'W2', 'W3', 'W4', 'T1', 'scaling', 'loader', 'contention', 'latency', 'memory', 'ddp']) {
+  for (const section of ['W1', 'W2', 'W3', 'W4', 'W6', 'W7', 'T1', 'scaling', 'loader', 'contention', 'latency', 'memory', 'ddp']) {
     if (!results.rows.some((r) => r.section === section)) continue;
     out.push('');
     out.push(sectionTable(results, section));

@@ -9,7 +9,7 @@
  *
  *   npm run bench                      # full run (~22 min on 2 cores)
  *   npm run bench -- --quick           # smoke test, ~2–3 min
- *   npm run bench -- --only W1,W3      # sections: W1 W2 W3 W4 W5 T1 scaling loader contention latency memory
+ *   npm run bench -- --only W1,W3      # sections: W1 W2 W3 W4 W5 W6 W7 T1 scaling loader contention latency memory
  *   npm run bench -- --only latency,memory   # dashboard p95 while training; RSS across epochs (~1–2 min)
  *   npm run bench -- --contention      # add W3 beside a busy-loop process
  *   npm run bench -- --only ddp        # W3 data-parallel: 1 process × 2 threads, 1 × 1, 2 MPI ranks × 1 thread
@@ -30,7 +30,7 @@ import { type BenchResults, fmt, fmtDuration, formatReport, type Row, type Syste
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PYTHON = process.env.SIMMER_BENCH_PYTHON ?? '/usr/bin/python3';
-const SECTIONS = ['W1', 'W2', 'W3', 'W4', 'W5', 'T1', 'scaling', 'loader', 'contention', 'latency', 'memory', 'ddp'];
+const SECTIONS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'T1', 'scaling', 'loader', 'contention', 'latency', 'memory', 'ddp'];
 
 /** A system run a particular way: the unit that alternates within a round. */
 interface Variant {
@@ -143,8 +143,7 @@ function command(v: Variant, spec: JobSpec): { cmd: string; args: string[]; env:
       env.SIMMER_BACKEND = v.system === 'simmer-js' ? 'js' : 'native';
       env.SIMMER_THREADS = String(v.threads);
       if ((v.ranks ?? 1) > 1) {
-        // Containers often refuse cross-memory attach; the ranks may outnumber free cores on a shared machine.
-        env.OMPI_MCA_btl_vader_single_copy_mechanism = 'none';
+        // The ranks may outnumber free cores on a shared machine; the MPI addon picks the shared-memory copy itself.
         const child = [process.execPath, '--import', 'tsx', join(ROOT, 'bench/workloads/child.ts'), json];
         return { cmd: 'mpirun', args: ['--allow-run-as-root', '--oversubscribe', '--bind-to', 'none', '-np', String(v.ranks), ...child], env };
       }
@@ -206,6 +205,7 @@ const UNITS: Record<string, string> = {
   'RSS after epoch 3': 'MiB',
   'RSS growth epoch 1 to 3': 'fraction',
   'step ms': 'ms',
+  parameters: 'count',
   'all-reduce wait share': 'fraction',
   'all-reduce busy share': 'fraction',
 };
@@ -276,7 +276,7 @@ async function alternate(
     const list = r === 0 ? [...order, ...slow] : order;
     for (const v of list) {
       if (v.slow) {
-        const why = specSlow === null ? 'not run' : slowSkip?.(v);
+        const why = slowSkip?.(v) ?? (specSlow === null ? 'not run' : null);
         if (why || specSlow === null) {
           for (const m of expected) skip(section, m, '', v, why ?? 'not run');
           continue;
@@ -390,6 +390,46 @@ if (wants('W4')) {
     { kind: 'cnn-infer', threads: 0, passes: quick ? 1 : 3, maxSteps: quick ? 2560 : 0, budgetS: 30 },
     { kind: 'cnn-infer', threads: 1, budgetS: quick ? 2 : 8 },
     600,
+  );
+}
+
+/** Notes the 1-minute load average before and after a section on its Simmer row (a shared machine's context). */
+async function withLoad(section: string, run: () => Promise<void>): Promise<void> {
+  const before = loadavg()[0];
+  await run();
+  const load = `load average ${before.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after (${cores} cores)`;
+  const row = rows.find((x) => x.section === section && x.system === 'simmer-native' && x.metric === 'images/s');
+  row?.notes.push(load);
+  console.log(`  ${load}`);
+}
+
+// W6/W7: the U-Net denoiser. Simmer JS and TF.js do not run them (minutes per step on single-threaded JS kernels).
+const slowNotRun = () => 'not run: minutes per U-Net step on single-threaded JS kernels';
+if (wants('W6')) {
+  console.log('W6 U-Net diffusion training (batch 64, alternating)');
+  await withLoad('W6', () =>
+    alternate(
+      'W6',
+      ['images/s', 'parameters'],
+      { kind: 'unet-train', threads: 0, batch: 64, maxSteps: quick ? 3 : 20, budgetS: quick ? 10 : 45, warmupSteps: quick ? 1 : 2 },
+      null,
+      600,
+      slowNotRun,
+    ),
+  );
+}
+
+if (wants('W7')) {
+  console.log(quick ? 'W7 DDIM sampling (--quick: 2 steps, B = 20)' : 'W7 DDIM sampling, 25 steps, guidance 2, B = 100 (alternating)');
+  await withLoad('W7', () =>
+    alternate(
+      'W7',
+      ['images/s'],
+      { kind: 'unet-sample', threads: 0, batch: quick ? 20 : 100, samplerSteps: quick ? 2 : 25, passes: 1, budgetS: 0 },
+      null,
+      900,
+      slowNotRun,
+    ),
   );
 }
 
@@ -521,7 +561,15 @@ const results: BenchResults = {
   peak,
   systems,
   rows,
-  torchBest: { W1: torchBest('W1', shapeKeys[0]), W2: torchBest('W2', 'images/s'), W3: bestW3, W4: torchBest('W4', 'images/s'), T1: bestW3 },
+  torchBest: {
+    W1: torchBest('W1', shapeKeys[0]),
+    W2: torchBest('W2', 'images/s'),
+    W3: bestW3,
+    W4: torchBest('W4', 'images/s'),
+    W6: torchBest('W6', 'images/s'),
+    W7: torchBest('W7', 'images/s'),
+    T1: bestW3,
+  },
   curves,
 };
 const report = formatReport(results);

@@ -4,6 +4,7 @@
  * it took, then the count of solved seeds and the median wall time. Wall times are noisy on a shared machine.
  *   node --import tsx scripts/rl-benchmark.ts [ppo|dqn|reinforce|pixel ...] [--seeds 1,2,3,4,5] [--config '{"lr":…}'] [--json]
  */
+import { loadavg } from 'node:os';
 import '../src/index.ts';
 import { createAgent } from '../src/rl/checkpoint.ts';
 import { greedyPath, valueIteration } from '../src/rl/planning.ts';
@@ -34,7 +35,10 @@ const median = (xs: number[]) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const out: Record<string, unknown> = {};
+// Wall times on a shared machine scale with its load: the 1-minute load average is printed at the start and the end.
+const load = () => loadavg()[0].toFixed(1);
+const out: Record<string, unknown> = { loadAtStart: load() };
+if (!json) console.log(`load average ${out.loadAtStart} at the start`);
 for (const algo of which) {
   if (algo === 'pixel') {
     out.pixel = seeds.map((seed) => pixelRun(seed));
@@ -42,9 +46,10 @@ for (const algo of which) {
   }
   const b = budgets[algo as keyof typeof budgets];
   if (!b) throw new Error(`unknown benchmark '${algo}'; use ppo, dqn, reinforce or pixel`);
-  const rows = seeds.map((seed) => {
+  const rows = [];
+  for (const seed of seeds) {
     const agent = createAgent(algo as 'ppo', { env: 'cartpole', seed, ...b.config, ...overrides });
-    const r = trainAgent(agent, { ...b.train, solvedThreshold: 475, stopWhenSolved: true });
+    const r = await trainAgent(agent, { ...b.train, solvedThreshold: 475, stopWhenSolved: true });
     const row = {
       seed,
       solved: r.solved,
@@ -58,8 +63,8 @@ for (const algo of which) {
       console.log(
         `${algo} seed ${seed}: ${row.solved ? 'solved' : 'NOT solved'} at ${row.steps} steps / ${row.episodes} episodes, ${row.wallS.toFixed(1)} s wall, ${row.cpuS.toFixed(1)} s CPU (best greedy mean ${row.best.toFixed(1)})`,
       );
-    return row;
-  });
+    rows.push(row);
+  }
   const solved = rows.filter((r) => r.solved);
   const summary = {
     solved: solved.length,
@@ -77,7 +82,9 @@ for (const algo of which) {
       `${algo}: solved ${solved.length}/${rows.length} seeds; median ${summary.medianSteps} steps, ${summary.medianEpisodes} episodes, ${summary.medianWallS.toFixed(1)} s wall, ${summary.medianCpuS.toFixed(1)} s CPU (${b.limit})`,
     );
 }
+out.loadAtEnd = load();
 if (json) console.log(JSON.stringify(out, null, 2));
+else console.log(`load average ${out.loadAtEnd} at the end`);
 
 /** DQN with a conv net on the pixel gridworld: is the greedy path from S the planner's optimal (8-move) path? */
 function pixelRun(seed: number) {

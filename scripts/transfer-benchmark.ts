@@ -5,7 +5,8 @@
  * B. the shipped procedural backbone (fractals, shapes, textures; no real image) fine-tuned on all ten Fashion-MNIST
  *    classes from 100 labelled images per class, vs from scratch.
  * Scores are test accuracy on the t10k images of those classes (never trained on).
- *   node --import tsx scripts/transfer-benchmark.ts [--seeds 1] [--epochs 12] [--freeze-epochs 3] [--part A|B|AB] [--json]
+ *   node --import tsx scripts/transfer-benchmark.ts [--seeds 1] [--epochs 12] [--freeze-epochs 3] [--lr-mult 100] [--part A|B|AB]
+ *     [--modes scratch,frozen,fine-tune] [--json]
  */
 import { parseArgs } from 'node:util';
 import { FASHION_MNIST_DIR, openIdx } from '../src/data/idx.ts';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     'lr-mult': { type: 'string', default: '100' },
     batch: { type: 'string', default: '32' },
     part: { type: 'string', default: 'AB' },
+    modes: { type: 'string', default: 'scratch,frozen,fine-tune' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -35,6 +37,7 @@ const perClass = Number(values['per-class']);
 const lr = Number(values.lr);
 const lrMult = Number(values['lr-mult']);
 const batchSize = Number(values.batch);
+const modes = new Set(values.modes.split(','));
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
 const log = (l: string) => process.stderr.write(`${l}\n`);
 const trainAll = openIdx({ kind: 'idx', dir: FASHION_MNIST_DIR, split: 'train' });
@@ -84,14 +87,14 @@ if (values.part.includes('A')) {
   const test = new ClassView(testAll, { classes: [5, 6, 7, 8, 9] });
   for (const seed of seeds) {
     const train = new ClassView(trainAll, { classes: [5, 6, 7, 8, 9], perClass, seed });
-    for (const mode of ['scratch', 'frozen', 'fine-tune'] as const) await one('A', 'fmnist-0-4', mode, train, test, seed);
+    for (const mode of ['scratch', 'frozen', 'fine-tune'] as const) if (modes.has(mode)) await one('A', 'fmnist-0-4', mode, train, test, seed);
   }
 }
 if (values.part.includes('B')) {
   const test = new ClassView(testAll);
   for (const seed of seeds) {
     const train = new ClassView(trainAll, { perClass, seed });
-    for (const mode of ['scratch', 'fine-tune'] as const) await one('B', 'procedural', mode, train, test, seed);
+    for (const mode of ['scratch', 'fine-tune'] as const) if (modes.has(mode)) await one('B', 'procedural', mode, train, test, seed);
   }
 }
 const median = (xs: number[]) => {

@@ -230,7 +230,193 @@ def run_cnn_infer(spec):
     return {"images/s": samples}, notes, None
 
 
-JOBS = {"sgemm": run_sgemm, "mlp-train": run_mlp_train, "cnn-train": run_cnn_train, "cnn-accuracy": run_cnn_accuracy, "cnn-infer": run_cnn_infer}
+# ── W6 / W7: the U-Net denoiser (src/models/unet.ts, layer for layer; docs/bench.md) ──────────────────────────────
+
+
+def group_norm(channels, groups=8):
+    g = min(groups, channels)
+    while channels % g:
+        g -= 1
+    return nn.GroupNorm(g, channels)
+
+
+def zero_(m):
+    nn.init.zeros_(m.weight)
+    nn.init.zeros_(m.bias)
+    return m
+
+
+class ResBlock(nn.Module):
+    def __init__(self, cin, cout, emb):
+        super().__init__()
+        self.norm1, self.conv1 = group_norm(cin), nn.Conv2d(cin, cout, 3, padding=1)
+        self.emb_proj = nn.Linear(emb, cout)
+        self.norm2, self.conv2 = group_norm(cout), zero_(nn.Conv2d(cout, cout, 3, padding=1))
+        self.skip = None if cin == cout else nn.Conv2d(cin, cout, 1)
+
+    def forward(self, x, emb):
+        h = self.conv1(F.silu(self.norm1(x)))
+        h = h + self.emb_proj(emb)[:, :, None, None]
+        h = self.conv2(F.silu(self.norm2(h)))
+        return (x if self.skip is None else self.skip(x)) + h
+
+
+class SpatialSelfAttention(nn.Module):
+    def __init__(self, channels, heads):
+        super().__init__()
+        self.heads = heads
+        self.norm = group_norm(channels)
+        self.qkv = nn.Conv2d(channels, 3 * channels, 1)
+        self.proj = zero_(nn.Conv2d(channels, channels, 1))
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        d = c // self.heads
+        qkv = self.qkv(self.norm(x)).reshape(n, 3 * self.heads, d, h * w).transpose(2, 3)
+        q, k, v = qkv.split(self.heads, dim=1)
+        att = torch.softmax(q @ k.transpose(2, 3) / math.sqrt(d), dim=-1)
+        y = (att @ v).transpose(2, 3).reshape(n, c, h, w)
+        return x + self.proj(y)
+
+
+def timestep_embedding(t, dim):
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float64) / half)
+    angle = t.to(torch.float64)[:, None] * freqs[None, :]
+    return torch.cat([torch.sin(angle), torch.cos(angle)], dim=1).float()
+
+
+class UNet(nn.Module):
+    def __init__(self, base=32, mults=(1, 2, 4), classes=10, time_features=128, emb=512, heads=4):
+        super().__init__()
+        self.time_features = time_features
+        self.time1, self.time2 = nn.Linear(time_features, emb), nn.Linear(emb, emb)
+        self.label = nn.Embedding(classes + 1, emb)
+        widths = [m * base for m in mults]
+        self.in_conv = nn.Conv2d(1, base, 3, padding=1)
+        self.down, self.downsample = nn.ModuleList(), nn.ModuleList()
+        ch = base
+        for i, wd in enumerate(widths):
+            self.down.append(ResBlock(ch, wd, emb))
+            ch = wd
+            if i < len(widths) - 1:
+                self.downsample.append(nn.Conv2d(ch, ch, 3, stride=2, padding=1))
+        self.mid1, self.attn, self.mid2 = ResBlock(ch, ch, emb), SpatialSelfAttention(ch, heads), ResBlock(ch, ch, emb)
+        self.up, self.upsample_conv = nn.ModuleList(), nn.ModuleList()
+        for i in range(len(widths) - 1, -1, -1):
+            self.up.append(ResBlock(ch + widths[i], widths[i], emb))
+            ch = widths[i]
+            if i > 0:
+                self.upsample_conv.append(nn.Conv2d(ch, widths[i - 1], 3, padding=1))
+                ch = widths[i - 1]
+        self.out_norm, self.out_conv = group_norm(ch), zero_(nn.Conv2d(ch, 1, 3, padding=1))
+
+    def forward(self, x, t, y):
+        emb = F.silu(self.time2(F.silu(self.time1(timestep_embedding(t, self.time_features)))) + self.label(y))
+        h = self.in_conv(x)
+        skips = []
+        for i, block in enumerate(self.down):
+            h = block(h, emb)
+            skips.append(h)
+            if i < len(self.downsample):
+                h = self.downsample[i](h)
+        h = self.mid2(self.attn(self.mid1(h, emb)), emb)
+        for j, block in enumerate(self.up):
+            h = block(torch.cat([h, skips[-1 - j]], 1), emb)
+            if j < len(self.upsample_conv):
+                h = self.upsample_conv[j](F.interpolate(h, scale_factor=2, mode="nearest"))
+        return self.out_conv(F.silu(self.out_norm(h)))
+
+
+def linear_alpha_bar(steps=1000):
+    betas = torch.linspace(1e-4, 0.02, steps, dtype=torch.float64)
+    return torch.cumprod(1 - betas, 0)
+
+
+def w6(seed):
+    torch.manual_seed(seed)
+    return UNet()
+
+
+def run_unet_train(spec):
+    batch = spec.get("batch", 64)
+    x, y = load("train")
+    model = w6(spec.get("seed", 0))
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=2e-4)
+    alpha_bar = linear_alpha_bar()
+    it = batches(x, y, batch, spec.get("seed", 0))
+
+    def train_step():
+        _, _, xb, yb = next(it)
+        n = xb.shape[0]
+        t = torch.randint(0, 1000, (n,))
+        eps = torch.randn_like(xb)
+        ab = alpha_bar[t].float()[:, None, None, None]
+        xt = ab.sqrt() * (2 * xb - 1) + (1 - ab).sqrt() * eps
+        labels = torch.where(torch.rand(n) < 0.1, torch.full_like(yb, 10), yb)
+        opt.zero_grad()
+        F.mse_loss(model(xt, t, labels), eps).backward()
+        opt.step()
+        return n
+
+    for _ in range(spec.get("warmupSteps", 2)):
+        train_step()
+    steps = images = 0
+    hi = spec.get("maxSteps") or 20
+    t0 = time.perf_counter()
+    while keep_going(steps, t0, spec.get("minSteps", 1), hi, spec["budgetS"]):
+        images += train_step()
+        steps += 1
+    s = time.perf_counter() - t0
+    notes = [f"extrapolated from {steps} steps (time budget)"] if steps < (spec.get("maxSteps") or 0) else []
+    return {"images/s": [images / s], "parameters": [sum(p.numel() for p in model.parameters())]}, notes, None
+
+
+def ddim_sample(model, alpha_bar, n, steps, guidance, gen):
+    """DiffusionModel.sample's DDIM (eta 0) with guidance: trailing timesteps, x0 clipped to [-1, 1]."""
+    labels = torch.arange(n) % 10
+    both = torch.cat([labels, torch.full_like(labels, 10)])
+    x = torch.randn(n, 1, 28, 28, generator=gen)
+    ts = [round(1000 - i * 1000 / steps) - 1 for i in range(steps)]
+    for k, t in enumerate(ts):
+        ab = float(alpha_bar[t])
+        ab_prev = float(alpha_bar[ts[k + 1]]) if k + 1 < len(ts) else 1.0
+        out = model(torch.cat([x, x]), torch.full((2 * n,), t), both)
+        cond, uncond = out[:n], out[n:]
+        eps = uncond + guidance * (cond - uncond)
+        x0 = ((x - math.sqrt(1 - ab) * eps) / math.sqrt(ab)).clamp(-1, 1)
+        eps = (x - math.sqrt(ab) * x0) / math.sqrt(1 - ab)
+        x = math.sqrt(ab_prev) * x0 + math.sqrt(1 - ab_prev) * eps
+    return (x * 0.5 + 0.5).clamp(0, 1)
+
+
+def run_unet_sample(spec):
+    n = spec.get("batch", 100)
+    steps = spec.get("samplerSteps", 25)
+    model = w6(spec.get("seed", 0))
+    model.eval()
+    alpha_bar = linear_alpha_bar()
+    gen = torch.Generator().manual_seed(1)
+    samples = []
+    with torch.no_grad():
+        ddim_sample(model, alpha_bar, n, 1, 2.0, gen)
+        for _ in range(spec.get("passes", 1)):
+            t0 = time.perf_counter()
+            ddim_sample(model, alpha_bar, n, steps, 2.0, gen)
+            samples.append(n / (time.perf_counter() - t0))
+    return {"images/s": samples}, [], None
+
+
+JOBS = {
+    "sgemm": run_sgemm,
+    "mlp-train": run_mlp_train,
+    "cnn-train": run_cnn_train,
+    "cnn-accuracy": run_cnn_accuracy,
+    "cnn-infer": run_cnn_infer,
+    "unet-train": run_unet_train,
+    "unet-sample": run_unet_sample,
+}
 
 
 def main():

@@ -12,6 +12,7 @@ import { runSgemm } from './w1-sgemm.ts';
 import { runMlpTrain } from './w2-mlp.ts';
 import { runCnnAccuracy, runCnnTrain } from './w3-cnn.ts';
 import { runCnnInfer } from './w4-infer.ts';
+import { runUnetSample, runUnetTrain } from './w6-unet.ts';
 import { runDdpTrain } from './ddp.ts';
 
 async function run(spec: JobSpec): Promise<Omit<JobResult, 'rssMB' | 'threads'>> {
@@ -26,6 +27,10 @@ async function run(spec: JobSpec): Promise<Omit<JobResult, 'rssMB' | 'threads'>>
       return runCnnAccuracy(spec);
     case 'cnn-infer':
       return runCnnInfer(spec);
+    case 'unet-train':
+      return runUnetTrain(spec);
+    case 'unet-sample':
+      return runUnetSample(spec);
     case 'api-latency':
       return runApiLatency(spec);
     case 'train-rss':

@@ -4,7 +4,10 @@
  * DistributedDataParallel and a DistributedSampler. Rank 0 reports the total images/s (all ranks' images over the
  * slowest rank's time) and the all-reduce share of a step: 'all-reduce wait share' is the time the training thread
  * waited for gradients after backward (the communication compute did not hide), 'all-reduce busy share' the time the
- * communication thread spent in collectives (overlapped with backward).
+ * communication thread spent in collectives (overlapped with backward), 'all-reduce CPU share' the communication
+ * thread's CPU time over the process's (what communicating costs the rank, whatever the machine's load), and 'CPU ms
+ * per step' the process's CPU time per step (the same figure for one process: the two differ by what data
+ * parallelism costs in CPU).
  */
 import { initMpi } from '../../src/distributed/mpi.ts';
 import { DistributedDataParallel } from '../../src/distributed/ddp.ts';
@@ -13,6 +16,12 @@ import type { JobResult, JobSpec } from '../protocol.ts';
 import { buildRecipe, seconds, trainLoader } from './common.ts';
 import { backward } from '../../src/autograd/backward.ts';
 import { crossEntropy } from '../../src/ops/loss.ts';
+
+/** This process's CPU time (all threads), seconds. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
 
 export async function runDdpTrain(spec: JobSpec): Promise<Omit<JobResult, 'rssMB' | 'threads'>> {
   const batch = spec.batch ?? 64;
@@ -26,14 +35,18 @@ export async function runDdpTrain(spec: JobSpec): Promise<Omit<JobResult, 'rssMB
   let images = 0;
   let t0 = 0;
   let busy0 = 0;
+  let commCpu0 = 0;
   let wait0 = 0;
+  let cpu0 = 0;
   let n = 0;
   for await (const b of source.epoch(0)) {
     if (n === warmup) {
       comm?.barrier();
       t0 = performance.now();
       busy0 = comm?.stats().busySeconds ?? 0;
+      commCpu0 = comm?.stats().cpuSeconds ?? 0;
       wait0 = ddp?.stats.waitMs ?? 0;
+      cpu0 = cpuSeconds();
     }
     optimizer.zeroGrad();
     backward(crossEntropy(model.forward(b.x), b.y));
@@ -43,11 +56,13 @@ export async function runDdpTrain(spec: JobSpec): Promise<Omit<JobResult, 'rssMB
     if (++n === warmup + steps) break;
   }
   const s = seconds(t0);
+  const cpu = cpuSeconds() - cpu0;
   const timed = n - warmup;
   const figures: Record<string, number[]> = {};
   if (!comm) {
     figures['images/s'] = [images / s];
     figures['step ms'] = [(1000 * s) / timed];
+    figures['CPU ms per step'] = [(1000 * cpu) / timed];
     return { ok: true, figures, notes: [], info: { steps: timed } };
   }
   // All ranks' images over the slowest rank's time; shares are rank 0's.
@@ -61,12 +76,15 @@ export async function runDdpTrain(spec: JobSpec): Promise<Omit<JobResult, 'rssMB
   }
   const waitS = (ddp!.stats.waitMs - wait0) / 1000;
   const busyS = comm.stats().busySeconds - busy0;
+  const commCpuS = comm.stats().cpuSeconds - commCpu0;
   comm.finalize();
   if (comm.rank !== 0) process.exit(0); // rank 0 alone reports
   figures['images/s'] = [total / slowest];
   figures['step ms'] = [(1000 * s) / timed];
   figures['all-reduce wait share'] = [waitS / s];
   figures['all-reduce busy share'] = [busyS / s];
+  figures['all-reduce CPU share'] = [commCpuS / cpu];
+  figures['CPU ms per step'] = [(1000 * cpu) / timed];
   return {
     ok: true,
     figures,

@@ -36,6 +36,8 @@ void simmer_conv2d_backward_weight(const float* x, const float* gy, float* gw, c
 void simmer_conv2d_forward_act(const float* x, const float* w, const float* bias /* nullable */, float* y, const int32_t* geom, int relu);
 /* out = 2x2 stride-2 max pool (floor) of relu(conv(x, w) + bias): inference, no full-size activation written. */
 void simmer_conv2d_relu_maxpool2(const float* x, const float* w, const float* bias /* nullable */, float* out, const int32_t* geom);
+void simmer_conv2d_relu_maxpool2_argmax(const float* x, const float* w, const float* bias /* nullable */, float* out, int32_t* argmax,
+                                         const int32_t* geom);
 
 /* ── pooling ── */
 void simmer_max_pool2d_forward(const float* x, float* y, int32_t* argmax, const int32_t* geom);

@@ -13,7 +13,9 @@
 #include <cstring>
 #include <vector>
 
+#include "maxpool2.h"
 #include "scratch.h"
+#include "simd_run.h"
 #include "sgemm.h"
 #include "simmer.h"
 #include "thread_pool.h"
@@ -335,16 +337,23 @@ void biasRelu(const Geom& g, const float* bias, float* yImg, bool relu) {
   }
 }
 
-// 2×2 stride-2 max pool (floor) of one image's K planes, oh×ow → (oh/2)×(ow/2).
-void maxPool2(const Geom& g, const float* yImg, float* out) {
+// 2×2 stride-2 max pool (floor) of one image's K planes, oh×ow → (oh/2)×(ow/2). With `argmax` it also writes each
+// window's argmax as simmer_max_pool2d_forward does (flat index into the oh×ow plane, first maximum wins, NaN wins).
+void maxPool2(const Geom& g, const float* yImg, float* out, int32_t* argmax) {
   const int64_t ph = g.oh / 2, pw = g.ow / 2;
-  for (int64_t k = 0; k < g.k; k++)
-    for (int64_t i = 0; i < ph; i++) {
-      const float* r0 = yImg + k * g.Q + 2 * i * g.ow;
-      const float* r1 = r0 + g.ow;
-      float* o = out + (k * ph + i) * pw;
-      for (int64_t j = 0; j < pw; j++) o[j] = std::max(std::max(r0[2 * j], r0[2 * j + 1]), std::max(r1[2 * j], r1[2 * j + 1]));
-    }
+  simdRun([&] {
+    for (int64_t k = 0; k < g.k; k++)
+      for (int64_t i = 0; i < ph; i++) {
+        const float* r0 = yImg + k * g.Q + 2 * i * g.ow;
+        const float* r1 = r0 + g.ow;
+        float* o = out + (k * ph + i) * pw;
+        if (argmax == nullptr) {
+          for (int64_t j = 0; j < pw; j++) o[j] = std::max(std::max(r0[2 * j], r0[2 * j + 1]), std::max(r1[2 * j], r1[2 * j + 1]));
+          continue;
+        }
+        maxPool2Row(r0, r1, o, argmax + (k * ph + i) * pw, pw, static_cast<int32_t>(2 * i * g.ow), static_cast<int32_t>(g.ow));
+      }
+  });
 }
 
 // Runs the convolution image by image: target(img) gives where image img's K×Q output goes, post(img, yImg) runs
@@ -399,7 +408,7 @@ extern "C" void simmer_conv2d_forward_act(const float* x, const float* w, const 
       x, w, g, [&](int64_t img) { return y + img * g.k * g.Q; }, [&](int64_t, float* yImg) { biasRelu(g, bias, yImg, relu != 0); });
 }
 
-extern "C" void simmer_conv2d_relu_maxpool2(const float* x, const float* w, const float* bias, float* out, const int32_t* geom) {
+extern "C" void simmer_conv2d_relu_maxpool2_argmax(const float* x, const float* w, const float* bias, float* out, int32_t* argmax, const int32_t* geom) {
   const Geom g(geom);
   if (g.n == 0 || g.Q == 0) return;
   const int64_t pooled = g.k * (g.oh / 2) * (g.ow / 2);
@@ -411,6 +420,10 @@ extern "C" void simmer_conv2d_relu_maxpool2(const float* x, const float* w, cons
       },
       [&](int64_t img, float* yImg) {
         biasRelu(g, bias, yImg, true);
-        maxPool2(g, yImg, out + img * pooled);
+        maxPool2(g, yImg, out + img * pooled, argmax != nullptr ? argmax + img * pooled : nullptr);
       });
+}
+
+extern "C" void simmer_conv2d_relu_maxpool2(const float* x, const float* w, const float* bias, float* out, const int32_t* geom) {
+  simmer_conv2d_relu_maxpool2_argmax(x, w, bias, out, nullptr, geom);
 }

@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "maxpool2.h"
 #include "simd_run.h"
 #include "simmer.h"
 #include "thread_pool.h"
@@ -49,20 +50,12 @@ extern "C" void simmer_max_pool2d_forward(const float* x, float* y, int32_t* arg
       float* yp = y + p * outPlane;
       int32_t* ap = argmax + p * outPlane;
       if (plain2x2 && 2 * g.oh <= g.h && 2 * g.ow <= g.w) {
-        for (int64_t oy = 0; oy < g.oh; oy++) {
-          const float* r0 = xp + 2 * oy * g.w;
-          const float* r1 = r0 + g.w;
-          for (int64_t ox = 0; ox < g.ow; ox++) {
-            const int64_t ix = 2 * ox;
-            float best = r0[ix];
-            int64_t bi = 2 * oy * g.w + ix;
-            if (r0[ix + 1] > best || r0[ix + 1] != r0[ix + 1]) best = r0[ix + 1], bi = 2 * oy * g.w + ix + 1;
-            if (r1[ix] > best || r1[ix] != r1[ix]) best = r1[ix], bi = (2 * oy + 1) * g.w + ix;
-            if (r1[ix + 1] > best || r1[ix + 1] != r1[ix + 1]) best = r1[ix + 1], bi = (2 * oy + 1) * g.w + ix + 1;
-            yp[oy * g.ow + ox] = best;
-            ap[oy * g.ow + ox] = static_cast<int32_t>(bi);
+        simdRun([&] {
+          for (int64_t oy = 0; oy < g.oh; oy++) {
+            const float* r0 = xp + 2 * oy * g.w;
+            maxPool2Row(r0, r0 + g.w, yp + oy * g.ow, ap + oy * g.ow, g.ow, static_cast<int32_t>(2 * oy * g.w), static_cast<int32_t>(g.w));
           }
-        }
+        });
         continue;
       }
       for (int64_t oy = 0; oy < g.oh; oy++)

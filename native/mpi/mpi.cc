@@ -2,10 +2,20 @@
 //
 // One communication thread owns MPI: it calls MPI_Init_thread (MPI_THREAD_FUNNELED, so every later MPI call is
 // made by that same thread), runs the collectives the JS thread queues, in order, as non-blocking MPI operations
-// (MPI_Iallreduce, MPI_Ibcast, MPI_Iallgather, MPI_Ibarrier) driven by MPI_Test with short sleeps, so it never
-// spins a core the kernels need, and finalizes. JS either waits for an operation (allreduce, broadcast, barrier,
-// allgather) or starts one and collects it later (allreduceStart → test / wait), so gradients of one bucket travel
-// while backward computes the next.
+// (MPI_Iallreduce, MPI_Ibcast, MPI_Iallgather, MPI_Ibarrier) driven by MPI_Test, and finalizes. JS either waits for
+// an operation (allreduce, broadcast, barrier, allgather) or starts one and collects it later (allreduceStart →
+// test / wait), so gradients of one bucket travel while backward computes the next.
+//
+// Open MPI moves data only while some thread is inside an MPI call on each side, so how the thread waits decides the
+// speed. It polls MPI_Test with sched_yield() in between for the first few milliseconds of an operation (the kernel
+// hands the core to the rank's compute thread whenever that one wants it, and the poll runs at full rate when the
+// core is otherwise idle, e.g. while JS waits at the end of backward), then backs off with sleeps so that a long wait
+// for a slow peer does not burn a core. Sleeping from the start made every shared-memory fragment cost a sleep on
+// each side: a 1.6 MB all-reduce took ~36 ms instead of ~1.5 ms (bench/ddp notes in docs/bench.md).
+//
+// Shared memory between local ranks uses Linux cross-memory attach (one copy per message) when the kernel allows it;
+// init() probes process_vm_readv first and, where a seccomp filter or Yama forbids it (many containers), switches
+// Open MPI's vader BTL to its copy-in/copy-out path instead of letting the first large message abort the job.
 //
 // MPI has no timeouts: a rank that dies or freezes leaves the others blocked forever. So the thread also sends a
 // heartbeat (its operation count) to every other rank every `heartbeat` seconds on a private communicator, and a
@@ -15,14 +25,19 @@
 #include <dlfcn.h>
 #include <mpi.h>
 #include <napi.h>
+#include <sched.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -33,6 +48,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double now() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+double threadCpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 
 enum class Kind { Allreduce, Broadcast, Barrier, Allgather };
 const char* kindName(Kind k) {
@@ -53,12 +73,14 @@ struct Job {
   void* out = nullptr;  // allgather: size × bytes
   int64_t count = 0;    // allreduce: floats; broadcast/allgather: bytes
   int root = 0;
+  float divisor = 1;    // allreduce: the sum is divided by it in place (the mean over ranks), on this thread
   bool done = false;
   std::string error;
   double queued = 0, started = 0, finished = 0;
 };
 
 const int kHeartbeatTag = 7301;
+const double kSpinSeconds = 0.02;
 
 struct State {
   std::mutex mu;
@@ -84,7 +106,7 @@ struct State {
   std::vector<std::string> hosts;
   std::vector<int64_t> pids;
   // Statistics (under mu).
-  double busySeconds = 0;
+  double busySeconds = 0, cpuSeconds = 0;
   int64_t operations = 0;
   double bytesReduced = 0;
 };
@@ -184,7 +206,13 @@ std::string run(Job* j) {
     int flag = 0;
     rc = MPI_Test(&req, &flag, MPI_STATUS_IGNORE);
     if (rc != MPI_SUCCESS) return std::string("MPI ") + kindName(j->kind) + " failed: " + mpiError(rc);
-    if (flag) return "";
+    if (flag) {
+      if (j->kind == Kind::Allreduce && j->divisor != 1) {
+        float* f = static_cast<float*>(j->buf);
+        for (int64_t i = 0; i < j->count; i++) f[i] /= j->divisor;
+      }
+      return "";
+    }
     std::string lost = beat();
     if (!lost.empty()) return lost;
     double waited = now() - started;
@@ -198,8 +226,11 @@ std::string run(Job* j) {
              " has waited " + secs + " s; " + (behind.empty() ? "some rank" : behind) +
              " has not reached it (it hangs, or ranks run different code paths)";
     }
-    // Poll hard for the first ~50 µs (a bucket of a fast link finishes there), then back off to 1 ms.
-    if (waited > 50e-6) {
+    // Yield-poll for the first kSpinSeconds (a bucket finishes there on shared memory or a fast link), then back off
+    // to sleeps of up to 1 ms: a peer that far behind is slow, and a sleeping poll costs it no CPU.
+    if (waited < kSpinSeconds) {
+      sched_yield();
+    } else {
       sleepUs = sleepUs == 0 ? 20 : std::min(1000.0, sleepUs * 1.5);
       std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(sleepUs)));
     }
@@ -273,9 +304,9 @@ void threadMain() {
       }
       continue;
     }
-    double t0 = now();
+    double t0 = now(), c0 = threadCpu();
     std::string err = run(job);
-    double t1 = now();
+    double t1 = now(), c1 = threadCpu();
     std::lock_guard<std::mutex> lock(S->mu);
     if (!err.empty()) {
       failLocked(err);
@@ -286,6 +317,7 @@ void threadMain() {
     job->started = t0;
     job->finished = t1;
     S->busySeconds += t1 - t0;
+    S->cpuSeconds += c1 - c0;
     S->operations++;
     if (job->kind == Kind::Allreduce) S->bytesReduced += 4.0 * job->count;
     S->completedSeq = job->seq + 1;
@@ -298,6 +330,26 @@ void threadMain() {
   std::lock_guard<std::mutex> lock(S->mu);
   S->finalized = true;
   S->done.notify_all();
+}
+
+// True when this process may read another local rank's memory with process_vm_readv, as the vader BTL's
+// cross-memory attach does: a seccomp filter (Docker's default) refuses the call even on oneself, and Yama's
+// ptrace_scope 2 or 3 refuses it between siblings (scope 1 Open MPI handles itself with PR_SET_PTRACER).
+bool crossMemoryAttachWorks() {
+  int scope = 0;
+  std::ifstream yama("/proc/sys/kernel/yama/ptrace_scope");
+  if (yama >> scope && scope >= 2 && geteuid() != 0) return false;
+  if (scope >= 3) return false;
+  int probe = 42, copy = 0;
+  iovec local{&copy, sizeof copy}, remote{&probe, sizeof probe};
+  return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(sizeof copy) && copy == 42;
+}
+
+// Where cross-memory attach is refused, vader's copy-in/copy-out path instead (unless the user chose already).
+// Called before the communication thread starts, so MPI_Init_thread reads it.
+void chooseSingleCopy() {
+  if (getenv("OMPI_MCA_btl_vader_single_copy_mechanism") != nullptr) return;
+  if (!crossMemoryAttachWorks()) setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
 }
 
 // ---- JS side -------------------------------------------------------------------------------------------------
@@ -330,6 +382,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   }
   std::unique_lock<std::mutex> lock(S->mu);
   if (!S->started) {
+    chooseSingleCopy();
     S->started = true;
     S->thread = std::thread(threadMain);
     S->thread.detach();
@@ -346,8 +399,10 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   return r;
 }
 
-Job* enqueue(Kind kind, void* buf, void* out, int64_t count, int root) {
+// The job is complete when queued: the communication thread may run it the moment the lock is released.
+Job* enqueue(Kind kind, void* buf, void* out, int64_t count, int root, float divisor = 1) {
   Job* j = new Job();
+  j->divisor = divisor;
   std::lock_guard<std::mutex> lock(S->mu);
   j->id = S->nextId++;
   j->seq = S->nextSeq++;
@@ -394,7 +449,8 @@ Napi::Value AllreduceStart(const Napi::CallbackInfo& info) {
     return env.Null();
   Napi::Float32Array a = info[0].As<Napi::Float32Array>();
   if (!inRange(env, a.ElementLength())) return env.Null();
-  Job* j = enqueue(Kind::Allreduce, a.Data(), nullptr, a.ElementLength(), 0);
+  float divisor = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().FloatValue() : 1.0f;
+  Job* j = enqueue(Kind::Allreduce, a.Data(), nullptr, a.ElementLength(), 0, divisor);
   keepAlive.emplace(j->id, Napi::Persistent(info[0]));
   return Napi::Number::New(env, static_cast<double>(j->id));
 }
@@ -492,6 +548,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("operations", static_cast<double>(S->operations));
   r.Set("busySeconds", S->busySeconds);
+  r.Set("cpuSeconds", S->cpuSeconds);
   r.Set("bytesReduced", S->bytesReduced);
   return r;
 }

@@ -1,6 +1,6 @@
 /**
  * The library and the run application speak no command-line flags; this maps their errors to what a `simmer` user
- * types to fix them (--resume, --epochs, --clip-grad, `simmer runs`).
+ * types to fix them (--resume, --epochs, --clip-grad, --image-size, `simmer runs`).
  */
 import { RunError } from '../runs/errors.ts';
 import { DivergenceError, NonFiniteLossError } from '../train/trainer.ts';
@@ -22,5 +22,7 @@ export function cliMessage(e: unknown): string {
   }
   if (err instanceof NonFiniteLossError || err instanceof DivergenceError)
     return err.message.replace('gradient clipping', 'gradient clipping (--clip-grad)').replace('a lower learning rate', 'a lower learning rate (--lr)');
+  if (err instanceof RangeError && err.message.includes('; resize the images'))
+    return err.message.replace('; resize the images', '; resize the images with --image-size');
   return err?.message ?? String(e);
 }

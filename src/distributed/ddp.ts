@@ -9,7 +9,10 @@
  *   communication thread while backward computes the next layers. afterBackward() (called by the Trainer before
  *   clipping and the optimizer step) starts any bucket not yet started (parameters that got no gradient count as
  *   zero), waits for all of them in order, and writes the mean back into each .grad. Every rank then holds the same
- *   bits: the MPI sum is the same on every rank, and so is everything after it.
+ *   bits: the MPI sum is the same on every rank, and so is its division by the rank count (done by the
+ *   communication thread) and everything after it. Each rank's loss is the mean over its own batch and every rank
+ *   has the same batch size (DistributedSampler pads the epoch), so the mean of the ranks' gradients is the gradient
+ *   of the mean loss over the whole N·B batch.
  * - Batch-norm statistics: each rank's running mean and variance follow its own shard during an epoch; at the end of
  *   each epoch's batches (before validation and the epoch checkpoint) they are averaged across ranks
  *   (averageBuffers). SyncBN (synchronising the batch statistics inside every forward) is not done: it would put a
@@ -115,7 +118,8 @@ export class DistributedDataParallel {
   }
 
   private start(b: Bucket): void {
-    b.op = this.comm.allreduceStart(b.flat);
+    // The communication thread divides the sum by the rank count: every rank gets the mean, bit for bit the same.
+    b.op = this.comm.allreduceStart(b.flat, this.comm.size);
     this.launched.push(b);
   }
 
@@ -133,15 +137,12 @@ export class DistributedDataParallel {
       });
       this.start(b);
     }
-    const n = this.comm.size;
     for (const b of this.launched) {
       this.comm.wait(b.op!);
       b.op = null;
       b.ready.clear();
-      const f = b.flat;
-      for (let i = 0; i < f.length; i++) f[i] /= n;
       b.params.forEach((p, k) => {
-        const mean = f.subarray(b.offsets[k], b.offsets[k] + p.size);
+        const mean = b.flat.subarray(b.offsets[k], b.offsets[k] + p.size);
         if (p.grad && p.grad.size === p.size) p.grad.f32.set(mean);
         else p.grad = new Tensor(mean.slice(), p.shape);
       });
@@ -158,9 +159,7 @@ export class DistributedDataParallel {
   averageBuffers(): void {
     for (const [, t] of this.model.namedBuffers()) {
       if (t.dtype !== 'float32') continue;
-      const d = t.f32;
-      this.comm.allreduce(d);
-      for (let i = 0; i < d.length; i++) d[i] /= this.comm.size;
+      this.comm.allreduce(t.f32, this.comm.size);
       t.version.value++;
     }
   }

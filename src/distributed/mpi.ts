@@ -15,16 +15,26 @@ import { fileURLToPath } from 'node:url';
 
 type Bytes = Float32Array | Int32Array | Uint8Array | Float64Array | Uint32Array;
 
+export interface CommStats {
+  operations: number;
+  busySeconds: number;
+  cpuSeconds: number;
+  bytesReduced: number;
+}
+
 /** The collectives data parallelism needs. Every rank must call them in the same order. */
 export interface Communicator {
   readonly rank: number;
   readonly size: number;
   /** Host name of each rank. */
   readonly hosts: readonly string[];
-  /** Sums `buf` over all ranks, in place. */
-  allreduce(buf: Float32Array): void;
-  /** Starts an in-place sum on the communication thread; collect it with wait() (or poll test()). Keep `buf` untouched until then. */
-  allreduceStart(buf: Float32Array): number;
+  /** Sums `buf` over all ranks, in place, then divides it by `divisor` (default 1; the rank count gives the mean). */
+  allreduce(buf: Float32Array, divisor?: number): void;
+  /**
+   * Starts an in-place sum (divided by `divisor`, as allreduce) on the communication thread; collect it with wait() (or
+   * poll test()). Keep `buf` untouched until then.
+   */
+  allreduceStart(buf: Float32Array, divisor?: number): number;
   wait(id: number): void;
   test(id: number): boolean;
   /** Copies root's bytes of `buf` into every rank's `buf`. */
@@ -32,21 +42,21 @@ export interface Communicator {
   barrier(): void;
   /** Every rank's bytes (the same length on each), rank after rank. */
   allgather(buf: Uint8Array): Uint8Array;
-  /** Seconds the communication thread spent in collectives, and how many it ran. */
-  stats(): { operations: number; busySeconds: number; bytesReduced: number };
+  /** Seconds the communication thread spent in collectives (wall, and its CPU time), and how many it ran. */
+  stats(): CommStats;
   finalize(): void;
 }
 
 interface MpiAddon {
   init(o: { heartbeat: number; timeout: number; opTimeout: number }): { rank: number; size: number; threadLevel: number; hosts: string[] };
-  allreduce(buf: Float32Array): void;
-  allreduceStart(buf: Float32Array): number;
+  allreduce(buf: Float32Array, divisor: number): void;
+  allreduceStart(buf: Float32Array, divisor: number): number;
   wait(id: number): void;
   test(id: number): boolean;
   broadcast(buf: Bytes, root: number): void;
   barrier(): void;
   allgather(buf: Uint8Array): Uint8Array;
-  stats(): { operations: number; busySeconds: number; bytesReduced: number };
+  stats(): CommStats;
   failure(): string | null;
   finalize(): void;
 }
@@ -119,8 +129,8 @@ export function initMpi(options: MpiOptions = {}): Communicator {
     rank: info.rank,
     size: info.size,
     hosts: info.hosts,
-    allreduce: (b) => addon.allreduce(b),
-    allreduceStart: (b) => addon.allreduceStart(b),
+    allreduce: (b, divisor = 1) => addon.allreduce(b, divisor),
+    allreduceStart: (b, divisor = 1) => addon.allreduceStart(b, divisor),
     wait: (id) => addon.wait(id),
     test: (id) => addon.test(id),
     broadcast: (b, root = 0) => addon.broadcast(b, root),

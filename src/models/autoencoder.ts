@@ -22,8 +22,7 @@ import { bceWithLogits, mse } from '../ops/loss.ts';
 import { flatten, reshape } from '../ops/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { EvalReport, StepResult, Task, TaskSource } from '../train/task.ts';
-import type { Batch } from '../train/types.ts';
-import type { ImageGenerator } from './generative.ts';
+import { type ImageGenerator, requireSidesDivisible } from './generative.ts';
 import { convDecoder, convEncoder } from './vae.ts';
 
 /** Bottleneck size when a recipe leaves it at 0 (N2D's and DEC's 10 for ten classes). */
@@ -54,8 +53,7 @@ export class ConvAutoencoder extends Module implements ImageGenerator {
   constructor(o: AutoencoderOptions) {
     super();
     const [c, h, w] = o.inputShape;
-    if (h % 4 !== 0 || w % 4 !== 0)
-      throw new RangeError(`autoencoder: image height and width must be divisible by 4, got ${h}x${w}; resize with --image-size (e.g. 28 or 32)`);
+    requireSidesDivisible('autoencoder', o.inputShape, 4);
     const bottleneck = o.bottleneck ?? DEFAULT_BOTTLENECK;
     if (!Number.isInteger(bottleneck) || bottleneck < 1) throw new RangeError(`autoencoder: the bottleneck must be a positive integer, got ${bottleneck}`);
     const width = o.width ?? 32;
@@ -103,17 +101,22 @@ export function autoencoderLoss(model: ConvAutoencoder, x: Tensor, reconstructio
   return mul(total, 1 / x.shape[0]);
 }
 
+/** A batch of images; a labelled Batch is one too (its labels are ignored). */
+export interface ImageBatch {
+  x: Tensor;
+}
+
 /** Trains a ConvAutoencoder on { x } batches (labels, if any, are ignored). */
-export class AutoencoderTask implements Task<Batch> {
+export class AutoencoderTask implements Task<ImageBatch> {
   readonly name = 'autoencoder';
   constructor(readonly options: AutoencoderTaskOptions = {}) {}
 
-  step(model: Module, batch: Batch): StepResult {
+  step(model: Module, batch: ImageBatch): StepResult {
     return { loss: autoencoderLoss(model as ConvAutoencoder, batch.x, this.options.reconstruction) };
   }
 
   /** Mean reconstruction loss per image on held-out data. */
-  async evaluate(model: Module, source: TaskSource<Batch>): Promise<EvalReport> {
+  async evaluate(model: Module, source: TaskSource<ImageBatch>): Promise<EvalReport> {
     let loss = 0;
     let count = 0;
     let batches = 0;

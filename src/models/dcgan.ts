@@ -29,7 +29,7 @@ import { defaultGenerator, Generator } from '../tensor/random.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { EvalReport, StepContext, StepResult, Task, TaskSource } from '../train/task.ts';
 import type { Batch } from '../train/types.ts';
-import { type ImageGenerator, sampleLatents } from './generative.ts';
+import { type ImageGenerator, requireSidesDivisible, sampleLatents } from './generative.ts';
 
 export interface DcganOptions {
   /** [channels, height, width]; height and width must be divisible by 4. */
@@ -149,8 +149,7 @@ export class Dcgan extends Module implements ImageGenerator {
   constructor(o: DcganOptions) {
     super();
     const [c, h, w] = o.inputShape;
-    if (h % 4 !== 0 || w % 4 !== 0)
-      throw new RangeError(`dcgan: image height and width must be divisible by 4, got ${h}x${w}; resize with --image-size (e.g. 28 or 32)`);
+    requireSidesDivisible('dcgan', o.inputShape, 4);
     const width = o.width ?? 32;
     this.conditional = o.conditional ?? false;
     this.numClasses = o.numClasses;

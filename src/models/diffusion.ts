@@ -47,6 +47,9 @@ export interface DiffusionOptions {
   /** U-Net channels at full resolution (default 32) and per-level multipliers (default [1, 2, 2]). */
   base?: number;
   mults?: readonly number[];
+  /** Sinusoidal timestep features and conditioning width of the U-Net (defaults base and 4·base). */
+  timeFeatures?: number;
+  embDim?: number;
   /** Default sampling steps and guidance when sample() is not told (DDIM 25, guidance 2 for conditional models). */
   defaultSteps?: number;
   defaultGuidance?: number;
@@ -112,6 +115,8 @@ export class DiffusionModel extends Module implements ImageGenerator {
       numClasses: this.conditional ? o.numClasses : 0,
       base: o.base,
       mults: o.mults,
+      timeFeatures: o.timeFeatures,
+      embDim: o.embDim,
       ...(o.contextDim ? { contextDim: o.contextDim } : {}),
     });
     this.defaultSteps = o.defaultSteps ?? 25;
@@ -235,7 +240,7 @@ export class DiffusionModel extends Module implements ImageGenerator {
           const { x: next, x0 } = this.stepFrom(x, predict(x, ts[k]), ts[k], tPrev, settings, gens);
           // Inpainting: outside the mask the init image, noised to the level the step reached, replaces the sample.
           x = init && mask ? add(mul(next, mask), mul(this.noisedTo(init, gens, tPrev), affine(mask, -1, 1))) : next;
-          o.onStep?.(bi * ts.length + k + 1, batches * ts.length, affine(x0, 0.5, 0.5));
+          o.onStep?.(bi * ts.length + k + 1, batches * ts.length, affine(x0, 0.5, 0.5), affine(x, 0.5, 0.5));
         }
         out.set(clamp(affine(x, 0.5, 0.5), 0, 1).f32, from * c * h * w);
       }

@@ -15,6 +15,15 @@ import { Generator } from '../tensor/random.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { Callback, EpochReport, TrainerView } from '../train/types.ts';
 
+/**
+ * Throws unless the image's height and width are multiples of `factor` (models that halve the size twice and double it
+ * back need 4). The library names no CLI flag: the CLI adds `--image-size` to "resize the images".
+ */
+export function requireSidesDivisible(model: string, [, h, w]: readonly number[], factor: number): void {
+  if (h % factor !== 0 || w % factor !== 0)
+    throw new RangeError(`${model}: image height and width must be divisible by ${factor}, got ${h}x${w}; resize the images (e.g. to 28 or 32)`);
+}
+
 /** A model that can draw new images: a VAE's decoder, a GAN's generator. */
 export interface ImageGenerator {
   /** The model family ('vae', 'dcgan'). */
@@ -61,9 +70,10 @@ export interface SampleOptions {
   batchSize?: number;
   /**
    * Called after each step with the step done (1-based, counted over all batches), the total, and the current
-   * estimate of the clean images of this batch in [0, 1] (the x̂_0 trajectory a filmstrip shows).
+   * estimate of the clean images of this batch in [0, 1] (the x̂_0 trajectory a filmstrip shows); diffusion also
+   * passes the noisy sample x_t itself (mapped to [0, 1] like the images, not clamped), from x_T (noise) to x_0.
    */
-  onStep?(step: number, total: number, x0?: Tensor): void;
+  onStep?(step: number, total: number, x0?: Tensor, xt?: Tensor): void;
 }
 
 export type GenerativeModule = Module & ImageGenerator;

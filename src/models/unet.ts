@@ -179,6 +179,9 @@ export interface UNetOptions {
   mults?: readonly number[];
   /** Attention heads at the lowest resolution (default 4). */
   heads?: number;
+  /** Sinusoidal timestep features (default base) and the width of the conditioning vector (default 4·base). */
+  timeFeatures?: number;
+  embDim?: number;
   /** Width of the text features to cross-attend to (text-to-image); absent = no text conditioning. */
   contextDim?: number;
 }
@@ -188,6 +191,7 @@ export class UNet extends Module {
   readonly imageShape: [number, number, number];
   readonly numClasses: number;
   readonly base: number;
+  readonly timeFeatures: number;
   readonly timeMlp1: Linear;
   readonly timeMlp2: Linear;
   readonly labelEmbedding: Embedding | null;
@@ -220,8 +224,9 @@ export class UNet extends Module {
     this.imageShape = [c, h, w];
     this.numClasses = o.numClasses;
     this.base = o.base ?? 32;
-    const emb = 4 * this.base;
-    this.timeMlp1 = new Linear(this.base, emb);
+    this.timeFeatures = o.timeFeatures ?? this.base;
+    const emb = o.embDim ?? 4 * this.base;
+    this.timeMlp1 = new Linear(this.timeFeatures, emb);
     this.timeMlp2 = new Linear(emb, emb);
     this.labelEmbedding = o.numClasses > 0 ? new Embedding(o.numClasses + 1, emb) : null;
     const widths = mults.map((m) => m * this.base);
@@ -266,9 +271,9 @@ export class UNet extends Module {
     }
   }
 
-  /** The SiLU-activated conditioning vector [N, 4·base]: time MLP plus the label's embedding (null label = numClasses). */
+  /** The SiLU-activated conditioning vector [N, embDim]: time MLP, the label's embedding (null label = numClasses), the pooled prompt. */
   embed(timesteps: ArrayLike<number>, labels: Tensor | null, pooled?: Tensor): Tensor {
-    let e = this.timeMlp2.forward(silu(this.timeMlp1.forward(timestepEmbedding(timesteps, this.base))));
+    let e = this.timeMlp2.forward(silu(this.timeMlp1.forward(timestepEmbedding(timesteps, this.timeFeatures))));
     if (this.labelEmbedding) {
       if (!labels) throw new RangeError(`unet: this denoiser is class-conditional; pass labels (0..${this.numClasses - 1}, or ${this.numClasses} for none)`);
       e = add(e, this.labelEmbedding.forward(labels));

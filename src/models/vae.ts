@@ -23,7 +23,7 @@ import { defaultGenerator, Generator } from '../tensor/random.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { EvalReport, StepResult, Task, TaskSource } from '../train/task.ts';
 import type { Batch } from '../train/types.ts';
-import { type ImageGenerator, sampleLatents } from './generative.ts';
+import { type ImageGenerator, requireSidesDivisible, sampleLatents } from './generative.ts';
 
 export interface VaeOptions {
   /** [channels, height, width]; height and width must be divisible by 4. */
@@ -75,8 +75,7 @@ export class ConvVae extends Module implements ImageGenerator {
   constructor(o: VaeOptions) {
     super();
     const [c, h, w] = o.inputShape;
-    if (h % 4 !== 0 || w % 4 !== 0)
-      throw new RangeError(`vae: image height and width must be divisible by 4, got ${h}x${w}; resize with --image-size (e.g. 28 or 32)`);
+    requireSidesDivisible('vae', o.inputShape, 4);
     const width = o.width ?? 32;
     const labelDim = o.conditional ? (o.labelDim ?? 16) : 0;
     this.conditional = o.conditional ?? false;

@@ -47,9 +47,11 @@ function biasGrad(g: Tensor, n: number, k: number, plane: number): Tensor {
 
 /**
  * What conv2d applies after the convolution in the same kernel: 'relu' (training and inference: y = relu(conv + b),
- * the backward masks by y > 0), or 'relu-maxpool2' (inference only: relu then a 2×2 stride-2 max pool, no graph).
+ * the backward masks by y > 0), 'relu-maxpool2' (inference only: relu then a 2×2 stride-2 max pool, no graph), or
+ * 'relu-maxpool2-train' (the same with the pool's argmax kept: the backward scatters the pooled gradient, masked by
+ * pooled > 0, through it, so the full-size activation is neither stored nor read again).
  */
-export type ConvEpilogue = 'none' | 'relu' | 'relu-maxpool2';
+export type ConvEpilogue = 'none' | 'relu' | 'relu-maxpool2' | 'relu-maxpool2-train';
 
 /** 2-D cross-correlation (what PyTorch calls conv2d). weight is [K, C/groups, R, S], bias [K] or null. */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}, epilogue: ConvEpilogue = 'none'): Tensor {
@@ -86,11 +88,12 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const g: Conv2dGeometry = { n, c, h, w, k, r, s, oh, ow, strideH, strideW, padH, padW, dilationH, dilationW, groups };
   if (epilogue === 'relu-maxpool2') {
     if (isGradEnabled() && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad))
-      throw new Error("conv2d: the 'relu-maxpool2' epilogue is for inference; run it under noGrad() or use 'relu' and maxPool2d");
+      throw new Error("conv2d: the 'relu-maxpool2' epilogue is for inference; run it under noGrad() or use 'relu-maxpool2-train'");
     const pooled = f32([n, k, Math.floor(oh / 2), Math.floor(ow / 2)]);
     backend().conv2dReluMaxPool2(x.f32, weight.f32, bias ? bias.f32 : null, pooled.f32, g);
     return pooled;
   }
+  if (epilogue === 'relu-maxpool2-train') return conv2dReluMaxPool2Train(x, weight, bias, g);
   const out = f32([n, k, oh, ow]);
   if (epilogue === 'relu') backend().conv2dForwardAct(x.f32, weight.f32, bias ? bias.f32 : null, out.f32, g, true);
   else backend().conv2dForward(x.f32, weight.f32, bias ? bias.f32 : null, out.f32, g);
@@ -106,19 +109,47 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
         gy = f32(out.shape);
         backend().unaryBackward('relu', out.f32, out.f32, gOut.f32, gy.f32, 0);
       }
-      let gx: Tensor | null = null;
-      let gw: Tensor | null = null;
-      if (x.requiresGrad) {
-        gx = f32(x.shape);
-        backend().conv2dBackwardInput(gy.f32, weight.f32, gx.f32, g);
-      }
-      if (weight.requiresGrad) {
-        gw = f32(weight.shape);
-        backend().conv2dBackwardWeight(x.f32, gy.f32, gw.f32, g);
-      }
-      return [gx, gw, bias?.requiresGrad ? biasGrad(gy, n, k, oh * ow) : null];
+      return convGrads(x, weight, bias, gy, g);
     },
     epilogue === 'relu' ? [x, weight, out] : [x, weight],
+  );
+}
+
+/** Gradients of conv2d's inputs from the gradient gy of its (pre-epilogue) output. */
+function convGrads(x: Tensor, weight: Tensor, bias: Tensor | null, gy: Tensor, g: Conv2dGeometry): (Tensor | null)[] {
+  let gx: Tensor | null = null;
+  let gw: Tensor | null = null;
+  if (x.requiresGrad) {
+    gx = f32(x.shape);
+    backend().conv2dBackwardInput(gy.f32, weight.f32, gx.f32, g);
+  }
+  if (weight.requiresGrad) {
+    gw = f32(weight.shape);
+    backend().conv2dBackwardWeight(x.f32, gy.f32, gw.f32, g);
+  }
+  return [gx, gw, bias?.requiresGrad ? biasGrad(gy, g.n, g.k, g.oh * g.ow) : null];
+}
+
+/** conv + bias + ReLU + 2×2 max pool with a graph: one forward kernel; the backward masks, scatters, then convolves. */
+function conv2dReluMaxPool2Train(x: Tensor, weight: Tensor, bias: Tensor | null, g: Conv2dGeometry): Tensor {
+  const pooled = f32([g.n, g.k, Math.floor(g.oh / 2), Math.floor(g.ow / 2)]);
+  const argmax = new Int32Array(pooled.size);
+  backend().conv2dReluMaxPool2Argmax(x.f32, weight.f32, bias ? bias.f32 : null, pooled.f32, argmax, g);
+  const pool = { n: g.n, c: g.k, h: g.oh, w: g.ow, oh: pooled.shape[2], ow: pooled.shape[3] };
+  const poolGeom = { ...pool, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, dilationH: 1, dilationW: 1 };
+  return record(
+    pooled,
+    'conv2dReluMaxPool2',
+    bias ? [x, weight, bias] : [x, weight],
+    (gOut) => {
+      // The window's max went through ReLU, so it passed gradient exactly where pooled > 0.
+      const masked = new Float32Array(pooled.size);
+      backend().unaryBackward('relu', pooled.f32, pooled.f32, gOut.f32, masked, 0);
+      const gy = f32([g.n, g.k, g.oh, g.ow]);
+      backend().maxPool2dBackward(masked, argmax, gy.f32, poolGeom);
+      return convGrads(x, weight, bias, gy, g);
+    },
+    [x, weight, pooled],
   );
 }
 

@@ -72,9 +72,12 @@ export function describeKernel(name: string, args: readonly unknown[]): KernelDe
 }
 
 /** Kernels added for fused paths describe themselves here (a conv geometry as their last object argument). */
+const fusedConv = (label: string) => (args: readonly unknown[]) => {
+  const g = lastGeom(args)!;
+  return { label, shape: convShape(g), flops: convFlops(g) };
+};
 const FUSED: Record<string, (args: readonly unknown[]) => KernelDescription> = {
-  conv2dForwardAct: (args) => {
-    const g = lastGeom(args)!;
-    return { label: 'conv2dForwardAct', shape: convShape(g), flops: convFlops(g) };
-  },
+  conv2dForwardAct: fusedConv('conv2dForwardAct'),
+  conv2dReluMaxPool2: fusedConv('conv2dReluMaxPool2'),
+  conv2dReluMaxPool2Argmax: fusedConv('conv2dReluMaxPool2Argmax'),
 };

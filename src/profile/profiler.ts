@@ -236,43 +236,47 @@ export function profiledBackend<B extends object>(b: B): B {
   return out as B;
 }
 
-interface Hookable {
-  registerForwardPreHook(hook: () => undefined): { remove(): void };
-  registerForwardHook(hook: () => undefined): { remove(): void };
+interface Timable {
+  forward: (...inputs: unknown[]) => unknown;
   namedModules(): [string, object][];
+}
+
+/** Marks the forward wrappers profileModules installs, so code that changes what runs when a module is hooked can tell them apart. */
+const TIMING_WRAPPER = Symbol('simmer.profile.timingWrapper');
+
+/**
+ * True when `fn` is a forward wrapper of profileModules (which only times). Sequential's fusion checks this: a module
+ * with user hooks must run its own forward, but a profiled one must run exactly as it would unprofiled.
+ */
+export function isTimingWrapper(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[TIMING_WRAPPER] === true;
 }
 
 /**
  * Times each module's forward (its JS: shape checks, allocation, graph recording; its kernels are their own rows).
- * Returns a function that removes the hooks.
+ * It wraps `forward` on each instance (no hooks, which would turn Sequential's fusion off and so profile a different
+ * step than the one that runs unprofiled) and returns a function that takes the wrappers away.
  */
 export function profileModules(model: object): () => void {
-  const handles: { remove(): void }[] = [];
-  for (const [, m] of (model as Hookable).namedModules()) {
-    const mod = m as Hookable;
-    if (typeof mod.registerForwardPreHook !== 'function') continue;
+  const restore: (() => void)[] = [];
+  for (const [, m] of (model as Timable).namedModules()) {
+    const mod = m as Timable;
+    if (typeof mod.forward !== 'function' || isTimingWrapper(mod.forward)) continue;
     const label = `${m.constructor.name}.forward`;
-    let open = 0;
-    handles.push(
-      mod.registerForwardPreHook(() => {
-        if (PROFILE.on) {
-          beginSpan('op', label);
-          open++;
-        }
-        return undefined;
-      }),
-    );
-    handles.push(
-      mod.registerForwardHook(() => {
-        if (open > 0) {
-          open--;
-          endSpan();
-        }
-        return undefined;
-      }),
-    );
+    const own = Object.hasOwn(mod, 'forward');
+    const inner = mod.forward;
+    const wrapper = function (this: unknown, ...inputs: unknown[]): unknown {
+      return PROFILE.on ? span('op', label, undefined, () => inner.apply(this, inputs)) : inner.apply(this, inputs);
+    };
+    (wrapper as unknown as Record<symbol, unknown>)[TIMING_WRAPPER] = true;
+    mod.forward = wrapper;
+    restore.push(() => {
+      if (mod.forward !== wrapper) return; // someone wrapped it again since (hooks): leave theirs, ours only times
+      if (own) mod.forward = inner;
+      else delete (mod as unknown as Record<string, unknown>).forward;
+    });
   }
   return () => {
-    for (const h of handles) h.remove();
+    for (const r of restore.reverse()) r();
   };
 }

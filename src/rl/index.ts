@@ -6,7 +6,7 @@
  * @example
  *   import { PPO, trainAgent } from 'simmer-ml/rl';
  *   const agent = new PPO({ env: 'cartpole', seed: 1, totalSteps: 100_000 });
- *   const r = trainAgent(agent, { maxEnvSteps: 100_000, evalEverySteps: 5_120, solvedThreshold: 475, stopWhenSolved: true });
+ *   const r = await trainAgent(agent, { maxEnvSteps: 100_000, evalEverySteps: 5_120, solvedThreshold: 475, stopWhenSolved: true });
  */
 import '../autograd/index.ts';
 import '../ops/index.ts';

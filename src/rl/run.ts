@@ -139,7 +139,7 @@ export async function runRl(
   const stopWhenSolved = spec.stopWhenSolved ?? spec.solvedThreshold !== undefined;
   const alreadySolved = stopWhenSolved && spec.solvedThreshold !== undefined && evaluations.some((e) => e.meanReturn >= (spec.solvedThreshold as number));
   if (alreadySolved) log(`run ${run.id} was already solved; nothing left to train`);
-  const result = trainAgent(agent, {
+  const result = await trainAgent(agent, {
     maxEnvSteps: alreadySolved ? agent.envSteps : spec.steps,
     maxEpisodes: alreadySolved ? agent.episodes : spec.episodes,
     evalEverySteps: spec.evalEverySteps,

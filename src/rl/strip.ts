@@ -28,6 +28,9 @@ export function recordEpisode(act: (observations: Tensor) => Int32Array, env: Ar
   return { frames, return: total, length };
 }
 
+/** Pixels of grey gutter around each frame of a strip. */
+export const STRIP_GAP = 2;
+
 /** Tiles up to maxFrames evenly spaced frames (first and last kept) into one PNG. */
 export async function framesToPng(frames: RgbFrame[], options: { maxFrames?: number; perRow?: number } = {}): Promise<Buffer> {
   if (frames.length === 0) throw new RangeError('framesToPng: no frames to draw');
@@ -36,7 +39,7 @@ export async function framesToPng(frames: RgbFrame[], options: { maxFrames?: num
   const perRow = Math.min(options.perRow ?? 10, picked.length);
   const rows = Math.ceil(picked.length / perRow);
   const { width: fw, height: fh } = picked[0];
-  const gap = 2;
+  const gap = STRIP_GAP;
   const width = perRow * fw + (perRow + 1) * gap;
   const height = rows * fh + (rows + 1) * gap;
   const out = Buffer.alloc(width * height * 3, 160);

@@ -4,7 +4,7 @@
  * threshold (CartPole-v1: mean return ≥ 475). Reports progress through callbacks, so the CLI, scripts and tests share
  * it. Evaluation episodes are not counted as training steps; their time is counted in the wall time.
  * @example
- *   const result = trainAgent(new PPO({ env: 'cartpole', seed: 1, totalSteps: 100_000 }), { maxEnvSteps: 100_000, evalEverySteps: 10_240 });
+ *   const result = await trainAgent(new PPO({ env: 'cartpole', seed: 1, totalSteps: 100_000 }), { maxEnvSteps: 100_000, evalEverySteps: 10_240 });
  *   result.solved; result.solvedAtSteps;
  */
 import type { Agent, IterationReport } from './agent.ts';
@@ -57,7 +57,11 @@ export function evaluateAgent(agent: Agent, episodes = 100, seed = 1_000_000): n
   return evaluateGreedy((o) => agent.greedyActions(o), agentEnv(agent), { episodes, seed });
 }
 
-export function trainAgent(agent: Agent, options: TrainRlOptions): TrainRlResult {
+/**
+ * Trains until a budget is spent or the policy is solved. Between iterations it gives the event loop one turn, so a
+ * SIGINT handler or a 'stop' message from a parent process is seen and shouldStop() can end the run.
+ */
+export async function trainAgent(agent: Agent, options: TrainRlOptions): Promise<TrainRlResult> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const maxSteps = options.maxEnvSteps ?? Infinity;
@@ -91,6 +95,7 @@ export function trainAgent(agent: Agent, options: TrainRlOptions): TrainRlResult
         if (options.stopWhenSolved) break;
       }
     }
+    await new Promise((resolve) => setImmediate(resolve));
     if (options.shouldStop?.()) break;
   }
   return {

@@ -72,7 +72,7 @@ export const RECIPE_FIELDS: readonly RecipeField[] = [
     default: 1,
     min: 0,
     max: 10_000,
-    help: 'with --from: epochs (of --epochs) that train the new head only, before every layer is unfrozen',
+    help: 'with --from: how many of the --epochs (which count every epoch, frozen ones included) train the new head only before every layer is unfrozen',
     valueName: 'n',
     api: true,
   },

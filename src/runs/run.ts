@@ -119,15 +119,18 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   if (data.split && !storedSplit && leader) writeFileAtomic(join(run.dir, 'split.json'), JSON.stringify(data.split));
   if (leader) options.onRunCreated?.(run);
   // Generative models (src/models/registry.ts) bring their own task, optimizers and sample-grid callback.
-  const generative = isGenerativeModel(recipe.model)
-    ? buildGenerativeTraining(
-        recipe.model,
-        { inputShape: data.inputShape, numClasses: data.classes.length, bottleneck: recipe.bottleneck, ...textOf(recipe.model, data) },
-        { lr: recipe.lr, weightDecay: recipe.weightDecay, sampleDir: join(run.dir, 'samples') },
-      )
-    : null;
-  const model = generative?.model ?? transfer?.model ?? buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
-  const optimizer = generative?.optimizer ?? transfer?.optimizer ?? buildOptimizer(model, recipe);
+  // A model that cannot be built for this data (e.g. image sides a VAE cannot halve twice) leaves no run folder behind.
+  const { generative, model, optimizer } = discardRunIfThrows(resumeRun || !leader ? null : run, () => {
+    const generative = isGenerativeModel(recipe.model)
+      ? buildGenerativeTraining(
+          recipe.model,
+          { inputShape: data.inputShape, numClasses: data.classes.length, bottleneck: recipe.bottleneck, ...textOf(recipe.model, data) },
+          { lr: recipe.lr, weightDecay: recipe.weightDecay, sampleDir: join(run.dir, 'samples') },
+        )
+      : null;
+    const model = generative?.model ?? transfer?.model ?? buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
+    return { generative, model, optimizer: generative?.optimizer ?? transfer?.optimizer ?? buildOptimizer(model, recipe) };
+  });
   const train = dist ? dist.sampler(data.train) : data.train;
   const scheduler = transfer?.scheduler ?? buildScheduler(optimizer, recipe, train.batchesPerEpoch);
   const checkpointed = trackCheckpointed();
@@ -257,6 +260,16 @@ function trackCheckpointed(): { callback: Callback; state: LoopPosition; from(t:
 
 function earlyStopped(callbacks: Callback[]): boolean {
   return callbacks.some((c) => c instanceof EarlyStopping && c.stoppedEpoch !== null);
+}
+
+/** Runs `build`; if it throws, removes the run folder made for it (null: a resumed run or another rank's, kept). */
+function discardRunIfThrows<T>(created: RunPaths | null, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (created) rmSync(created.dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 /** Temp files of atomic writes cut short by a kill (`.<name>.<pid>.<time>.tmp`) are garbage: remove them. */

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildClassifier } from '../models/classifiers.ts';
+import { importOnnx } from '../onnx/import.ts';
 import type { Module } from '../nn/module.ts';
 import { InputAdapter, type Shape3 } from '../transfer/adapter.ts';
 import { simmerCnn, TransferNet } from '../transfer/backbone.ts';
@@ -46,16 +47,16 @@ const isOnnx = (from: string) => /\.onnx$/i.test(from);
 /** The checkpoint a run id, run folder or checkpoint path stands for. */
 function checkpointOf(from: string, root: string): string {
   if (/\.safetensors$/i.test(from)) {
-    if (!existsSync(from)) throw new RunError('unknown-run', `fine-tuning source ${from}: there is no such checkpoint file`, { run: from });
+    if (!existsSync(from)) throw new RunError('bad-source', `fine-tuning source ${from}: there is no such checkpoint file`, { run: from });
     return from;
   }
   const dir = existsSync(join(from, 'config.json')) ? resolve(from) : runPaths(root, from).dir;
   if (!existsSync(join(dir, 'config.json')))
-    throw new RunError('unknown-run', `fine-tuning source ${from}: there is no run '${from}' in ${root} (give pretrained:<name>, a run id, a run folder, a checkpoint or a .onnx file; simmer models lists the pretrained backbones)`, {
+    throw new RunError('bad-source', `fine-tuning source ${from}: there is no run '${from}' in ${root} (give pretrained:<name>, a run id, a run folder, a checkpoint or a .onnx file; simmer models lists the pretrained backbones)`, {
       run: from,
     });
   const last = join(dir, 'checkpoints', 'last.safetensors');
-  if (!existsSync(last)) throw new RunError('no-checkpoint', `fine-tuning source ${from}: run ${basename(dir)} has no checkpoint yet (${last})`, { run: from, path: last });
+  if (!existsSync(last)) throw new RunError('bad-source', `fine-tuning source ${from}: run ${basename(dir)} has no checkpoint yet (${last})`, { run: from, path: last });
   return last;
 }
 
@@ -83,24 +84,20 @@ export async function openTransferSource(from: string, root = defaultRunsRoot())
   };
 }
 
-/** An ONNX classifier as a body: the imported graph up to its final Linear / Gemm, through src/onnx's importer. */
+/** An ONNX classifier as a body: the imported graph up to its final Gemm / MatMul head (OnnxModel.classifierBody). */
 async function openOnnxSource(file: string): Promise<TransferSource> {
-  if (!existsSync(file)) throw new RunError('unknown-run', `fine-tuning source ${file}: there is no such ONNX file`, { run: file });
-  const body = await importOnnxBody(file);
+  if (!existsSync(file)) throw new RunError('bad-source', `fine-tuning source ${file}: there is no such ONNX file (check the path)`, { run: file });
+  const body = onnxBody(file);
   return { ...body, backbone: { kind: 'onnx', file: resolve(file) }, description: `ONNX model ${basename(file)}` };
 }
 
-type OnnxModule = { importOnnx?: (file: string) => Module };
-
-/** The importer, looked up at run time so Simmer runs (without ONNX) where src/onnx has no importer. */
-async function importOnnxBody(file: string): Promise<{ body: Module; features: number; inputShape: Shape3 }> {
-  const where = '../onnx/index.ts';
-  const mod = (await import(where)) as OnnxModule;
-  if (typeof mod.importOnnx !== 'function') throw new Error(`fine-tuning source ${file}: this build of Simmer cannot import ONNX files yet (src/onnx has no importOnnx)`);
-  const net = mod.importOnnx(file) as Module & { inputShape?: number[] };
-  const { body, features } = bodyOfClassifier(net, `fine-tuning source ${file}`);
+/** The imported graph of an ONNX classifier cut before its head, and the image shape it takes. */
+function onnxBody(file: string): { body: Module; features: number; inputShape: Shape3 } {
+  const net = importOnnx(file);
   const shape = net.inputShape;
-  if (!Array.isArray(shape) || shape.length !== 4) throw new Error(`fine-tuning source ${file}: the graph's input shape is unknown, so images cannot be converted for it`);
+  if (shape.length !== 4)
+    throw new RunError('bad-source', `fine-tuning source ${file}: the graph's input is [${shape.join(', ')}], not an image batch [N, C, H, W]; fine-tune an image classifier`, { model: file });
+  const { body, features } = net.classifierBody();
   return { body, features, inputShape: [shape[1], shape[2], shape[3]] };
 }
 
@@ -112,7 +109,14 @@ export function transferBody(record: BackboneRecord): Module {
     case 'zoo':
       return bodyOfClassifier(buildClassifier(record.model, { inputShape: record.inputShape, numClasses: record.numClasses }), record.model).body;
     case 'onnx':
-      throw new RangeError(`a model fine-tuned from ${record.file} is rebuilt through the ONNX importer; open it with openTransferModelAsync`);
+      // The graph comes from the file again (the checkpoint holds its weights, not its nodes).
+      if (!existsSync(record.file))
+        throw new RunError(
+          'bad-source',
+          `this model was fine-tuned from ${record.file}, whose graph is needed to rebuild it (the checkpoint holds only the weights); put the file back at that path`,
+          { path: record.file },
+        );
+      return onnxBody(record.file).body;
   }
 }
 
@@ -145,8 +149,9 @@ export async function setupTransfer(
   let record: TransferRecord;
   let model: TransferNet;
   if (o.resumeCheckpoint && existsSync(o.resumeCheckpoint)) {
-    record = (loadCheckpoint(o.resumeCheckpoint).state.config as { transfer?: TransferRecord }).transfer!;
-    if (!record) throw new RunError('no-checkpoint', `${o.resumeCheckpoint}: the checkpoint has no transfer record, so the fine-tuned model cannot be rebuilt`, { path: o.resumeCheckpoint });
+    const stored = (loadCheckpoint(o.resumeCheckpoint).state.config as { transfer?: TransferRecord }).transfer;
+    if (!stored) throw new RunError('bad-source', `${o.resumeCheckpoint}: the checkpoint has no transfer record, so the fine-tuned model cannot be rebuilt`, { path: o.resumeCheckpoint });
+    record = stored;
     model = rebuildTransferModel(record, data.inputShape, data.classes.length);
   } else {
     const src = await openTransferSource(from, o.root);
@@ -168,12 +173,19 @@ export async function setupTransfer(
     `fine-tuning from ${record.description}`,
     `  new head: ${record.features} features → ${data.classes.length} classes`,
     conversion ? `  input: ${conversion}, since the backbone was trained on ${h}×${w}×${c}` : `  input: ${h}×${w}×${c}, as the backbone was trained`,
-    freezeEpochs > 0
-      ? `  epochs 1–${freezeEpochs}: head only (body frozen, batch norm statistics fixed); ${freezeEpochs < recipe.epochs ? `epochs ${freezeEpochs + 1}–${recipe.epochs}: all layers, one cycle at lr/2 with` : 'no unfrozen epochs'}`
-      : `  all layers from the first epoch, one cycle at lr/2 with`,
-    ...(freezeEpochs < recipe.epochs ? [`  discriminative learning rates: ${groups.map((g) => `${g.name} ×${g.lrScale.toPrecision(2)}`).join(', ')}`] : []),
+    `  ${phasePlan(recipe.epochs, freezeEpochs, recipe.lr)}`,
+    ...(freezeEpochs < recipe.epochs ? [`  discriminative learning rates after unfreezing: ${groups.map((g) => `${g.name} ×${g.lrScale.toPrecision(2)}`).join(', ')}`] : []),
   ];
   return { model, optimizer, scheduler, callbacks: [freezeCallback(model, freezeEpochs)], record, message: lines.join('\n') };
+}
+
+/** The two phases in words: --epochs counts them all, the first freezeEpochs of them train the head only. */
+function phasePlan(epochs: number, freezeEpochs: number, lr: number): string {
+  const span = (from: number, to: number) => (from === to ? `epoch ${from}` : `epochs ${from}–${to}`);
+  const parts: string[] = [];
+  if (freezeEpochs > 0) parts.push(`${span(1, freezeEpochs)}: the new head only (body frozen, batch-norm statistics fixed), one cycle to lr ${lr}`);
+  if (freezeEpochs < epochs) parts.push(`${span(freezeEpochs + 1, epochs)}: every layer, one cycle to lr/2 = ${lr / 2} for the head`);
+  return `${epochs} epoch${epochs === 1 ? '' : 's'} in all — ${parts.join('; ')}`;
 }
 
 export interface TransferLayer {

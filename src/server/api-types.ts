@@ -1,7 +1,8 @@
 /**
  * The shapes the dashboard's HTTP API returns, declared once: the server builds them (runs.ts, analysis.ts, app.ts)
- * and the front end (web/src/api.ts) imports them. Type-only and self-contained (no imports), so web/ can import it
- * without pulling any server code or Node types into the browser bundle.
+ * and the front end (web/src/api.ts) imports them. Type-only and self-contained (its only imports are type-only files
+ * that import nothing, such as src/runs/rl-types.ts), so web/ can import it without pulling any server code or Node
+ * types into the browser bundle.
  */
 
 /** One epoch as logged: the Trainer's EpochReport (src/train/types.ts) as JSON. Classification runs have the accuracies. */
@@ -142,6 +143,8 @@ export interface SampleStep {
   total: number;
   /** A grid of the current x̂_0 estimates (PNG data URL), on evenly spaced steps. */
   frame?: string;
+  /** Diffusion: a grid of the noisy samples x_t at the same step (clamped to [0, 1] for display). */
+  noisy?: string;
 }
 
 export interface SampleDone {
@@ -185,40 +188,8 @@ export interface ProjectorSources {
   methods: string[];
 }
 
-/** A row of GET /api/rl/runs. */
-export interface RlRun {
-  id: string;
-  status: string;
-  algo: string;
-  env: string;
-  seed: number;
-  envSteps: number;
-  episodes: number;
-  bestMeanReturn: number | null;
-  solved: boolean;
-}
-
-export interface RlIteration {
-  envSteps: number;
-  episodes: number;
-  episodeReward: number | null;
-  stepsPerSec: number;
-}
-
-export interface RlEvaluation {
-  envSteps: number;
-  episodes: number;
-  meanReturn: number;
-}
-
-/** GET /api/rl/:id (and the snapshot of its event stream). */
-export interface RlDetail extends RlRun {
-  iterations: RlIteration[];
-  evaluations: RlEvaluation[];
-  budget: { steps?: number; episodes?: number };
-  solvedThreshold?: number;
-  config: Record<string, unknown>;
-}
+/** GET /api/rl/runs rows, GET /api/rl/:id and its event stream: the run store's view (src/runs/rl-runs.ts). */
+export type { RlDetail, RlEvaluation, RlIteration, RlRun } from '../runs/rl-types.ts';
 
 /** POST /api/rl/:id/replay: one greedy episode as a sprite sheet of frames. */
 export interface RlReplay {

@@ -208,7 +208,7 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
   const jobs = new JobRunner();
   generateRoutes(app, { runsRoot, supervisor, jobs });
   projectorRoutes(app, { runsRoot, catalog, jobs });
-  rlRoutes(app, { runsRoot });
+  rlRoutes(app, { runsRoot, supervisor });
 
   // ── the front end ─────────────────────────────────────────────────────────────────────────────────────────────
   const webDist = options.webDist ?? DEFAULT_WEB_DIST;

@@ -109,7 +109,7 @@ function sample(job: SampleJob) {
     guidance: job.guidance,
     temperature: job.temperature,
     topK: job.topK,
-    onStep(step: number, total: number, x0?: Tensor) {
+    onStep(step: number, total: number, x0?: Tensor, xt?: Tensor) {
       lastStep = step;
       // Evenly spaced frames: step s is sent when it crosses the next of `frames` marks (the last step always).
       const due = step === total || Math.floor((step * job.frames) / total) > sent;
@@ -118,7 +118,7 @@ function sample(job: SampleJob) {
         return;
       }
       sent++;
-      send({ type: 'step', step, total, frame: x0 ? gridUrl(x0, cols) : undefined });
+      send({ type: 'step', step, total, frame: x0 ? gridUrl(x0, cols) : undefined, noisy: xt ? gridUrl(xt, cols) : undefined });
     },
   } as Parameters<typeof generateImages>[1]);
   return {

@@ -181,7 +181,9 @@ export function generateRoutes(app: FastifyInstance, o: { runsRoot: string; supe
     reply.hijack();
     const sse = openSse(reply.raw);
     sse.send('start', { n: b.n, labels, sequential, family: info.family });
-    const { result, cancel } = jobs.run<Record<string, unknown>>('sample', job, (m) => sse.send('step', { step: m.step, total: m.total, frame: m.frame }));
+    const { result, cancel } = jobs.run<Record<string, unknown>>('sample', job, (m) =>
+      sse.send('step', { step: m.step, total: m.total, frame: m.frame, noisy: m.noisy }),
+    );
     let finished = false;
     sse.onClose(() => {
       if (!finished) cancel();

@@ -27,7 +27,9 @@ export interface LiveRun {
 }
 
 const MAX_BATCHES = 20_000;
-const workerUrl = new URL(`./train-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+/** The worker programs: a recipe's training run, or an RL agent's (its spec in place of the recipe). */
+export type WorkerKind = 'train' | 'rl';
+const workerUrl = (kind: WorkerKind) => new URL(`./${kind}-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 export class RunSupervisor {
   private readonly runs = new Map<string, LiveRun>();
@@ -50,14 +52,14 @@ export class RunSupervisor {
   }
 
   /** Starts a run and resolves with its id once training has begun; rejects with the worker's error if it fails first. */
-  start(recipe: Partial<Recipe>, timeoutMs = 120_000): Promise<LiveRun> {
+  start(recipe: Partial<Recipe>, timeoutMs = 120_000, kind: WorkerKind = 'train'): Promise<LiveRun> {
     checkRunCapacity(this.all(), this.starting, this.maxRuns);
     this.starting++;
-    return this.launch(recipe, timeoutMs).finally(() => this.starting--);
+    return this.launch(recipe, timeoutMs, kind).finally(() => this.starting--);
   }
 
-  private launch(recipe: Partial<Recipe>, timeoutMs: number): Promise<LiveRun> {
-    const child = fork(workerUrl, [], {
+  private launch(recipe: Partial<Recipe>, timeoutMs: number, kind: WorkerKind): Promise<LiveRun> {
+    const child = fork(workerUrl(kind), [], {
       // tsx is resolved from here, not from the working directory, so `simmer serve` works from any folder.
       execArgv: import.meta.url.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [],
       env: { ...process.env, SIMMER_RECIPE: JSON.stringify(recipe), SIMMER_RUNS_ROOT: this.runsRoot },

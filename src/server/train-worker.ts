@@ -3,22 +3,13 @@ import { configureTrainingProcess, releaseMemoryEachEpoch } from '../runs/proces
 import type { Recipe } from '../runs/recipe.ts';
 import { runTraining } from '../runs/run.ts';
 import type { Callback } from '../train/types.ts';
+import { listenForStop, sendToServer } from './worker-ipc.ts';
 
 // This process exists to train: its memory policy is set here, at the entry point.
 configureTrainingProcess();
 
-function send(message: Record<string, unknown>): void {
-  process.send?.(message);
-}
-
-let stop = false;
-process.on('message', (m: { type?: string }) => {
-  if (m?.type === 'stop') stop = true;
-});
-// The parent going away (server stopped) ends the run as if stopped: the next batch ends training cleanly.
-process.on('disconnect', () => {
-  stop = true;
-});
+const stop = listenForStop();
+const send = sendToServer;
 
 const reporter: Callback = {
   async onBatchEnd(trainer, report) {
@@ -26,11 +17,11 @@ const reporter: Callback = {
     // With in-memory data a whole epoch runs on resolved promises and the event loop never polls for I/O, so the
     // parent's 'stop' message would never be read: give the loop one turn per batch.
     await new Promise((resolve) => setImmediate(resolve));
-    if (stop) trainer.stopRequested = true;
+    if (stop.requested) trainer.stopRequested = true;
   },
   onEpochEnd(trainer, report) {
     send({ type: 'epoch', time: Date.now(), ...report });
-    if (stop) trainer.stopRequested = true;
+    if (stop.requested) trainer.stopRequested = true;
   },
   onWarning(_trainer, message) {
     send({ type: 'warning', time: Date.now(), message });
@@ -45,7 +36,12 @@ try {
     callbacks: [releaseMemoryEachEpoch(), reporter],
     onRunCreated: (run) => send({ type: 'started', id: run.id }),
   });
-  send({ type: 'finished', id: result.run.id, status: stop ? 'stopped' : 'finished', report: result.report ? { accuracy: result.report.accuracy } : null });
+  send({
+    type: 'finished',
+    id: result.run.id,
+    status: stop.requested ? 'stopped' : 'finished',
+    report: result.report ? { accuracy: result.report.accuracy } : null,
+  });
 } catch (e) {
   send({ type: 'failed', error: (e as Error).message });
   process.exitCode = 1;

@@ -1,8 +1,8 @@
 /**
  * The network transfer learning works on: a body (the pretrained feature extractor) and a head (a fresh Linear for the
  * user's classes), with an optional input adapter in front that converts channels and resizes to what the body was
- * trained on. Freezing marks the body's parameters as not requiring gradients and keeps its batch norms in eval mode
- * (running statistics used and never updated) even while the rest of the model trains.
+ * trained on. Freezing marks the body's parameters as not requiring gradients and keeps the whole body in eval mode
+ * (batch norms use their running statistics and never update them; dropout is off) while the rest of the model trains.
  * @example
  *   const net = new TransferNet(simmerCnn({ inputShape: [1, 28, 28], widths: [32, 64, 128] }), 128, 5);
  *   net.freezeBody();
@@ -12,7 +12,7 @@ import { ReLU } from '../nn/layers/activation.ts';
 import { Sequential } from '../nn/layers/container.ts';
 import { Conv2d } from '../nn/layers/conv.ts';
 import { Linear } from '../nn/layers/linear.ts';
-import { BatchNorm1d, BatchNorm2d } from '../nn/layers/norm.ts';
+import { BatchNorm2d } from '../nn/layers/norm.ts';
 import { AdaptiveAvgPool2d, Flatten, MaxPool2d } from '../nn/layers/pool.ts';
 import { Module } from '../nn/module.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -49,7 +49,7 @@ export class TransferNet extends Module {
   readonly adapter: InputAdapter | null;
   readonly body: Module;
   readonly head: Linear;
-  /** Whether the body is frozen (its parameters get no gradient, its batch norms stay in eval mode). */
+  /** Whether the body is frozen (its parameters get no gradient, it stays in eval mode). */
   #frozen = false;
 
   constructor(body: Module, features: number, numClasses: number, adapter: InputAdapter | null = null) {
@@ -68,7 +68,7 @@ export class TransferNet extends Module {
     return this.#frozen;
   }
 
-  /** Stops the body learning: no gradients for its parameters, batch-norm statistics fixed (eval mode). */
+  /** Stops the body learning: no gradients for its parameters, eval mode (batch-norm statistics fixed). */
   freezeBody(): void {
     this.#frozen = true;
     for (const p of this.body.parameters()) p.requiresGrad = false;
@@ -82,30 +82,15 @@ export class TransferNet extends Module {
     this.body.train(this.training);
   }
 
-  /** Training mode everywhere, except that a frozen body's batch norms stay in eval mode. */
+  /** Training mode everywhere, except that a frozen body stays in eval mode. */
   override train(mode = true): this {
     super.train(mode);
     this.#applyFrozenModes();
     return this;
   }
 
+  /** A frozen body is a fixed feature extractor: all of it in eval mode (batch norms of any kind, imported or not). */
   #applyFrozenModes(): void {
-    if (!this.#frozen) return;
-    for (const [, m] of this.body.namedModules()) if (m instanceof BatchNorm2d || m instanceof BatchNorm1d) m.training = false;
-  }
-
-  /**
-   * The layers of the model with their trainable state, for explanations: each module that holds parameters, with
-   * its dotted name, its type, and whether it is part of the (frozen-first) body.
-   */
-  layerRoles(): { name: string; type: string; part: 'adapter' | 'body' | 'head'; params: number }[] {
-    const out: { name: string; type: string; part: 'adapter' | 'body' | 'head'; params: number }[] = [];
-    for (const [name, m] of this.namedModules()) {
-      const own = Object.values(m).filter((v) => v instanceof Module).length === 0;
-      if (!own || name === '') continue;
-      const part = name.startsWith('head') ? 'head' : name.startsWith('adapter') ? 'adapter' : 'body';
-      out.push({ name, type: m.constructor.name, part, params: m.numParameters() });
-    }
-    return out;
+    if (this.#frozen) this.body.train(false);
   }
 }

@@ -130,9 +130,17 @@ export interface OptimizerChoice {
   weightDecay?: number;
 }
 
-/** The recipe's optimizer over the layer groups (each group's lr is then set by the FineTuneSchedule). */
+/**
+ * The optimizer's parameter groups are the layer groups in reverse, the head first: `optimizer.lr` (what the
+ * progress line and the metrics show) is then the head's rate, not the earliest layers' (0 while frozen).
+ */
+function optimizerOrder<T>(groups: readonly T[]): T[] {
+  return [...groups].reverse();
+}
+
+/** The recipe's optimizer over the layer groups, head first (each group's lr is then set by the FineTuneSchedule). */
 export function groupedOptimizer(groups: LayerGroup[], o: OptimizerChoice): Optimizer<{ lr: number }> {
-  const params = groups.map((g) => ({ params: g.params, options: { lr: o.lr * g.lrScale } }));
+  const params = optimizerOrder(groups).map((g) => ({ params: g.params, options: { lr: o.lr * g.lrScale } }));
   switch (o.optimizer) {
     case 'sgd':
       return new SGD(params, { lr: o.lr, momentum: o.momentum ?? 0.9, weightDecay: o.weightDecay ?? 0 });
@@ -161,7 +169,7 @@ export interface FineTuneScheduleOptions {
   totalSteps: number;
   /** The head's peak rate in the frozen phase; the unfrozen phase peaks at half of it (fastai). */
   lr: number;
-  /** Each group's share of the head's rate after unfreezing (discriminativeGroups' lrScale), in group order. */
+  /** Each group's share of the head's rate after unfreezing (discriminativeGroups' lrScale), in that order (head last). */
   lrScales: number[];
 }
 
@@ -191,12 +199,13 @@ export class FineTuneSchedule extends LRScheduler {
   }
 
   protected override apply(): void {
-    const { freezeSteps, totalSteps, lr, lrScales } = this.o;
+    const { freezeSteps, totalSteps, lr } = this.o;
+    const scales = optimizerOrder(this.o.lrScales);
     const t = this.t;
     this.optimizer.paramGroups.forEach((g, i) => {
-      const head = i === lrScales.length - 1;
+      const head = i === 0;
       if (t < freezeSteps) g.options.lr = head ? oneCycleAt(t, Math.max(2, freezeSteps), lr, 0.99, 25) : 0;
-      else g.options.lr = oneCycleAt(t - freezeSteps, Math.max(2, totalSteps - freezeSteps), (lr / 2) * lrScales[i], 0.3, 5);
+      else g.options.lr = oneCycleAt(t - freezeSteps, Math.max(2, totalSteps - freezeSteps), (lr / 2) * scales[i], 0.3, 5);
     });
   }
 }

@@ -94,15 +94,54 @@ export async function projectEmbedding(m: Matrix, method: Projection, o: Project
     const z = new PCA({ nComponents: Math.min(2, m.cols), seed: o.seed }).fitTransform(m);
     return { data: z.f32, rows: m.rows, cols: z.shape[1] };
   }
+  return umapReduce(m, { nComponents: 2, nNeighbors: o.nNeighbors, nEpochs: o.nEpochs, seed: o.seed });
+}
+
+export interface UmapOptions {
+  nComponents: number;
+  /** Neighbours of the k-NN graph (default 15; at most n − 1). */
+  nNeighbors?: number;
+  /** How tightly points may pack (umap-js default 0.1; 0 suits clustering, as in N2D). */
+  minDist?: number;
+  /** Optimisation epochs (default: umap-js's choice by size). */
+  nEpochs?: number;
+  /** Fit on this many evenly spaced rows and place the others with UMAP's transform (0 or ≥ n: fit on all). */
+  fitSample?: number;
+  seed?: number;
+}
+
+/** UMAP (the umap-js package, its randomness seeded) of the rows of m to nComponents dimensions. */
+export async function umapReduce(m: Matrix, o: UmapOptions): Promise<Matrix> {
   const { UMAP } = await import('umap-js');
   const gen = new Generator(o.seed ?? 0);
-  const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(o.nNeighbors ?? 15, m.rows - 1), nEpochs: o.nEpochs, random: () => gen.uniform() });
-  const rows = Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
-  const out = umap.fit(rows);
-  const data = new Float32Array(m.rows * 2);
-  out.forEach((p, i) => {
-    data[2 * i] = p[0];
-    data[2 * i + 1] = p[1];
+  const row = (i: number) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols));
+  const sample = o.fitSample && o.fitSample < m.rows ? o.fitSample : m.rows;
+  // Every stride-th row is fitted: an even spread over the data, whatever order it comes in.
+  const stride = m.rows / sample;
+  const fitted = Array.from({ length: sample }, (_, j) => Math.floor(j * stride));
+  const umap = new UMAP({
+    nComponents: o.nComponents,
+    nNeighbors: Math.min(o.nNeighbors ?? 15, sample - 1),
+    minDist: o.minDist ?? 0.1,
+    nEpochs: o.nEpochs,
+    random: () => gen.uniform(),
   });
-  return { data, rows: m.rows, cols: 2 };
+  const fitRows = fitted.map(row);
+  const fitOut = umap.fit(fitRows);
+  const data = new Float32Array(m.rows * o.nComponents);
+  const put = (i: number, p: number[]) => data.set(p, i * o.nComponents);
+  fitted.forEach((i, j) => put(i, fitOut[j]));
+  if (sample < m.rows) {
+    const isFitted = new Uint8Array(m.rows);
+    for (const i of fitted) isFitted[i] = 1;
+    const rest: number[] = [];
+    for (let i = 0; i < m.rows; i++) if (!isFitted[i]) rest.push(i);
+    // In chunks, so the k-NN search of the transform never holds all the rows as arrays of numbers at once.
+    for (let s = 0; s < rest.length; s += 5000) {
+      const part = rest.slice(s, s + 5000);
+      const out = umap.transform(part.map(row));
+      part.forEach((i, j) => put(i, out[j]));
+    }
+  }
+  return { data, rows: m.rows, cols: o.nComponents };
 }

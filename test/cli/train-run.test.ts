@@ -128,6 +128,17 @@ describe('the CLI speaks flags, the library does not', () => {
     assert.match(cliMessage(nan), /gradient clipping \(--clip-grad\)/);
   });
 
+  test('a model that cannot take the data fails before training, names the fix in CLI words and leaves no run folder', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'simmer-bad-model-'));
+    const err = await runTraining({ ...TINY, model: 'vae', imageSize: 30, epochs: 1 }, { root, quiet: true }).then(
+      () => assert.fail('a 30x30 VAE trained'),
+      (e: Error) => e,
+    );
+    assert.equal(err.message, 'vae: image height and width must be divisible by 4, got 30x30; resize the images (e.g. to 28 or 32)');
+    assert.match(cliMessage(err), /resize the images with --image-size \(e\.g\. to 28 or 32\)$/);
+    assert.deepEqual(existsSync(root) ? readdirSync(root) : [], []);
+  });
+
   test('piping into a reader that closes early (| head) exits quietly, without an EPIPE stack', async () => {
     const bin = join(import.meta.dirname, '..', '..', 'bin', 'simmer.js');
     const child = spawn(process.execPath, [bin, 'train', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,6 +1,7 @@
 /**
- * Sequential runs Conv2d → ReLU (→ MaxPool2d(2) in inference) as one fused kernel: the outputs and gradients equal
- * those of the modules run one by one (forced here by hooks, which turn fusion off), on both backends.
+ * Sequential runs Conv2d → ReLU → MaxPool2d(2) as one fused kernel (inference, and training with the argmax kept):
+ * the outputs and gradients equal those of the modules run one by one (forced here by hooks, which turn fusion off),
+ * on both backends. The profiler's timing wrappers are not hooks: a profiled model runs the same fused kernels.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,7 +10,7 @@ import { jsBackend } from '../../src/backend/index.ts';
 import { loadNativeBackend } from '../../src/backend/native/load.ts';
 import { buildClassifier } from '../../src/models/classifiers.ts';
 import { crossEntropy } from '../../src/ops/loss.ts';
-import { PROFILE, startProfile, stopProfile } from '../../src/profile/index.ts';
+import { PROFILE, profileModules, startProfile, stopProfile } from '../../src/profile/index.ts';
 import { skipUnless } from '../helpers/requirements.ts';
 
 const native = loadNativeBackend();
@@ -28,8 +29,15 @@ for (const [name, b, skip] of [
       const l1 = crossEntropy(m.forward(x), y);
       backward(l1);
       const kernels = stopProfile().rows.map((r) => r.name);
-      assert.ok(kernels.includes('conv2dReluMaxPool2') && kernels.includes('conv2dForwardAct'), kernels.join(', '));
+      assert.ok(kernels.includes('conv2dReluMaxPool2') && kernels.includes('conv2dReluMaxPool2Argmax'), kernels.join(', '));
       const g1 = m.parameters().map((p) => p.grad!.f32.slice());
+      for (const p of m.parameters()) p.grad = null;
+      const unwrap = profileModules(m);
+      startProfile();
+      backward(crossEntropy(m.forward(x), y));
+      const profiled = stopProfile().rows.map((r) => r.name);
+      unwrap();
+      assert.ok(profiled.includes('conv2dReluMaxPool2Argmax') && profiled.includes('Conv2d+ReLU+MaxPool2d.forward'), profiled.join(', '));
       for (const p of m.parameters()) p.grad = null;
       const hooks = m.children().map((c) => c.registerForwardHook(() => undefined));
       const plain = noGrad(() => m.forward(x)).f32;

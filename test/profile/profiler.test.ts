@@ -76,8 +76,10 @@ describe('profiler', () => {
       assert.equal(report.steps, 2);
       assert.ok(report.backend.includes(name), report.backend);
       const find = (phase: string, label: string) => report.rows.find((r) => r.phase === phase && r.name === label);
-      const conv = find('forward', 'conv2dForward');
-      assert.ok(conv, 'conv2dForward in the forward phase');
+      // The profiled step is the real one: Sequential's fused conv + ReLU + pool kernel, not the unfused modules.
+      assert.equal(find('forward', 'conv2dForward'), undefined, 'no unfused conv2dForward under the profiler');
+      const conv = find('forward', 'conv2dReluMaxPool2Argmax');
+      assert.ok(conv, 'conv2dReluMaxPool2Argmax in the forward phase');
       assert.equal(conv.calls, 4, 'two convolutions per step');
       // 2·N·K·OH·OW·C·R·S for both convs of cnn-small, batch 4.
       const flops = 2 * 4 * (32 * 28 * 28 * 1 * 9 + 64 * 14 * 14 * 32 * 9);
@@ -86,13 +88,14 @@ describe('profiler', () => {
       assert.ok(find('backward', 'conv2dBackwardWeight'), 'conv backward-weight in backward');
       assert.equal(find('optimizer', 'adamStep')?.calls, 16, 'one Adam kernel per parameter per step');
       assert.ok(find('backward', 'linear.backward'), 'JS of the linear backward rule');
-      assert.ok(find('forward', 'Conv2d.forward'), 'JS of the Conv2d module');
+      assert.ok(find('forward', 'Conv2d+ReLU+MaxPool2d.forward'), 'JS of the fused Conv2d → ReLU → MaxPool2d modules');
+      assert.ok(find('forward', 'Linear.forward'), 'JS of the Linear module');
       assert.ok(
         report.rows.some((r) => r.kind === 'other'),
         'the unattributed row',
       );
       const table = formatProfile(report);
-      assert.match(table, /conv2dForward/);
+      assert.match(table, /conv2dReluMaxPool2Argmax/);
       assert.match(table, /GFLOP\/s/);
       assert.match(table, /rows sum to/);
     });

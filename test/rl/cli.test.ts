@@ -1,11 +1,11 @@
 /**
  * `simmer rl` end to end as a user runs it: a short DQN run on the small gridworld writes a run folder with
  * checkpoints and metrics, `--resume` continues it (and refuses another environment), `simmer rl play` reports the
- * mean return and writes a PNG strip.
+ * mean return and writes a PNG strip; Ctrl-C (SIGINT) part way stops a run cleanly.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -68,5 +68,33 @@ describe('simmer rl', () => {
     const bad = simmer(['rl', 'cartpole', '--algo', 'a2c']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--algo must be one of ppo, dqn, reinforce/);
+  });
+
+  test('SIGINT part way stops the run with a last checkpoint and a stopped summary', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'simmer-rl-sigint-'));
+    const child = spawn(
+      process.execPath,
+      [BIN, 'rl', 'gridworld', '--algo', 'dqn', '--seed', '3', '--steps', '1000000', '--config', SMALL_DQN, '--runs', root, '--json'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    // Interrupt once training is under way: the first progress line on stderr.
+    await new Promise<void>((resolve) => child.stderr.on('data', (d) => String(d).includes('steps ') && resolve()));
+    child.kill('SIGINT');
+    // A loop that never yields would never see the signal: kill it rather than hang the suite.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearTimeout(guard);
+    assert.equal(code, 0, 'exited by itself after SIGINT');
+    const out = JSON.parse(stdout);
+    assert.equal(out.interrupted, true);
+    assert.ok(out.envSteps < 1_000_000, `stopped at ${out.envSteps} steps, before the budget`);
+    const [id] = readdirSync(root);
+    const summary = JSON.parse(readFileSync(join(root, id, 'summary.json'), 'utf8'));
+    assert.deepEqual({ status: summary.status, envSteps: summary.envSteps }, { status: 'stopped', envSteps: out.envSteps });
+    assert.ok(existsSync(join(root, id, 'checkpoints', 'last.safetensors')));
   });
 });

@@ -6,77 +6,34 @@
  * SIMMER_REQUIRE_CHROMIUM=1 (CI).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import sharp from 'sharp';
 import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
-import { skipUnless } from '../helpers/requirements.ts';
 import { startTestServer, type TestServer, writeUnlabelled } from '../server/helpers.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-// The README's screenshots are refreshed only on request (SIMMER_UPDATE_SCREENSHOTS=1), so a test run leaves the
-// working tree clean; otherwise they go to build/screenshots/ for a look.
-const SHOTS = process.env.SIMMER_UPDATE_SCREENSHOTS
-  ? new URL('../../docs/screenshots/', import.meta.url)
-  : new URL('../../build/screenshots/', import.meta.url);
-const skip = skipUnless('chromium', existsSync(CHROMIUM), `${CHROMIUM} is missing`);
-
-type Browser = import('playwright-core').Browser;
-type Page = import('playwright-core').Page;
+import { ensureWebBuilt, type HeadlessBrowser, launchBrowser, type Page, shot as saveShot, skipWithoutChromium as skip } from './browser.ts';
 
 let server: TestServer;
-let browser: Browser;
+let browser: HeadlessBrowser;
 let page: Page;
-let profile: string;
 let runId = '';
 
 before(async () => {
   if (skip) return;
-  if (!existsSync(join(DEFAULT_WEB_DIST, 'index.html'))) {
-    const built = spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
-    assert.equal(built.status, 0, 'npm run build:web failed');
-  }
+  ensureWebBuilt();
   server = await startTestServer({ webDist: DEFAULT_WEB_DIST });
-  const { chromium } = await import('playwright-core');
-  profile = mkdtempSync(join(tmpdir(), 'simmer-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 860 },
-    deviceScaleFactor: 1,
-  });
-  browser = context.browser() as Browser;
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => process.stderr.write(`# page error: ${e.message}\n`));
-  (globalThis as { __context?: typeof context }).__context = context;
+  browser = await launchBrowser();
+  page = browser.page;
 });
 
 after(async () => {
   if (skip) return;
-  await (globalThis as { __context?: { close(): Promise<void> } }).__context?.close();
-  await browser?.close().catch(() => {});
+  await browser?.close();
   await server?.stop();
-  rmSync(profile, { recursive: true, force: true });
 });
 
-/** Saves a screenshot for the README as a palette PNG (a third of the size, indistinguishable for flat UI colours). */
 async function shot(name: string): Promise<void> {
-  const png = await page.screenshot({ fullPage: false });
-  mkdirSync(SHOTS.pathname, { recursive: true });
-  await sharp(png).png({ palette: true, quality: 90, compressionLevel: 9 }).toFile(new URL(name, SHOTS).pathname);
+  await saveShot(page, name);
 }
 
 test('runs: start a short shapes run from the form and watch the curve update live', { skip }, async () => {
@@ -193,4 +150,48 @@ test('learn: gradient descent steps down the loss surface', { skip }, async () =
   const afterLoss = Number(await page.locator('[data-testid=loss]').textContent());
   assert.ok(afterLoss < before, `loss ${before} → ${afterLoss}`);
   await shot('learn.png');
+});
+
+test('rl: a CLI-style run shows its reward curve and an animated replay; a run started from the page updates live and stops', { skip }, async () => {
+  const { trainRlRun } = await import('../../src/runs/rl-runs.ts');
+  // A finished run in the store, as `simmer rl cartpole --algo ppo --steps 4096` writes it.
+  const done = await trainRlRun(server.runsRoot, { env: 'cartpole', algo: 'ppo', seed: 1, steps: 4096 });
+  const evaluations = done.result.evaluations.length;
+  await page.goto(`${server.url}#/rl/${encodeURIComponent(done.run.id)}`);
+  await page.waitForSelector('[data-testid=replay][data-loaded=yes]', { timeout: 60_000 });
+  const chart = page.locator('[data-testid=reward-chart]');
+  // One x value per iteration (8 PPO rollouts of 512 steps); the evaluations share their steps.
+  assert.equal(Number(await chart.getAttribute('data-points')), 8);
+  assert.ok(evaluations >= 1);
+  const replay = page.locator('[data-testid=replay]');
+  const frames = Number(await replay.getAttribute('data-frames'));
+  assert.ok(frames >= 2, `the replay has ${frames} frames`);
+  // The replay animates: the shown frame advances without any click.
+  const f0 = Number(await replay.getAttribute('data-frame'));
+  await page.waitForFunction((f) => Number(document.querySelector('[data-testid=replay]')?.getAttribute('data-frame')) !== f, f0, { timeout: 10_000 });
+  const shown = await replay.locator('p.muted').textContent();
+  assert.match(shown ?? '', /last\.safetensors/, 'the replay plays the current policy (the last checkpoint)');
+  await shot('rl.png');
+
+  // A run started from the form: a gridworld DQN (no "solved" stop) whose curve grows while the page watches.
+  await page.goto(`${server.url}#/rl`);
+  const form = page.locator('[data-testid=rl-start]');
+  await form.locator('select').nth(0).selectOption('gridworld');
+  await form.locator('select').nth(1).selectOption('dqn');
+  await form.locator('input').nth(1).fill('200000');
+  await form.locator('button.primary').click();
+  await page.waitForURL((u) => u.hash.startsWith('#/rl/') && !u.hash.endsWith(encodeURIComponent(done.run.id)), { timeout: 120_000 });
+  const points = () => page.locator('[data-testid=reward-chart]').getAttribute('data-points').then(Number);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=reward-chart]')?.getAttribute('data-points')) >= 2, null, { timeout: 120_000 });
+  const early = await points();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=reward-chart]')?.getAttribute('data-points')) > n, early, { timeout: 60_000 });
+  assert.ok((await points()) > early, 'the reward curve grew without a reload');
+  await page.waitForSelector('[data-testid=replay][data-loaded=yes]', { timeout: 60_000 });
+  await shot('rl-live.png');
+  await page.locator('h2 button', { hasText: 'Stop' }).click();
+  await page.waitForSelector('h2 .badge.stopped', { timeout: 60_000 });
+  const live = decodeURIComponent(page.url().split('#/rl/')[1]);
+  const summary = JSON.parse(readFileSync(join(server.runsRoot, live, 'summary.json'), 'utf8'));
+  assert.equal(summary.status, 'stopped');
+  assert.ok(summary.envSteps < 200_000, 'stopped before its budget');
 });

@@ -3,6 +3,7 @@
  * y[n,k,oy,ox] = bias[k] + Σ_{c in group, r, s} x[n, c, oy·sh − ph + r·dh, ox·sw − pw + s·dw] · w[k, c − c0, r, s]
  */
 import type { Conv2dGeometry, F32 } from '../backend.ts';
+import { maxPool2dForward } from './pool.ts';
 
 export function conv2dForward(x: F32, w: F32, bias: F32 | null, y: F32, g: Conv2dGeometry): void {
   const cg = g.c / g.groups;
@@ -86,14 +87,13 @@ export function conv2dForwardAct(x: F32, w: F32, bias: F32 | null, y: F32, g: Co
 
 /** Reference of the fused inference block: conv + bias + ReLU into a full-size buffer, then a 2×2 stride-2 max pool. */
 export function conv2dReluMaxPool2(x: F32, w: F32, bias: F32 | null, out: F32, g: Conv2dGeometry): void {
+  conv2dReluMaxPool2Argmax(x, w, bias, out, new Int32Array(out.length), g);
+}
+
+/** Reference of the fused training block: conv + bias + ReLU into a full-size buffer, then the reference max pool. */
+export function conv2dReluMaxPool2Argmax(x: F32, w: F32, bias: F32 | null, out: F32, argmax: Int32Array, g: Conv2dGeometry): void {
   const y = new Float32Array(g.n * g.k * g.oh * g.ow);
   conv2dForwardAct(x, w, bias, y, g, true);
-  const ph = Math.floor(g.oh / 2);
-  const pw = Math.floor(g.ow / 2);
-  for (let p = 0; p < g.n * g.k; p++)
-    for (let i = 0; i < ph; i++)
-      for (let j = 0; j < pw; j++) {
-        const at = (p * g.oh + 2 * i) * g.ow + 2 * j;
-        out[(p * ph + i) * pw + j] = Math.max(y[at], y[at + 1], y[at + g.ow], y[at + g.ow + 1]);
-      }
+  const pool = { n: g.n, c: g.k, h: g.oh, w: g.ow, oh: Math.floor(g.oh / 2), ow: Math.floor(g.ow / 2) };
+  maxPool2dForward(y, out, argmax, { ...pool, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, dilationH: 1, dilationW: 1 });
 }

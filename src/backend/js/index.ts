@@ -40,6 +40,7 @@ export const jsBackend: Backend = {
   conv2dBackwardWeight: conv.conv2dBackwardWeight,
   conv2dForwardAct: conv.conv2dForwardAct,
   conv2dReluMaxPool2: conv.conv2dReluMaxPool2,
+  conv2dReluMaxPool2Argmax: conv.conv2dReluMaxPool2Argmax,
   maxPool2dForward: pool.maxPool2dForward,
   maxPool2dBackward: pool.maxPool2dBackward,
   avgPool2dForward: pool.avgPool2dForward,

@@ -2,6 +2,7 @@
 import { isGradEnabled } from '../../autograd/grad-mode.ts';
 import { relu } from '../../ops/activation.ts';
 import { add } from '../../ops/elementwise.ts';
+import { isTimingWrapper, PROFILE, span } from '../../profile/profiler.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { Module } from '../module.ts';
 import { Conv2d } from './conv.ts';
@@ -34,18 +35,18 @@ export class Sequential extends Module {
     const mods = this.children();
     for (let i = 0; i < mods.length; i++) {
       const m = mods[i];
-      // Conv2d → ReLU (→ MaxPool2d(2) in inference) runs as one fused kernel (same result; src/ops/conv.ts), unless a
-      // hook is installed on one of them (a hooked module's forward must run).
+      // Conv2d → ReLU (→ MaxPool2d(2)) runs as one fused kernel (same result; src/ops/conv.ts), unless a hook is
+      // installed on one of them (a hooked module's forward must run). The profiler's timing wrappers are no hooks.
       if (m instanceof Conv2d && mods[i + 1] instanceof ReLU && !hooked(m) && !hooked(mods[i + 1])) {
         const pool = mods[i + 2];
+        const withPool = pool instanceof MaxPool2d && !hooked(pool) && isPlainPool2(pool);
         const inference = !isGradEnabled() || !(y.requiresGrad || m.weight.requiresGrad);
-        if (inference && pool instanceof MaxPool2d && !hooked(pool) && isPlainPool2(pool)) {
-          y = m.forwardFused(y, 'relu-maxpool2');
-          i += 2;
-        } else {
-          y = m.forwardFused(y, 'relu');
-          i += 1;
-        }
+        const epilogue = withPool ? (inference ? 'relu-maxpool2' : 'relu-maxpool2-train') : 'relu';
+        const x = y;
+        y = PROFILE.on
+          ? span('op', withPool ? 'Conv2d+ReLU+MaxPool2d.forward' : 'Conv2d+ReLU.forward', undefined, () => m.forwardFused(x, epilogue))
+          : m.forwardFused(x, epilogue);
+        i += withPool ? 2 : 1;
         continue;
       }
       y = m.forward(y);
@@ -54,8 +55,8 @@ export class Sequential extends Module {
   }
 }
 
-/** A module with forward hooks has its own `forward` property (Module installs a wrapper on the instance). */
-const hooked = (m: Module): boolean => Object.hasOwn(m, 'forward');
+/** A module with forward hooks has its own `forward` property (Module installs a wrapper on the instance), other than the profiler's. */
+const hooked = (m: Module): boolean => Object.hasOwn(m, 'forward') && !isTimingWrapper(m.forward);
 
 /** MaxPool2d(2) with stride 2, no padding, dilation 1, floor mode. */
 function isPlainPool2(p: MaxPool2d): boolean {

@@ -1,5 +1,6 @@
-// Parity of the fused conv paths (conv + bias + ReLU; conv + bias + ReLU + 2×2 max pool for inference): native vs
+// Parity of the fused conv paths (conv + bias + ReLU; conv + bias + ReLU + 2×2 max pool, with the argmax for training): native vs
 // the JS references, which are the plain convolution followed by ReLU and pooling (collected by test/backend/parity.ts).
+import assert from 'node:assert/strict';
 import type { Conv2dGeometry } from '../../../src/backend/backend.ts';
 import { test } from 'node:test';
 import { jsBackend } from '../../../src/backend/js/index.ts';
@@ -13,6 +14,7 @@ export default function defineConvFusedParity({ label, name, skip, native: nb }:
     ['5×17×6×6 k33 1×1', conv({ n: 5, c: 17, h: 6, w: 6, k: 33, r: 1, s: 1 })],
     ['8×1×28×28 k32 3×3 pad1 (W3 conv1)', conv({ n: 8, c: 1, h: 28, w: 28, k: 32, r: 3, s: 3, padH: 1, padW: 1 })],
     ['6×32×14×14 k64 3×3 pad1 (W3 conv2)', conv({ n: 6, c: 32, h: 14, w: 14, k: 64, r: 3, s: 3, padH: 1, padW: 1 })],
+    ['1×3×9×129 k129 3×3 pad1 (odd width, 129 filters)', conv({ n: 1, c: 3, h: 9, w: 129, k: 129, r: 3, s: 3, padH: 1, padW: 1 })],
   ];
 
   test(`${label}: ${name} fused conv2dForwardAct / conv2dReluMaxPool2`, { skip }, (t) => {
@@ -39,6 +41,17 @@ export default function defineConvFusedParity({ label, name, skip, native: nb }:
         jsBackend.conv2dReluMaxPool2(x, w, b, want, g);
         nb.conv2dReluMaxPool2(x, w, b, got, g);
         expectClose(t, `conv2dReluMaxPool2 ${tag}${b ? ' +bias' : ''}`, got, want, bound);
+        // Training: the same pooled values and the reference pool's argmax. A window whose max is 0 (all ReLU'd) may
+        // pick a different zero when rounding differs, and its gradient is masked anyway, so those are not compared.
+        const wantArg = new Int32Array(pooled);
+        const gotArg = new Int32Array(pooled).fill(-1);
+        got.fill(Number.NaN);
+        jsBackend.conv2dReluMaxPool2Argmax(x, w, b, want, wantArg, g);
+        nb.conv2dReluMaxPool2Argmax(x, w, b, got, gotArg, g);
+        expectClose(t, `conv2dReluMaxPool2Argmax ${tag}${b ? ' +bias' : ''}`, got, want, bound);
+        let differ = 0;
+        for (let i = 0; i < pooled; i++) if (want[i] > 1e-4 && gotArg[i] !== wantArg[i]) differ++;
+        assert.equal(differ, 0, `conv2dReluMaxPool2Argmax ${tag}: ${differ} argmax entries differ where the max is > 0`);
       }
     }
   });

@@ -111,7 +111,7 @@ function Sampler({ id, info }: { id: string; info: Info }) {
   const [temperature, setTemperature] = useState(info.defaults.temperature ?? 1);
   const [topK, setTopK] = useState(info.defaults.topK ?? 0);
   const [progress, setProgress] = useState<{ step: number; total: number } | null>(null);
-  const [frames, setFrames] = useState<{ step: number; url: string }[]>([]);
+  const [frames, setFrames] = useState<{ step: number; url: string; noisy?: string }[]>([]);
   const [done, setDone] = useState<SampleDone | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -144,7 +144,7 @@ function Sampler({ id, info }: { id: string; info: Info }) {
             const s = data as SampleStep;
             setProgress({ step: s.step, total: s.total });
             const url = s.frame;
-            if (url) setFrames((f) => [...f, { step: s.step, url }]);
+            if (url) setFrames((f) => [...f, { step: s.step, url, noisy: s.noisy }]);
           } else if (event === 'done') setDone(data as SampleDone);
           else if (event === 'error') setError((data as { error: string }).error);
         },
@@ -266,12 +266,17 @@ function Sampler({ id, info }: { id: string; info: Info }) {
       )}
       {info.sequential && frames.length > 0 && (
         <>
-          <h3>{info.family === 'ddpm' ? 'the estimate x̂₀ at each step, from x_T (noise) to x_0' : 'the image as the sampler fills it in, step by step'}</h3>
+          <h3>
+            {info.family === 'ddpm'
+              ? 'the denoising trajectory, x_T (noise) → x_0: the sample x_t after each step (top) and its estimate x̂₀ (below)'
+              : 'the image as the sampler fills it in, step by step'}
+          </h3>
           {latest && <img class="px" data-testid="current-frame" src={latest.url} alt={`step ${latest.step}`} style={{ height: '120px' }} />}
           <div class="filmstrip" data-testid="filmstrip">
             {frames.map((f) => (
-              <figure key={f.step}>
-                <img class="px" src={f.url} alt={`step ${f.step}`} />
+              <figure key={f.step} data-testid="frame">
+                {f.noisy && <img class="px" data-testid="frame-xt" src={f.noisy} alt={`x_t after step ${f.step}`} />}
+                <img class="px" data-testid="frame-x0" src={f.url} alt={`x̂₀ after step ${f.step}`} />
                 <figcaption>{f.step}</figcaption>
               </figure>
             ))}
@@ -414,7 +419,7 @@ function Training({ detail, id }: { detail: GenerativeRunDetail; id: string }) {
           />
         </div>
       </div>
-      {epochs.length > 0 && (
+      {epochs.length > 0 && keys.length > 0 && (
         <p class="muted">
           epoch {epochs.length}: {keys.map((k) => `${names[k] ?? k} ${fixed(epochs[epochs.length - 1].trainMetrics?.[k])}`).join(' · ')}
         </p>

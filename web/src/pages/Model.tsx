@@ -31,8 +31,14 @@ function training(t: NonNullable<Architecture['transfer']>, name: string): strin
   if (l.part === 'adapter') return 'fixed (input conversion)';
   if (l.part === 'head') return 'new head: trained every epoch';
   if (l.frozenEpochs >= t.epochs) return `frozen (all ${t.epochs} epochs)`;
-  const after = l.lrScale > 0 ? `, then lr ×${l.lrScale.toPrecision(2)}` : '';
-  return l.frozenEpochs > 0 ? `frozen epochs 1–${l.frozenEpochs}${after}` : `trained every epoch${after}`;
+  const after = l.lrScale > 0 ? `, then lr ×${l.lrScale.toPrecision(2)} of the head's` : '';
+  const frozen = l.frozenEpochs === 1 ? 'frozen in epoch 1' : `frozen in epochs 1–${l.frozenEpochs}`;
+  return l.frozenEpochs > 0 ? `${frozen}${after}` : `trained every epoch${after}`;
+}
+
+/** "the first epoch of 3", "the first 2 of 5 epochs". */
+function frozenSpan(frozen: number, epochs: number): string {
+  return frozen === 1 ? `the first epoch of ${epochs}` : `the first ${frozen} of ${epochs} epochs`;
 }
 
 interface Explanation {
@@ -83,7 +89,7 @@ export function ModelPage({ id, index }: { id: string; index: number }) {
               <p class="muted" data-testid="transfer">
                 Fine-tuned from {arch.transfer.description}.{' '}
                 {arch.transfer.freezeEpochs > 0
-                  ? `The pretrained body was frozen (no gradient, batch-norm statistics fixed) for the first ${Math.min(arch.transfer.freezeEpochs, arch.transfer.epochs)} of ${arch.transfer.epochs} epochs; only the new head learned then.`
+                  ? `The pretrained body was frozen (no gradient, batch-norm statistics fixed) for ${frozenSpan(Math.min(arch.transfer.freezeEpochs, arch.transfer.epochs), arch.transfer.epochs)}; only the new head learned then.`
                   : 'Every layer learned from the first epoch.'}
                 {arch.transfer.frozenNow ? ' The body is still frozen in this checkpoint.' : ''}
                 {arch.transfer.inputConversion ? ` Input: ${arch.transfer.inputConversion}.` : ''}
@@ -113,7 +119,13 @@ export function ModelPage({ id, index }: { id: string; index: number }) {
                     <td>{l.type}</td>
                     <td>[{l.outputShape.join(', ')}]</td>
                     <td class="num">{l.params.toLocaleString()}</td>
-                    {arch.transfer && <td data-testid="layer-training">{training(arch.transfer, l.name)}</td>}
+                    {arch.transfer && (
+                      <td data-testid="layer-training">
+                        {l.params === 0 && !arch.layers.some((x) => x.name.startsWith(`${l.name}.`)) && l.name !== 'adapter'
+                          ? '— (no weights)'
+                          : training(arch.transfer, l.name)}
+                      </td>
+                    )}
                   </tr>
                 ))}
                 <tr class="total">

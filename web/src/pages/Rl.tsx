@@ -1,7 +1,8 @@
 /**
- * Reinforcement learning: the runs `simmer rl` wrote, each one's episode-reward curve and greedy evaluations followed
- * live while it trains (server-sent events over its metrics log), and a replay of one greedy episode of its policy
- * played as an animation from a sprite sheet of rendered frames.
+ * Reinforcement learning: the runs `simmer rl` wrote or this page started, each one's episode-reward curve and greedy
+ * evaluations followed live while it trains (server-sent events over its metrics log), and a replay of one greedy
+ * episode of its current policy (the checkpoint of its latest evaluation, replayed afresh at each new one) played as
+ * an animation from a sprite sheet of rendered frames.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, send } from '../api.ts';
@@ -32,9 +33,10 @@ export function RlPage({ id }: { id?: string }) {
     <section>
       <h1>Reinforcement learning</h1>
       <Status error={error} loading={!runs} />
+      <StartRl />
       {runs && runs.length === 0 && (
         <p class="muted">
-          No RL run yet. Start one from a terminal: <code>simmer rl cartpole --algo ppo --seed 1</code> (it appears here and updates live).
+          No RL run yet. Start one above, or from a terminal: <code>simmer rl cartpole --algo ppo --seed 1</code> (it appears here and updates live).
         </p>
       )}
       {runs && runs.length > 0 && (
@@ -74,6 +76,58 @@ export function RlPage({ id }: { id?: string }) {
       )}
       {id && <RlRunView key={id} id={id} />}
     </section>
+  );
+}
+
+const ENVS = ['cartpole', 'gridworld', 'pixel-gridworld'] as const;
+const ALGOS = ['ppo', 'dqn', 'reinforce'] as const;
+
+/** Starts an agent training in a worker process of the server; the page then follows it like a CLI run. */
+function StartRl() {
+  const [env, setEnv] = useState<string>('cartpole');
+  const [algo, setAlgo] = useState<string>('ppo');
+  const [seed, setSeed] = useState(1);
+  const [steps, setSteps] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const start = () => {
+    setBusy(true);
+    setError(null);
+    send<{ id: string }>('/api/rl/runs', { env, algo, seed, ...(steps > 0 ? (algo === 'reinforce' ? { episodes: steps } : { steps }) : {}) })
+      .then((r) => location.assign(href('rl', r.id)))
+      .catch((e) => setError(e.message))
+      .finally(() => setBusy(false));
+  };
+  return (
+    <div class="form-row" data-testid="rl-start">
+      <Choice label="environment" value={env} choices={ENVS} onChange={setEnv} />
+      <Choice label="algorithm" value={algo} choices={ALGOS} onChange={setAlgo} />
+      <label>
+        seed
+        <input type="number" min={0} value={seed} onInput={(e) => setSeed(Number((e.target as HTMLInputElement).value))} />
+      </label>
+      <label title="0: the algorithm's default (PPO 100k steps, DQN 50k steps, REINFORCE 1000 episodes)">
+        {algo === 'reinforce' ? 'episodes' : 'steps'} (0 = default)
+        <input type="number" min={0} value={steps} onInput={(e) => setSteps(Number((e.target as HTMLInputElement).value))} />
+      </label>
+      <button type="button" class="primary" onClick={start} disabled={busy}>
+        {busy ? 'starting…' : 'Train'}
+      </button>
+      {error && <span class="error">{error}</span>}
+    </div>
+  );
+}
+
+function Choice({ label, value, choices, onChange }: { label: string; value: string; choices: readonly string[]; onChange: (v: string) => void }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+        {choices.map((n) => (
+          <option key={n}>{n}</option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -118,7 +172,12 @@ function RlRunView({ id }: { id: string }) {
   return (
     <>
       <h2>
-        {run.algo.toUpperCase()} on {run.env}, seed {run.seed} <span class={`badge ${run.status}`}>{run.status}</span>
+        {run.algo.toUpperCase()} on {run.env}, seed {run.seed} <span class={`badge ${run.status}`}>{run.status}</span>{' '}
+        {run.status === 'running' && (
+          <button type="button" onClick={() => send(`/api/rl/${enc(id)}/stop`, {}).catch((e) => setError(e.message))}>
+            Stop
+          </button>
+        )}
       </h2>
       {error && <p class="error">{error}</p>}
       <div class="stats" data-testid="rl-stats">
@@ -159,14 +218,17 @@ function RlRunView({ id }: { id: string }) {
             ...(threshold !== undefined ? [{ label: 'solved', color: '#16a34a', values: steps.map(() => threshold), dash: [6, 4], width: 1 }] : []),
           ]}
         />
-        <Replay id={id} />
+        <Replay id={id} evaluations={run.evaluations.length} />
       </div>
     </>
   );
 }
 
-/** One greedy episode, played from a sprite sheet on a canvas (play / pause, a frame slider). */
-function Replay({ id }: { id: string }) {
+/**
+ * One greedy episode of the current policy, played from a sprite sheet on a canvas (play / pause, a frame slider).
+ * A new evaluation writes a new checkpoint, so the episode is fetched again each time their count changes.
+ */
+function Replay({ id, evaluations }: { id: string; evaluations: number }) {
   const [replay, setReplay] = useState<RlReplay | null>(null);
   const [seed, setSeed] = useState(1_000_000);
   const [error, setError] = useState<string | null>(null);
@@ -195,7 +257,7 @@ function Replay({ id }: { id: string }) {
       .catch((e) => setError(e.message))
       .finally(() => setBusy(false));
   };
-  useEffect(load, [id]);
+  useEffect(load, [id, evaluations]);
 
   useEffect(() => {
     if (!replay || !loaded || !playing) return;
@@ -216,7 +278,7 @@ function Replay({ id }: { id: string }) {
   const scale = replay ? Math.max(1, Math.floor(360 / replay.sprite.width)) : 1;
   return (
     <div class="panel replay" data-testid="replay" data-frames={replay?.frames ?? 0} data-frame={frame} data-loaded={loaded ? 'yes' : 'no'}>
-      <h3>Replay: one greedy episode of the policy</h3>
+      <h3>Replay: one greedy episode of the current policy</h3>
       <div class="form-row">
         <label>
           episode seed

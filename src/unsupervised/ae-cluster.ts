@@ -1,0 +1,125 @@
+/**
+ * Clustering through an autoencoder, after N2D (McConville et al., 2020): train the convolutional autoencoder on the
+ * images themselves (no labels), encode every image to its code, optionally let UMAP find the manifold of the codes
+ * (a few dimensions, min_dist 0, fitted on a subsample and extended to the rest with UMAP's transform), then k-means.
+ * Each stage is timed; labels, when present, only score the result.
+ *
+ * @example
+ *   const { x, labels, shape } = await datasetMatrix(await loadDataset('fashion-mnist'));
+ *   const r = await aeKmeans(x, shape, { k: 10, epochs: 8, umapDims: 10 });
+ *   r.labels; // cluster per image
+ */
+import { generatorFor, permutation } from '../data/seed.ts';
+import { AutoencoderTask, ConvAutoencoder, encodeImages, type ImageBatch } from '../models/autoencoder.ts';
+import { Adam } from '../optim/optimizers.ts';
+import { manualSeed } from '../tensor/random.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import type { EvalReport, TaskSource } from '../train/task.ts';
+import { Trainer } from '../train/trainer.ts';
+import type { EpochReport } from '../train/types.ts';
+import { umapReduce } from './embed.ts';
+import { kmeans } from './kmeans.ts';
+import type { Matrix } from './matrix.ts';
+
+export interface AeKmeansOptions {
+  k: number;
+  /** Code size of the autoencoder (default 10, as N2D and DEC use for ten classes). */
+  bottleneck?: number;
+  /** Channels of the autoencoder's first conv (default 32). */
+  width?: number;
+  /** Passes over the data (default 8). */
+  epochs?: number;
+  batchSize?: number;
+  /** Adam learning rate (default 1e-3). */
+  lr?: number;
+  /** UMAP the codes to this many dimensions before k-means (0: k-means on the codes themselves; default 10). */
+  umapDims?: number;
+  /** Points UMAP is fitted on; the rest are placed with its transform (0: fit on all; default 10,000). */
+  umapSample?: number;
+  /** UMAP neighbours (default 20, N2D's choice; at most n − 1). */
+  umapNeighbors?: number;
+  nInit?: number;
+  seed?: number;
+  onEpoch?: (report: EpochReport) => void;
+  onStage?: (stage: string) => void;
+}
+
+export interface AeKmeansResult {
+  /** The trained autoencoder. */
+  model: ConvAutoencoder;
+  labels: Int32Array;
+  /** n × bottleneck codes of the trained autoencoder. */
+  codes: Matrix;
+  /** What k-means clustered: the UMAP of the codes, or the codes. */
+  clustered: Matrix;
+  inertia: number;
+  nIter: number;
+  restarts: number;
+  /** Reconstruction loss (BCE summed over pixels, mean over images) of the first and last epochs. */
+  loss: { first: number; last: number };
+  seconds: { train: number; encode: number; umap: number; kmeans: number };
+}
+
+/** Shuffled batches of the rows of a matrix as [B, C, H, W] images, the order fixed by (seed, epoch). */
+export function matrixImageSource(x: Matrix, shape: [number, number, number], batchSize: number, seed = 0): TaskSource<ImageBatch> {
+  const d = shape[0] * shape[1] * shape[2];
+  if (x.cols !== d) throw new RangeError(`autoencoder: rows of ${x.cols} values are not ${shape.join('×')} images`);
+  const batches = Math.ceil(x.rows / batchSize);
+  return {
+    batchesPerEpoch: batches,
+    async *epoch(epoch, o = {}) {
+      const order = permutation(x.rows, generatorFor(seed, epoch, 0xae));
+      for (let b = o.startBatch ?? 0; b < batches; b++) {
+        const idx = order.subarray(b * batchSize, Math.min(x.rows, (b + 1) * batchSize));
+        const out = new Float32Array(idx.length * d);
+        idx.forEach((row, j) => out.set(x.data.subarray(row * d, (row + 1) * d), j * d));
+        yield { x: new Tensor(out, [idx.length, ...shape]) };
+      }
+    },
+  };
+}
+
+/** Trains a ConvAutoencoder on the images, encodes them, (optionally) UMAPs the codes, and k-means them. */
+export async function aeKmeans(x: Matrix, shape: [number, number, number], o: AeKmeansOptions): Promise<AeKmeansResult> {
+  const seed = o.seed ?? 0;
+  const stage = o.onStage ?? (() => {});
+  manualSeed(seed);
+  const model = new ConvAutoencoder({ inputShape: shape, bottleneck: o.bottleneck, width: o.width });
+  const source = matrixImageSource(x, shape, o.batchSize ?? 256, seed);
+  const trainer = new Trainer<ImageBatch, EvalReport>({
+    model,
+    optimizer: new Adam(model.parameters(), { lr: o.lr ?? 1e-3 }),
+    task: new AutoencoderTask({ reconstruction: 'bce' }),
+    callbacks: o.onEpoch ? [{ onEpochEnd: (_t, r) => o.onEpoch!(r) }] : [],
+  });
+  let t = performance.now();
+  stage('training the autoencoder');
+  const history = await trainer.fit(source, { epochs: o.epochs ?? 8 });
+  const train = (performance.now() - t) / 1000;
+  t = performance.now();
+  stage('encoding');
+  const codes: Matrix = { data: encodeImages(model, x.data, x.rows), rows: x.rows, cols: model.latentDim };
+  const encode = (performance.now() - t) / 1000;
+  t = performance.now();
+  let clustered = codes;
+  const dims = o.umapDims ?? 10;
+  if (dims > 0) {
+    stage('UMAP of the codes');
+    clustered = await umapReduce(codes, { nComponents: dims, minDist: 0, nNeighbors: o.umapNeighbors ?? 20, fitSample: o.umapSample ?? 10_000, seed });
+  }
+  const umap = (performance.now() - t) / 1000;
+  t = performance.now();
+  stage('k-means');
+  const km = kmeans(clustered, { k: o.k, nInit: o.nInit ?? 10, seed });
+  return {
+    model,
+    labels: km.labels,
+    codes,
+    clustered,
+    inertia: km.inertia,
+    nIter: km.nIter,
+    restarts: km.restarts.length,
+    loss: { first: history[0].trainLoss, last: history[history.length - 1].trainLoss },
+    seconds: { train, encode, umap, kmeans: (performance.now() - t) / 1000 },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The Generate page in headless Chromium on two real (tiny) runs: pick the DDPM run, a class, a seed, the steps and a
+ * guidance scale, press Generate, and watch the denoising trajectory arrive as a filmstrip (x_t and x̂_0 per frame)
+ * with the progress bar, then the samples; switch to the VAE run and see its interpolation strip and latent map.
+ * Screenshots: generate.png (DDPM) and generate-vae.png. Skipped, saying why, without /usr/bin/chromium.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
+import { type GenerativeRuns, trainGenerativeRuns } from '../server/generative-runs.ts';
+import { startTestServer, type TestServer } from '../server/helpers.ts';
+import { ensureWebBuilt, type HeadlessBrowser, launchBrowser, shot, skipWithoutChromium as skip } from './browser.ts';
+
+let server: TestServer;
+let browser: HeadlessBrowser;
+let runs: GenerativeRuns;
+
+before(async () => {
+  if (skip) return;
+  ensureWebBuilt();
+  server = await startTestServer({ webDist: DEFAULT_WEB_DIST });
+  runs = await trainGenerativeRuns(server.runsRoot);
+  browser = await launchBrowser({ width: 1280, height: 1100 });
+});
+
+after(async () => {
+  if (skip) return;
+  await browser?.close();
+  await server?.stop();
+});
+
+test('generate: a DDPM run samples a class with a seed and guidance, the trajectory arrives as a filmstrip', { skip }, async () => {
+  const page = browser.page;
+  await page.goto(`${server.url}#/generate`);
+  // The page opens the first ready run; both are in the picker.
+  await page.waitForSelector('[data-testid=gen-run]');
+  const options = await page.locator('[data-testid=gen-run] option').allTextContents();
+  assert.ok(options.some((o) => o.includes('ddpm-small')) && options.some((o) => o.includes('vae-cond')), options.join(' / '));
+  await page.locator('[data-testid=gen-run]').selectOption(runs.ddpm);
+  const sampler = page.locator('[data-testid=sampler]');
+  await sampler.waitFor();
+  await sampler.locator('select[name=class]').selectOption('2'); // triangle
+  await sampler.locator('input[name=n]').fill('4');
+  await sampler.locator('input[name=seed]').fill('7');
+  await sampler.locator('input[name=steps]').fill('12');
+  await sampler.locator('input[name=guidance]').fill('3');
+  await page.locator('[data-testid=generate]').click();
+  await page.waitForSelector('[data-testid=samples] figure', { timeout: 60_000 });
+  assert.equal(await page.locator('[data-testid=samples] figure').count(), 4);
+  assert.deepEqual([...new Set(await page.locator('[data-testid=samples] figcaption').allTextContents())], ['triangle']);
+  assert.match((await page.locator('[data-testid=progress]').textContent()) ?? '', /step 12\/12/);
+  // The filmstrip: evenly spaced frames up to the last step, each with x_t above x̂_0.
+  const frames = page.locator('[data-testid=filmstrip] [data-testid=frame]');
+  const count = await frames.count();
+  assert.ok(count >= 6 && count <= 12, `${count} frames`);
+  assert.equal(await page.locator('[data-testid=frame-xt]').count(), count);
+  assert.equal(await page.locator('[data-testid=frame-x0]').count(), count);
+  assert.equal((await frames.last().locator('figcaption').textContent())?.trim(), '12');
+  // Every frame image decoded (a broken data URL has naturalWidth 0).
+  const widths = await page.locator('[data-testid=filmstrip] img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+  assert.ok(
+    widths.every((w) => w > 0),
+    `decoded widths ${widths.join(',')}`,
+  );
+  // The per-epoch grid of training is beside it.
+  await page.waitForSelector('[data-testid=epoch-grid]');
+  await shot(page, 'generate.png', true);
+});
+
+test('generate: a VAE run shows its interpolation strip and latent map', { skip }, async () => {
+  const page = browser.page;
+  await page.goto(`${server.url}#/generate/${encodeURIComponent(runs.vae)}`);
+  await page.waitForSelector('[data-testid=interpolation]', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid=latent-map]', { timeout: 60_000 });
+  const first = await page.locator('[data-testid=interpolation]').getAttribute('src');
+  await page.locator('[data-testid=latent] input').last().fill('5'); // "to seed"
+  await page.locator('[data-testid=latent] input').last().press('Enter');
+  await page.waitForFunction((src) => document.querySelector('[data-testid=interpolation]')?.getAttribute('src') !== src, first, { timeout: 30_000 });
+  // A VAE samples in one step: no filmstrip, the samples at once.
+  await page.locator('[data-testid=generate]').click();
+  await page.waitForSelector('[data-testid=samples] figure', { timeout: 30_000 });
+  assert.equal(await page.locator('[data-testid=filmstrip]').count(), 0);
+  await shot(page, 'generate-vae.png', true);
+});
