@@ -20,6 +20,7 @@
         "native/kernels/loss.cc",
         "native/kernels/embedding.cc",
         "native/kernels/cluster.cc",
+        "native/kernels/tsne.cc",
         "native/bindings/elementwise.cc",
         "native/bindings/reduce.cc",
         "native/bindings/matmul.cc",
@@ -31,7 +32,8 @@
         "native/bindings/attention.cc",
         "native/bindings/loss.cc",
         "native/bindings/embedding.cc",
-        "native/bindings/cluster.cc"
+        "native/bindings/cluster.cc",
+        "native/bindings/tsne.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include", "native/kernels"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

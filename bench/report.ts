@@ -87,7 +87,7 @@ export function fmt(x: number, unit = ''): string {
 }
 
 function higherIsBetter(unit: string): boolean {
-  return unit === 'GFLOP/s' || unit === 'images/s';
+  return unit === 'GFLOP/s' || unit === 'images/s' || unit === 'images/CPU-s';
 }
 
 /** Simmer's speed ÷ the row's speed, or null when the figure is not a speed or a side is missing. */
@@ -162,7 +162,9 @@ function summary(results: BenchResults): string {
     { section: 'W3', metric: 'accuracy after 2 epochs', config: '', title: 'W3 test accuracy after 2 epochs' },
     { section: 'W4', metric: 'images/s', config: '', title: 'W4 CNN inference (images/s)' },
     { section: 'W6', metric: 'images/s', config: '', title: 'W6 U-Net diffusion train (images/s)' },
+    { section: 'W6', metric: 'images/CPU-s', config: '', title: 'W6 U-Net diffusion train (images per CPU-second)' },
     { section: 'W7', metric: 'images/s', config: '', title: 'W7 DDIM 25 steps, guidance 2 (images/s)' },
+    { section: 'W7', metric: 'images/CPU-s', config: '', title: 'W7 DDIM sampling (images per CPU-second)' },
     { section: 'T1', metric: 'seconds to target', config: '', title: 'T1 seconds to 90% test accuracy' },
   ];
   const torch = (section: string, metric: string, config: string): Row | undefined => {

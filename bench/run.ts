@@ -12,6 +12,7 @@
  *   npm run bench -- --only W1,W3      # sections: W1 W2 W3 W4 W5 W6 W7 T1 scaling loader contention latency memory
  *   npm run bench -- --only latency,memory   # dashboard p95 while training; RSS across epochs (~1–2 min)
  *   npm run bench -- --contention      # add W3 beside a busy-loop process
+ *   npm run bench -- --only W2,W3,W4 --fast-only   # Simmer native and PyTorch only (A/B runs between builds)
  *   npm run bench -- --only ddp        # W3 data-parallel: 1 process × 2 threads, 1 × 1, 2 MPI ranks × 1 thread
  *   npm run bench -- --json-out x.json
  */
@@ -49,10 +50,11 @@ const program = new Command()
   .option('--quick', 'small samples, one round (CI smoke test, < 3 min)', false)
   .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(',')}`)
   .option('--contention', 'also run W3 beside a busy-loop process (Simmer and PyTorch)', false)
+  .option('--fast-only', 'skip the slow systems (Simmer JS, TF.js): for A/B runs of Simmer native against PyTorch', false)
   .option('--rounds <n>', 'alternating rounds for the fast systems (default 3, --quick 1)')
   .option('--json-out <file>', 'where to write the JSON with every figure (default bench/results/<date>.json)')
   .parse();
-const opts = program.opts<{ quick: boolean; only?: string; contention: boolean; rounds?: string; jsonOut?: string }>();
+const opts = program.opts<{ quick: boolean; only?: string; contention: boolean; fastOnly: boolean; rounds?: string; jsonOut?: string }>();
 const quick = opts.quick;
 const rounds = opts.rounds ? Number(opts.rounds) : quick ? 1 : 3;
 const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : null;
@@ -125,9 +127,11 @@ if (available('torch')) {
   fast.push({ system: 'torch', label: 'PyTorch 1t', threads: 1, slow: false });
   if (cores > 1) fast.push({ system: 'torch', label: `PyTorch ${cores}t`, threads: cores, slow: false });
 }
-slow.push({ system: 'simmer-js', label: 'Simmer JS', threads: 1, slow: true });
-if (available('tfjs-cpu')) slow.push({ system: 'tfjs-cpu', label: 'TF.js cpu', threads: 1, slow: true });
-if (available('tfjs-wasm')) slow.push({ system: 'tfjs-wasm', label: 'TF.js wasm', threads: 1, slow: true });
+if (!opts.fastOnly) {
+  slow.push({ system: 'simmer-js', label: 'Simmer JS', threads: 1, slow: true });
+  if (available('tfjs-cpu')) slow.push({ system: 'tfjs-cpu', label: 'TF.js cpu', threads: 1, slow: true });
+  if (available('tfjs-wasm')) slow.push({ system: 'tfjs-wasm', label: 'TF.js wasm', threads: 1, slow: true });
+}
 
 // ── child processes ──────────────────────────────────────────────────────────────────────────────────────────────
 interface Outcome extends JobResult {
@@ -205,9 +209,13 @@ const UNITS: Record<string, string> = {
   'RSS after epoch 3': 'MiB',
   'RSS growth epoch 1 to 3': 'fraction',
   'step ms': 'ms',
+  'CPU ms per step': 'ms',
   parameters: 'count',
+  'images/CPU-s': 'images/CPU-s',
   'all-reduce wait share': 'fraction',
   'all-reduce busy share': 'fraction',
+  'all-reduce transfer share': 'fraction',
+  'all-reduce CPU share': 'fraction',
 };
 
 function rowFor(section: string, metric: string, config: string, v: Variant): Row {
@@ -410,7 +418,7 @@ if (wants('W6')) {
   await withLoad('W6', () =>
     alternate(
       'W6',
-      ['images/s', 'parameters'],
+      ['images/s', 'images/CPU-s', 'parameters'],
       { kind: 'unet-train', threads: 0, batch: 64, maxSteps: quick ? 3 : 20, budgetS: quick ? 10 : 45, warmupSteps: quick ? 1 : 2 },
       null,
       600,
@@ -424,7 +432,7 @@ if (wants('W7')) {
   await withLoad('W7', () =>
     alternate(
       'W7',
-      ['images/s'],
+      ['images/s', 'images/CPU-s'],
       { kind: 'unet-sample', threads: 0, batch: quick ? 20 : 100, samplerSteps: quick ? 2 : 25, passes: 1, budgetS: 0 },
       null,
       900,
@@ -532,11 +540,17 @@ if (wants('ddp') && available('simmer-native')) {
     ['2 ranks × 1 thread', { system: 'simmer-native', label: 'Simmer 2r×1t', threads: 1, slow: false, ranks: 2 }],
   ];
   const steps = quick ? 20 : 150;
+  // The load of a shared machine moves by 2× between minutes: the ratio that means something is that of one round.
+  const roundRatios: string[] = [];
   for (let r = 0; r < rounds; r++) {
+    const speed: Record<string, number> = {};
     for (const [config, v] of [...configs.slice(r % 3), ...configs.slice(0, r % 3)]) {
       const o = await runJob(v, { kind: 'ddp-train', threads: v.threads, ranks: v.ranks ?? 1, batch: 64, maxSteps: steps, warmupSteps: 5, budgetS: 0 }, 900);
       record('ddp', config, v, o, ['images/s', 'step ms']);
+      if (o.ok) speed[config] = o.figures['images/s'][0];
     }
+    const ratio = speed['2 ranks × 1 thread'] / speed['1 process × 1 thread'];
+    if (Number.isFinite(ratio)) roundRatios.push(`${ratio.toFixed(2)}× (load ${loadavg()[0].toFixed(1)})`);
   }
   const median = (config: string) => {
     const row = rows.find((x) => x.section === 'ddp' && x.config === config && x.metric === 'images/s');
@@ -546,7 +560,7 @@ if (wants('ddp') && available('simmer-native')) {
   const two = median('2 ranks × 1 thread');
   const row = rows.find((x) => x.section === 'ddp' && x.config === '2 ranks × 1 thread' && x.metric === 'images/s');
   const load = `load average ${load0.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after (${cores} cores)`;
-  if (row && one && two) row.notes.push(`${(two / one).toFixed(2)}× of 1 process × 1 thread; ${load}`);
+  if (row && one && two) row.notes.push(`${(two / one).toFixed(2)}× of 1 process × 1 thread (medians); per round: ${roundRatios.join(', ')}; ${load}`);
   console.log(`  ${one && two ? `2 ranks × 1t = ${(two / one).toFixed(2)}× 1 × 1t; ` : ''}${load}`);
 }
 

@@ -8,6 +8,8 @@ Run with Debian's python3-sklearn (`/usr/bin/python3`):
   /usr/bin/python3 scripts/sklearn-reference.py --fashion-mnist [/usr/share/datasets/fashion-mnist]
       runs KMeans (k-means++, n_init=10) and PCA(50) on the 60,000 training images and writes
       test/fixtures/sklearn/fashion-mnist.json (scripts/unsupervised-check.ts compares Simmer against it).
+  /usr/bin/python3 scripts/sklearn-reference.py --tsne
+      writes test/fixtures/sklearn/tsne.json: exact TSNE of the small dataset and the trustworthiness of its layout.
 
 The small dataset is made from integers only (no RNG shared with TypeScript is needed): the test rebuilds it with the
 same formula, see `small_dataset` here and `smallDataset` in test/unsupervised/fixture.ts.
@@ -100,6 +102,26 @@ def small_fixture():
     }
 
 
+def tsne_fixture():
+    from sklearn.manifold import TSNE, trustworthiness
+
+    x, _ = small_dataset()
+    x = x.astype(np.float32)
+    out = {"sklearn": sklearn.__version__, "numpy": np.__version__, "dataset": "small_dataset(), as float32", "perplexity": 30, "runs": []}
+    for seed in range(3):
+        tsne = TSNE(n_components=2, perplexity=30, init="pca", learning_rate="auto", method="exact", random_state=seed)
+        y = tsne.fit_transform(x)
+        out["runs"].append(
+            {
+                "random_state": seed,
+                "kl_divergence": float(tsne.kl_divergence_),
+                "embedding": y.astype(np.float64).round(6).tolist(),
+                "trustworthiness": {str(k): float(trustworthiness(x, y, n_neighbors=k)) for k in (5, 10)},
+            }
+        )
+    return out
+
+
 def read_idx(path):
     with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as f:
         data = f.read()
@@ -160,5 +182,7 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--fashion-mnist":
         folder = sys.argv[2] if len(sys.argv) > 2 else "/usr/share/datasets/fashion-mnist"
         write("fashion-mnist.json", fashion_fixture(folder))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--tsne":
+        write("tsne.json", tsne_fixture())
     else:
         write("small.json", small_fixture())

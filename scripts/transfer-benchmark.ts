@@ -97,6 +97,7 @@ if (values.part.includes('B')) {
     for (const mode of ['scratch', 'fine-tune'] as const) if (modes.has(mode)) await one('B', 'procedural', mode, train, test, seed);
   }
 }
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -118,14 +119,14 @@ if (values.part.includes('A')) {
   const a = { scratch: acc('A', 'scratch'), frozen: acc('A', 'frozen'), fineTune: acc('A', 'fine-tune') };
   summary.A = { ...a, frozenOverScratch: a.frozen - a.scratch, fineTuneOverFrozen: a.fineTune - a.frozen, fineTuneSeconds: secs('A', 'fine-tune') };
   log(
-    `A (fmnist-0-4 → classes 5–9, ${perClass}/class): scratch ${a.scratch.toFixed(2)}%, frozen ${a.frozen.toFixed(2)}% (+${(a.frozen - a.scratch).toFixed(2)} pts, target ≥ 10), fine-tune ${a.fineTune.toFixed(2)}% (+${(a.fineTune - a.frozen).toFixed(2)} over frozen, target ≥ 2), fine-tune ${secs('A', 'fine-tune').toFixed(1)} s (target ≤ 60)`,
+    `A (fmnist-0-4 → classes 5–9, ${perClass}/class): scratch ${a.scratch.toFixed(2)}%, frozen ${a.frozen.toFixed(2)}% (${signed(a.frozen - a.scratch)} pts, target ≥ +10), fine-tune ${a.fineTune.toFixed(2)}% (${signed(a.fineTune - a.frozen)} over frozen, target ≥ +2), fine-tune ${secs('A', 'fine-tune').toFixed(1)} s (target ≤ 60)`,
   );
 }
 if (values.part.includes('B')) {
   const b = { scratch: acc('B', 'scratch'), fineTune: acc('B', 'fine-tune') };
   summary.B = { ...b, margin: b.fineTune - b.scratch };
   log(
-    `B (procedural → Fashion-MNIST, ${perClass}/class): scratch ${b.scratch.toFixed(2)}%, fine-tune ${b.fineTune.toFixed(2)}% (margin ${(b.fineTune - b.scratch).toFixed(2)} pts)`,
+    `B (procedural → Fashion-MNIST, ${perClass}/class): scratch ${b.scratch.toFixed(2)}%, fine-tune ${b.fineTune.toFixed(2)}% (margin ${signed(b.fineTune - b.scratch)} pts)`,
   );
 }
 log(`wall time ${(summary.wallSeconds as number).toFixed(0)} s`);

@@ -4,12 +4,13 @@
  * DistributedDataParallel and a DistributedSampler. Rank 0 reports the total images/s (all ranks' images over the
  * slowest rank's time) and the all-reduce share of a step: 'all-reduce wait share' is the time the training thread
  * waited for gradients after backward (the communication compute did not hide), 'all-reduce busy share' the time the
- * communication thread spent in collectives (overlapped with backward), 'all-reduce CPU share' the communication
+ * communication thread spent in collectives (overlapped with backward), 'all-reduce transfer share' the part of
+ * those after the last rank had entered each collective (the communication itself, not a late peer), 'all-reduce CPU share' the communication
  * thread's CPU time over the process's (what communicating costs the rank, whatever the machine's load), and 'CPU ms
  * per step' the process's CPU time per step (the same figure for one process: the two differ by what data
  * parallelism costs in CPU).
  */
-import { initMpi } from '../../src/distributed/mpi.ts';
+import { type Communicator, initMpi } from '../../src/distributed/mpi.ts';
 import { DistributedDataParallel } from '../../src/distributed/ddp.ts';
 import { DistributedSampler } from '../../src/distributed/sampler.ts';
 import type { JobResult, JobSpec } from '../protocol.ts';
@@ -21,6 +22,25 @@ import { crossEntropy } from '../../src/ops/loss.ts';
 function cpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
+}
+
+/**
+ * Seconds rank 0's all-reduces took from the moment the last rank entered each one until rank 0 had its result: the
+ * communication itself, without the time spent waiting for a late peer (which is load, not MPI). Needs every rank on
+ * one machine (one monotonic clock); null otherwise.
+ */
+function transferSeconds(comm: Communicator): number | null {
+  const log = comm.takeOpLog();
+  if (new Set(comm.hosts).size > 1) return null;
+  const all = new Float64Array(comm.allgather(new Uint8Array(log.buffer, log.byteOffset, log.byteLength)).buffer);
+  const n = log.length;
+  let total = 0;
+  for (let k = 0; k < n; k += 3) {
+    let lastStart = 0;
+    for (let r = 0; r < comm.size; r++) lastStart = Math.max(lastStart, all[r * n + k + 1]);
+    total += Math.max(0, all[k + 2] - lastStart);
+  }
+  return total;
 }
 
 export async function runDdpTrain(spec: JobSpec): Promise<Omit<JobResult, 'rssMB' | 'threads'>> {
@@ -47,6 +67,7 @@ export async function runDdpTrain(spec: JobSpec): Promise<Omit<JobResult, 'rssMB
       commCpu0 = comm?.stats().cpuSeconds ?? 0;
       wait0 = ddp?.stats.waitMs ?? 0;
       cpu0 = cpuSeconds();
+      comm?.takeOpLog();
     }
     optimizer.zeroGrad();
     backward(crossEntropy(model.forward(b.x), b.y));
@@ -65,6 +86,7 @@ export async function runDdpTrain(spec: JobSpec): Promise<Omit<JobResult, 'rssMB
     figures['CPU ms per step'] = [(1000 * cpu) / timed];
     return { ok: true, figures, notes: [], info: { steps: timed } };
   }
+  const transferS = transferSeconds(comm);
   // All ranks' images over the slowest rank's time; shares are rank 0's.
   const mine = new Float64Array([images, s]);
   const all = new Float64Array(comm.allgather(new Uint8Array(mine.buffer)).buffer);
@@ -84,6 +106,7 @@ export async function runDdpTrain(spec: JobSpec): Promise<Omit<JobResult, 'rssMB
   figures['all-reduce wait share'] = [waitS / s];
   figures['all-reduce busy share'] = [busyS / s];
   figures['all-reduce CPU share'] = [commCpuS / cpu];
+  if (transferS !== null) figures['all-reduce transfer share'] = [transferS / s];
   figures['CPU ms per step'] = [(1000 * cpu) / timed];
   return {
     ok: true,

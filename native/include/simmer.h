@@ -135,6 +135,10 @@ void simmer_embedding_backward(const float* gout, const int32_t* idx, int64_t co
 void simmer_kmeans_assign(const float* x, int64_t n, int64_t d, const float* centres, int64_t k, const int32_t* rows, int64_t m, int32_t* labels,
                           float* nearest, float* second);
 
+/* ── tsne ── d2 and p are n×n; y and grad n×dims; loss[0] is written only when with_loss */
+void simmer_tsne_affinities(const float* d2, int64_t n, double perplexity, float* p);
+void simmer_tsne_gradient(const float* p, const float* y, int64_t n, int64_t dims, float* grad, int with_loss, float* loss);
+
 #ifdef __cplusplus
 }
 #endif

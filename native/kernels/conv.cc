@@ -15,8 +15,8 @@
 
 #include "maxpool2.h"
 #include "scratch.h"
-#include "simd_run.h"
 #include "sgemm.h"
+#include "simd_run.h"
 #include "simmer.h"
 #include "thread_pool.h"
 
@@ -151,6 +151,36 @@ void col2imAdd(const Geom& g, const float* col, float* gx, int64_t c0, int64_t c
 
 bool batchParallel(const Geom& g) { return g.n >= 2 * poolThreads(); }
 
+// Filters with few taps (P = cg·R·S, e.g. 9 for a 3×3 conv of one channel) make the weight gradient a thin GEMM whose
+// packing (a transpose of all of gy) costs far more than its FLOPs; as P·kg dot products of length Q over a plane
+// gathered once per image (all in L1/L2) it runs several times faster.
+constexpr int64_t kFewTaps = 16;
+bool fewTaps(const Geom& g) { return g.P <= kFewTaps && !g.pointwise(); }
+
+// Σ a[i]·b[i] with 16 independent partial sums (so it vectorizes without reassociation), summed in a fixed order.
+SIMMER_INLINE float dot16(const float* a, const float* b, int64_t n) {
+  float acc[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int l = 0; l < 16; l++) acc[l] += a[i + l] * b[i + l];
+  for (int l = 0; i < n; i++, l++) acc[l] += a[i] * b[i];
+  float s = 0.f;
+  for (int l = 0; l < 16; l++) s += acc[l];
+  return s;
+}
+
+// gW (kg×P) += gy[img] (kg×Q) · col(x[img])ᵀ for one image and group, col gathered into `col` (P×Q scratch).
+void weightGradFewTaps(const Geom& g, const float* xg, const float* gyg, float* gw, float* col, bool accumulate) {
+  im2col(g, xg, col, 0, g.cg);
+  simdRun([&] {
+    for (int64_t k = 0; k < g.kg; k++)
+      for (int64_t p = 0; p < g.P; p++) {
+        const float d = dot16(gyg + k * g.Q, col + p * g.Q, g.Q);
+        gw[k * g.P + p] = accumulate ? gw[k * g.P + p] + d : d;
+      }
+  });
+}
+
 // Filters of every group packed as the A operand; `transpose` packs Wᵀ (P×kg) instead of W (kg×P).
 float* packFilters(const GemmArch& ga, const Geom& g, const float* w, bool transpose, int64_t* panels) {
   thread_local Scratch buf;
@@ -257,7 +287,8 @@ extern "C" void simmer_conv2d_backward_weight(const float* x, const float* gy, f
   // (conv1 of a small CNN has P = 9 and kg = 32: gWᵀ wastes 11% where gW would waste 72%).
   const int64_t padW = ceilDiv(g.kg, ga.mr) * ga.mr * ceilDiv(g.P, ga.nr) * ga.nr;
   const int64_t padWT = ceilDiv(g.P, ga.mr) * ga.mr * ceilDiv(g.kg, ga.nr) * ga.nr;
-  const bool transposed = padWT < padW;
+  const bool few = fewTaps(g);
+  const bool transposed = !few && padWT < padW;
   // Four chunks per thread keep the load balanced when a worker is preempted (another process on its core), at the
   // cost of one more gW-sized partial each.
   const int64_t chunks = std::min<int64_t>(g.n, 4 * poolThreads());
@@ -271,7 +302,7 @@ extern "C" void simmer_conv2d_backward_weight(const float* x, const float* gy, f
   float* const* partials = partial.data();
   parallelFor(chunks, 1, [&](int64_t c0, int64_t c1, int) {
     thread_local Scratch aBuf, bBuf;
-    float* ap = aBuf.floats(aPanels * ga.mr * g.Q);
+    float* ap = aBuf.floats(few ? g.P * g.Q : aPanels * ga.mr * g.Q);
     float* bp = bBuf.floats(bPanels * ga.nr * g.Q);
     for (int64_t chunk = c0; chunk < c1; chunk++) {
       // Images [i0, i1) of this chunk: an even split by index, the first n % chunks chunks one image longer.
@@ -280,6 +311,10 @@ extern "C" void simmer_conv2d_backward_weight(const float* x, const float* gy, f
         for (int64_t gi = 0; gi < g.groups; gi++) {
           const float* gyg = gy + (img * g.k + gi * g.kg) * g.Q;
           const float* xg = x + (img * g.c + gi * g.cg) * plane;
+          if (few) {
+            weightGradFewTaps(g, xg, gyg, partials[chunk] + gi * g.kg * g.P, ap, img > i0);
+            continue;
+          }
           if (!transposed) {
             packAPanels(ga, g.kg, g.Q, gyg, g.Q, 1, ap, 0, aPanels);
             if (g.pointwise()) packBPanels(ga, g.P, g.Q, xg, 1, g.Q, bp, 0, bPanels);
@@ -338,22 +373,21 @@ void biasRelu(const Geom& g, const float* bias, float* yImg, bool relu) {
 }
 
 // 2×2 stride-2 max pool (floor) of one image's K planes, oh×ow → (oh/2)×(ow/2). With `argmax` it also writes each
-// window's argmax as simmer_max_pool2d_forward does (flat index into the oh×ow plane, first maximum wins, NaN wins).
+// window's argmax as simmer_max_pool2d_forward does (flat index into the oh×ow plane, first maximum wins, NaN wins),
+// or -1 where the max is not > 0 (ReLU passed no gradient there).
 void maxPool2(const Geom& g, const float* yImg, float* out, int32_t* argmax) {
   const int64_t ph = g.oh / 2, pw = g.ow / 2;
-  simdRun([&] {
-    for (int64_t k = 0; k < g.k; k++)
-      for (int64_t i = 0; i < ph; i++) {
-        const float* r0 = yImg + k * g.Q + 2 * i * g.ow;
-        const float* r1 = r0 + g.ow;
-        float* o = out + (k * ph + i) * pw;
-        if (argmax == nullptr) {
-          for (int64_t j = 0; j < pw; j++) o[j] = std::max(std::max(r0[2 * j], r0[2 * j + 1]), std::max(r1[2 * j], r1[2 * j + 1]));
-          continue;
-        }
-        maxPool2Row(r0, r1, o, argmax + (k * ph + i) * pw, pw, static_cast<int32_t>(2 * i * g.ow), static_cast<int32_t>(g.ow));
+  for (int64_t k = 0; k < g.k; k++)
+    for (int64_t i = 0; i < ph; i++) {
+      const float* r0 = yImg + k * g.Q + 2 * i * g.ow;
+      const float* r1 = r0 + g.ow;
+      float* o = out + (k * ph + i) * pw;
+      if (argmax == nullptr) {
+        for (int64_t j = 0; j < pw; j++) o[j] = std::max(std::max(r0[2 * j], r0[2 * j + 1]), std::max(r1[2 * j], r1[2 * j + 1]));
+        continue;
       }
-  });
+      maxPool2Row(r0, r1, o, argmax + (k * ph + i) * pw, pw, static_cast<int32_t>(2 * i * g.ow), static_cast<int32_t>(g.ow), true);
+    }
 }
 
 // Runs the convolution image by image: target(img) gives where image img's K×Q output goes, post(img, yImg) runs

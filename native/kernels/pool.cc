@@ -50,12 +50,10 @@ extern "C" void simmer_max_pool2d_forward(const float* x, float* y, int32_t* arg
       float* yp = y + p * outPlane;
       int32_t* ap = argmax + p * outPlane;
       if (plain2x2 && 2 * g.oh <= g.h && 2 * g.ow <= g.w) {
-        simdRun([&] {
-          for (int64_t oy = 0; oy < g.oh; oy++) {
-            const float* r0 = xp + 2 * oy * g.w;
-            maxPool2Row(r0, r0 + g.w, yp + oy * g.ow, ap + oy * g.ow, g.ow, static_cast<int32_t>(2 * oy * g.w), static_cast<int32_t>(g.w));
-          }
-        });
+        for (int64_t oy = 0; oy < g.oh; oy++) {
+          const float* r0 = xp + 2 * oy * g.w;
+          maxPool2Row(r0, r0 + g.w, yp + oy * g.ow, ap + oy * g.ow, g.ow, static_cast<int32_t>(2 * oy * g.w), static_cast<int32_t>(g.w));
+        }
         continue;
       }
       for (int64_t oy = 0; oy < g.oh; oy++)

@@ -7,10 +7,10 @@
 // test / wait), so gradients of one bucket travel while backward computes the next.
 //
 // Open MPI moves data only while some thread is inside an MPI call on each side, so how the thread waits decides the
-// speed. It polls MPI_Test with sched_yield() in between for the first few milliseconds of an operation (the kernel
-// hands the core to the rank's compute thread whenever that one wants it, and the poll runs at full rate when the
-// core is otherwise idle, e.g. while JS waits at the end of backward), then backs off with sleeps so that a long wait
-// for a slow peer does not burn a core. Sleeping from the start made every shared-memory fragment cost a sleep on
+// speed. It polls MPI_Test with sched_yield() in between for the first 2 ms of an operation (the kernel hands the
+// core to the rank's compute thread whenever that one wants it, and the poll runs at full rate when the core is
+// otherwise idle, e.g. while JS waits at the end of backward), then backs off to sleeps of up to 250 µs, so that a
+// long wait for a late peer does not burn a core. Sleeping from the start made every shared-memory fragment cost a sleep on
 // each side: a 1.6 MB all-reduce took ~36 ms instead of ~1.5 ms (bench/ddp notes in docs/bench.md).
 //
 // Shared memory between local ranks uses Linux cross-memory attach (one copy per message) when the kernel allows it;
@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -80,7 +81,10 @@ struct Job {
 };
 
 const int kHeartbeatTag = 7301;
-const double kSpinSeconds = 0.02;
+double kSpinSeconds = 0.002;
+double kMaxSleepUs = 250;
+const double kBeatPollSeconds = 0.005;
+const size_t kOpLogMax = 100000;
 
 struct State {
   std::mutex mu;
@@ -107,6 +111,8 @@ struct State {
   std::vector<int64_t> pids;
   // Statistics (under mu).
   double busySeconds = 0, cpuSeconds = 0;
+  // (seq, MPI start, finish) of the latest operations, for timelines across ranks (the bench's transfer share).
+  std::vector<double> opLog;
   int64_t operations = 0;
   double bytesReduced = 0;
 };
@@ -201,7 +207,7 @@ std::string run(Job* j) {
   int rc = startOp(j, &req);
   if (rc != MPI_SUCCESS) return std::string("MPI ") + kindName(j->kind) + " failed: " + mpiError(rc);
   double sleepUs = 0;
-  double started = now();
+  double started = now(), lastBeatPoll = 0;
   for (;;) {
     int flag = 0;
     rc = MPI_Test(&req, &flag, MPI_STATUS_IGNORE);
@@ -213,9 +219,13 @@ std::string run(Job* j) {
       }
       return "";
     }
-    std::string lost = beat();
-    if (!lost.empty()) return lost;
-    double waited = now() - started;
+    double t = now(), waited = t - started;
+    // Heartbeats in and out at most every kBeatPollSeconds while polling: each costs an MPI_Iprobe (a progress pass).
+    if (t - lastBeatPoll >= kBeatPollSeconds) {
+      lastBeatPoll = t;
+      std::string lost = beat();
+      if (!lost.empty()) return lost;
+    }
     if (waited > S->opTimeout) {
       std::string behind;
       for (int p = 0; p < S->size; p++)
@@ -226,12 +236,13 @@ std::string run(Job* j) {
              " has waited " + secs + " s; " + (behind.empty() ? "some rank" : behind) +
              " has not reached it (it hangs, or ranks run different code paths)";
     }
-    // Yield-poll for the first kSpinSeconds (a bucket finishes there on shared memory or a fast link), then back off
-    // to sleeps of up to 1 ms: a peer that far behind is slow, and a sleeping poll costs it no CPU.
+    // Yield-poll for the first kSpinSeconds (a bucket finishes there on shared memory once every rank is in), then
+    // back off to sleeps of up to kMaxSleepUs: a peer that far behind is busy or descheduled, and each poll costs
+    // CPU its core may need (a late rank's fragments then wait at most that long for this side).
     if (waited < kSpinSeconds) {
       sched_yield();
     } else {
-      sleepUs = sleepUs == 0 ? 20 : std::min(1000.0, sleepUs * 1.5);
+      sleepUs = sleepUs == 0 ? 20 : std::min(kMaxSleepUs, sleepUs * 1.5);
       std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(sleepUs)));
     }
   }
@@ -318,6 +329,7 @@ void threadMain() {
     job->finished = t1;
     S->busySeconds += t1 - t0;
     S->cpuSeconds += c1 - c0;
+    if (S->opLog.size() < kOpLogMax * 3) S->opLog.insert(S->opLog.end(), {static_cast<double>(job->seq), t0, t1});
     S->operations++;
     if (job->kind == Kind::Allreduce) S->bytesReduced += 4.0 * job->count;
     S->completedSeq = job->seq + 1;
@@ -380,6 +392,9 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     if (o.Has("timeout")) S->timeout = o.Get("timeout").As<Napi::Number>().DoubleValue();
     if (o.Has("opTimeout")) S->opTimeout = o.Get("opTimeout").As<Napi::Number>().DoubleValue();
   }
+  // Experiment knobs for the poll (docs/bench.md, DDP): how long to yield-poll, and the longest sleep after that.
+  if (getenv("SIMMER_MPI_SPIN_MS")) kSpinSeconds = atof(getenv("SIMMER_MPI_SPIN_MS")) / 1000;
+  if (getenv("SIMMER_MPI_SLEEP_MAX_US")) kMaxSleepUs = atof(getenv("SIMMER_MPI_SLEEP_MAX_US"));
   std::unique_lock<std::mutex> lock(S->mu);
   if (!S->started) {
     chooseSingleCopy();
@@ -553,6 +568,16 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// The operations run since the last call, as a Float64Array of (seq, start, finish) triples, seconds on the
+// machine's monotonic clock (comparable between ranks of one machine only); clears the log.
+Napi::Value TakeOpLog(const Napi::CallbackInfo& info) {
+  std::lock_guard<std::mutex> lock(S->mu);
+  Napi::Float64Array r = Napi::Float64Array::New(info.Env(), S->opLog.size());
+  std::copy(S->opLog.begin(), S->opLog.end(), r.Data());
+  S->opLog.clear();
+  return r;
+}
+
 Napi::Value Failure(const Napi::CallbackInfo& info) {
   std::lock_guard<std::mutex> lock(S->mu);
   if (S->failure.empty()) return info.Env().Null();
@@ -571,6 +596,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("finalize", Napi::Function::New(env, Finalize));
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("failure", Napi::Function::New(env, Failure));
+  exports.Set("takeOpLog", Napi::Function::New(env, TakeOpLog));
   return exports;
 }
 

@@ -18,6 +18,7 @@ export type NumericArray = Float32Array | Int32Array | Uint8Array;
 
 export * from './spec/attention.ts';
 export * from './spec/cluster.ts';
+export * from './spec/tsne.ts';
 export * from './spec/conv.ts';
 export * from './spec/elementwise.ts';
 export * from './spec/embedding.ts';
@@ -31,6 +32,7 @@ export * from './spec/shape.ts';
 
 import type { AttentionKernels } from './spec/attention.ts';
 import type { ClusterKernels } from './spec/cluster.ts';
+import type { TsneKernels } from './spec/tsne.ts';
 import type { ConvKernels } from './spec/conv.ts';
 import type { ElementwiseKernels } from './spec/elementwise.ts';
 import type { EmbeddingKernels } from './spec/embedding.ts';
@@ -56,6 +58,7 @@ export interface Backend extends
   AttentionKernels,
   LossKernels,
   EmbeddingKernels,
-  ClusterKernels {
+  ClusterKernels,
+    TsneKernels {
   readonly name: string;
 }

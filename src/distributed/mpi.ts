@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +45,11 @@ export interface Communicator {
   allgather(buf: Uint8Array): Uint8Array;
   /** Seconds the communication thread spent in collectives (wall, and its CPU time), and how many it ran. */
   stats(): CommStats;
+  /**
+   * The collectives run since the last call: (order number, start, finish) triples, in seconds of the machine's
+   * monotonic clock, so the ranks of one machine can be lined up (when the last rank entered, when each left).
+   */
+  takeOpLog(): Float64Array;
   finalize(): void;
 }
 
@@ -57,6 +63,7 @@ interface MpiAddon {
   barrier(): void;
   allgather(buf: Uint8Array): Uint8Array;
   stats(): CommStats;
+  takeOpLog(): Float64Array;
   failure(): string | null;
   finalize(): void;
 }
@@ -114,11 +121,28 @@ function envSeconds(name: string, fallback: number): number {
   return Number.isFinite(v) && v > 0 ? v : fallback;
 }
 
-/** Initialises MPI once (on the addon's communication thread) and returns the world communicator. */
+/**
+ * Kernel threads each rank should run when SIMMER_THREADS is not set: the cores mpirun bound it to (by default one
+ * core per rank for 2 ranks), or, unbound, this machine's cores shared among the ranks on it. Without this every rank
+ * would start one thread per core of the machine, and N ranks would fight over the same cores.
+ */
+export function threadsPerRank(env: NodeJS.ProcessEnv = process.env): number {
+  const allowed = availableParallelism();
+  if (allowed < cpus().length) return allowed;
+  const local = Number(env.OMPI_COMM_WORLD_LOCAL_SIZE ?? env.MPI_LOCALNRANKS ?? 1);
+  return Math.max(1, Math.floor(allowed / (Number.isInteger(local) && local > 0 ? local : 1)));
+}
+
+/**
+ * Initialises MPI once (on the addon's communication thread) and returns the world communicator. Sets
+ * SIMMER_THREADS to threadsPerRank() when it is unset, so call it before the first kernel runs (the thread pool
+ * starts then).
+ */
 export function initMpi(options: MpiOptions = {}): Communicator {
   if (comm) return comm;
   const problem = mpiUnavailable();
   if (problem) throw new DistributedUnavailableError(problem);
+  if (!process.env.SIMMER_THREADS && underMpiLauncher()) process.env.SIMMER_THREADS = String(threadsPerRank());
   const addon = createRequire(import.meta.url)(findAddon()!) as MpiAddon;
   const info = addon.init({
     heartbeat: options.heartbeat ?? envSeconds('SIMMER_DIST_HEARTBEAT', 1),
@@ -137,6 +161,7 @@ export function initMpi(options: MpiOptions = {}): Communicator {
     barrier: () => addon.barrier(),
     allgather: (b) => addon.allgather(b),
     stats: () => addon.stats(),
+    takeOpLog: () => addon.takeOpLog(),
     finalize: () => addon.finalize(),
   };
   return comm;

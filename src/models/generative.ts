@@ -66,6 +66,9 @@ export interface SampleOptions {
   /** Share of the sampling steps run from the init image (0, 1]; 1 = from pure noise. Default 1 with a mask, else 0.6. */
   strength?: number;
   mask?: Tensor;
+  /** Pixel transformer: sampling temperature (< 1 sharper, 0 greedy) and top-k (0 = all tokens). */
+  temperature?: number;
+  topK?: number;
   /** Images per forward pass (memory bound; does not change the images). */
   batchSize?: number;
   /**
@@ -77,6 +80,14 @@ export interface SampleOptions {
 }
 
 export type GenerativeModule = Module & ImageGenerator;
+
+/** The sampling options each sequential family takes (latent models, vae and dcgan, take none). */
+export const SAMPLER_CONTROLS: Readonly<Record<string, readonly SamplerControl[]>> = {
+  ddpm: ['steps', 'sampler', 'eta', 'guidance'],
+  text2img: ['steps', 'sampler', 'eta', 'guidance'],
+  'pixel-transformer': ['temperature', 'topK'],
+};
+export type SamplerControl = 'steps' | 'sampler' | 'eta' | 'guidance' | 'temperature' | 'topK';
 
 /** Standard-normal latents [n, dim] drawn from `gen`. */
 export function sampleLatents(n: number, dim: number, gen: Generator): Tensor {

@@ -18,7 +18,7 @@ import type { Callback } from '../train/types.ts';
 import { Dcgan, GanTask, type GanTaskOptions } from './dcgan.ts';
 import { AutoencoderTask, ConvAutoencoder, DEFAULT_BOTTLENECK } from './autoencoder.ts';
 import { DiffusionModel, type DiffusionOptions, DiffusionTask, emaFromTaskTensors } from './diffusion.ts';
-import { type GenerativeModule, SampleGridCallback } from './generative.ts';
+import { type GenerativeModule, SampleGridCallback, type SampleGridOptions } from './generative.ts';
 import { type TextConfig, Text2ImgModel, Text2ImgTask } from './text2img.ts';
 import { PIXEL_TRANSFORMER_DEFAULTS, PixelTransformer, PixelTransformerTask } from './pixel-transformer.ts';
 import { ConvVae, VaeTask, type VaeTaskOptions } from './vae.ts';
@@ -205,6 +205,8 @@ export interface GenerativeTraining {
   callbacks: Callback[];
   /** What the checkpoint's config must hold besides the recipe to rebuild the model (text2img: `text`). */
   config?: Record<string, unknown>;
+  /** How per-epoch samples are drawn (the grid's settings), for other per-epoch samplers such as the quality scores. */
+  sampling: Pick<SampleGridOptions, 'sample' | 'withWeights'>;
 }
 
 /**
@@ -218,9 +220,10 @@ export function buildGenerativeTraining(name: string, spec: GenerativeSpec, o: {
   if (model instanceof DiffusionModel) {
     // One task for training and the grid: the grid samples with the task's EMA weights, with few DDIM steps.
     const task = e.task() as unknown as DiffusionTask;
+    const sampling: GenerativeTraining['sampling'] = { sample: { steps: 10 }, withWeights: (m, fn) => task.withEma(m, fn) };
     // A text-to-image grid is 4 images per prompt row (its sampling runs prompt and empty prompt: twice the work).
-    const text = model instanceof Text2ImgModel ? { perClass: 4, sample: { steps: 10, prompts: gridPrompts(model, 4) } } : { sample: { steps: 10 } };
-    const grid = o.sampleDir ? [new SampleGridCallback({ dir: o.sampleDir, ...text, withWeights: (m, fn) => task.withEma(m, fn) })] : [];
+    const text = model instanceof Text2ImgModel ? { perClass: 4, sample: { steps: 10, prompts: gridPrompts(model, 4) } } : {};
+    const grid = o.sampleDir ? [new SampleGridCallback({ dir: o.sampleDir, ...sampling, ...text })] : [];
     return {
       model,
       task: task as unknown as Task<AnyBatch>,
@@ -228,6 +231,7 @@ export function buildGenerativeTraining(name: string, spec: GenerativeSpec, o: {
       optimizers: {},
       callbacks: grid,
       ...(model instanceof Text2ImgModel ? { config: { text: model.textConfig() } } : {}),
+      sampling,
     };
   }
   if (model instanceof Dcgan) {
@@ -238,9 +242,17 @@ export function buildGenerativeTraining(name: string, spec: GenerativeSpec, o: {
       optimizer: new Adam(model.generator.parameters(), adam),
       optimizers: { discriminator: new Adam(model.discriminator.parameters(), adam) },
       callbacks,
+      sampling: {},
     };
   }
-  return { model, task: e.task(), optimizer: new Adam(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay ?? 0 }), optimizers: {}, callbacks };
+  return {
+    model,
+    task: e.task(),
+    optimizer: new Adam(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay ?? 0 }),
+    optimizers: {},
+    callbacks,
+    sampling: {},
+  };
 }
 
 export interface OpenedGenerativeModel {

@@ -13,7 +13,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { noGrad } from '../autograd/grad-mode.ts';
+import { constant_, fans, uniform_ } from '../nn/init.ts';
 import { Module, Parameter } from '../nn/module.ts';
+import { defaultGenerator, type Generator } from '../tensor/random.ts';
 import { zeros } from '../tensor/creation.ts';
 import { formatShape, sizeOf } from '../tensor/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -153,6 +155,37 @@ export class OnnxModel extends Module {
       this.#source,
       `the graph does not end in a Gemm or MatMul classifier head (the output '${this.#output}' comes from ${producer.get(value)?.op ?? 'an input'}), so there is no head to replace`,
     );
+  }
+
+  /**
+   * Random weights in place of the imported ones, for training the same graph from scratch: PyTorch's default
+   * (U(±1/√fanIn), which is kaiming_uniform with a = √5) on every Conv, ConvTranspose, Gemm and MatMul weight and bias, batch norms
+   * reset to the identity (scale 1, shift 0, mean 0, variance 1). Other float initializers (constants a graph
+   * multiplies by) keep their values.
+   */
+  resetParameters(gen: Generator = defaultGenerator): void {
+    const tensor = (name: string | undefined) => {
+      const v = name ? this.#values.get(name) : undefined;
+      return v instanceof Tensor && this.#fields.has(name!) ? v : null;
+    };
+    for (const n of this.#plan) {
+      if (n.op === 'BatchNormalization') {
+        [1, 0, 0, 1].forEach((value, i) => {
+          const t = tensor(n.inputs[i + 1]);
+          if (t) constant_(t, value);
+        });
+        continue;
+      }
+      if (!['Conv', 'ConvTranspose', 'Gemm', 'MatMul'].includes(n.op)) continue;
+      const w = tensor(n.inputs[1]);
+      if (!w) continue;
+      // MatMul and a Gemm without transB hold the weight as [in, out]: the fan-in is its first dimension.
+      const asInOut = n.op === 'MatMul' || (n.op === 'Gemm' && n.attrs.int('transB', 0) !== 1);
+      const bound = 1 / Math.sqrt(Math.max(1, asInOut ? w.shape[0] : fans(w).fanIn));
+      uniform_(w, -bound, bound, gen);
+      const b = n.op === 'MatMul' ? null : tensor(n.inputs[2]);
+      if (b) uniform_(b, -bound, bound, gen);
+    }
   }
 
   /** The per-sample shapes of the graph inputs (the batch dimension left out). */

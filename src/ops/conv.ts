@@ -10,7 +10,7 @@ import type { Conv2dGeometry } from '../backend/backend.ts';
 import { backend } from '../backend/index.ts';
 import { formatShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { f32, requireFloat } from './util.ts';
+import { f32, requireFloat, scratchF32 } from './util.ts';
 
 export type Pair = number | readonly [number, number];
 
@@ -48,8 +48,8 @@ function biasGrad(g: Tensor, n: number, k: number, plane: number): Tensor {
 /**
  * What conv2d applies after the convolution in the same kernel: 'relu' (training and inference: y = relu(conv + b),
  * the backward masks by y > 0), 'relu-maxpool2' (inference only: relu then a 2×2 stride-2 max pool, no graph), or
- * 'relu-maxpool2-train' (the same with the pool's argmax kept: the backward scatters the pooled gradient, masked by
- * pooled > 0, through it, so the full-size activation is neither stored nor read again).
+ * 'relu-maxpool2-train' (the same with the pool's argmax kept, -1 where the ReLU passed no gradient: the backward
+ * scatters the pooled gradient through it, so the full-size activation is neither stored nor read again).
  */
 export type ConvEpilogue = 'none' | 'relu' | 'relu-maxpool2' | 'relu-maxpool2-train';
 
@@ -142,14 +142,13 @@ function conv2dReluMaxPool2Train(x: Tensor, weight: Tensor, bias: Tensor | null,
     'conv2dReluMaxPool2',
     bias ? [x, weight, bias] : [x, weight],
     (gOut) => {
-      // The window's max went through ReLU, so it passed gradient exactly where pooled > 0.
-      const masked = new Float32Array(pooled.size);
-      backend().unaryBackward('relu', pooled.f32, pooled.f32, gOut.f32, masked, 0);
-      const gy = f32([g.n, g.k, g.oh, g.ow]);
-      backend().maxPool2dBackward(masked, argmax, gy.f32, poolGeom);
+      // The argmax is -1 where the ReLU passed no gradient, so the scatter is the whole ReLU + pool backward. gy is a
+      // temporary of this rule (reused across steps: fewer large allocations, fewer major GCs).
+      const gy = f32([g.n, g.k, g.oh, g.ow], scratchF32('conv2dReluMaxPool2.gy', g.n * g.k * g.oh * g.ow));
+      backend().maxPool2dBackward(gOut.f32, argmax, gy.f32, poolGeom);
       return convGrads(x, weight, bias, gy, g);
     },
-    [x, weight, pooled],
+    [x, weight],
   );
 }
 

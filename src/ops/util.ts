@@ -23,6 +23,23 @@ export function requireInt(t: Tensor, op: string, what: string): Int32Array {
   return t.data as Int32Array;
 }
 
+const scratch = new Map<string, Float32Array>();
+
+/**
+ * A reusable buffer of `size` floats for a temporary that never leaves one backward rule or op (e.g. the full-size
+ * gradient a fused conv block scatters into before its convolution backward). One per slot name, grown as needed and
+ * kept: large temporaries allocated every step are what drive V8's major GCs. Contents are garbage on return; a slot
+ * must not be used again before its previous use is finished (rules run one at a time, so one slot per rule is safe).
+ */
+export function scratchF32(slot: string, size: number): Float32Array {
+  let buf = scratch.get(slot);
+  if (buf === undefined || buf.length < size) {
+    buf = new Float32Array(size);
+    scratch.set(slot, buf);
+  }
+  return buf.length === size ? buf : buf.subarray(0, size);
+}
+
 export function f32(shape: readonly number[], data?: Float32Array): Tensor {
   let n = 1;
   for (const d of shape) n *= d;

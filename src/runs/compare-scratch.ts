@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import { join, dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { buildClassifier } from '../models/classifiers.ts';
+import { OnnxModel } from '../onnx/import.ts';
 import type { Module } from '../nn/module.ts';
 import { OneCycleLR } from '../optim/schedule.ts';
 import { manualSeed } from '../tensor/random.ts';
@@ -52,7 +53,9 @@ export async function compareWithScratch(checkpoint: string, o: CompareOptions =
     let model: Module;
     let optimizer;
     if (record) {
-      model = rebuildTransferModel(record, data.inputShape, data.classes.length); // random weights: nothing is loaded
+      const twin = rebuildTransferModel(record, data.inputShape, data.classes.length); // a built body has random weights…
+      if (twin.body instanceof OnnxModel) twin.body.resetParameters(); // …but an imported graph arrives with the file's
+      model = twin;
       optimizer = groupedOptimizer(discriminativeGroups(model as TransferNet, { lrMult: 1 }), { optimizer: recipe.optimizer, lr: recipe.lr, momentum: recipe.momentum, weightDecay: recipe.weightDecay });
     } else {
       model = buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });

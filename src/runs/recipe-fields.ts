@@ -183,6 +183,17 @@ export const RECIPE_FIELDS: readonly RecipeField[] = [
     api: true,
     maxReason: 'the synthetic dataset renders every image up front',
   },
+  {
+    name: 'qualityPerClass',
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 500,
+    help: 'generative models: after every epoch, score N images per class against the reference classifier (intended-label accuracy, FD-clf) in the epoch report (0 = off)',
+    valueName: 'n',
+    api: true,
+    maxReason: 'the full score is simmer eval',
+  },
 ];
 
 /** A dataset name for the dashboard and the CLI: a built-in name or a folder / manifest path. */

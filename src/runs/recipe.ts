@@ -51,6 +51,8 @@ export interface Recipe {
   /** Limit the number of training images (0 = all), for quick runs. */
   limit: number;
   labelSmoothing: number;
+  /** Generative models: images per class scored after every epoch (0 = off). Recipes stored before the field existed lack it. */
+  qualityPerClass?: number;
 }
 
 /** Every field at its default (from RECIPE_FIELDS). */

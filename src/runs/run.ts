@@ -26,8 +26,10 @@ import { Trainer } from '../train/trainer.ts';
 import type { Callback, EpochReport, TrainerView } from '../train/types.ts';
 import { rescaleResume } from '../distributed/resume.ts';
 import type { DistributedRun } from './distributed-run.ts';
+import type { DdpStats } from '../distributed/ddp.ts';
 import { type DataSummary, type PreparedData, prepareData, summarizeData } from './data-setup.ts';
 import { RunError } from './errors.ts';
+import { loadQualityJudge, QualityCallback } from '../quality/callback.ts';
 import { setupTransfer } from './transfer.ts';
 import { buildOptimizer, buildScheduler, type Recipe, resolveRecipe } from './recipe.ts';
 import { createRun, defaultRunsRoot, type RunPaths, runPaths, writeSummary } from './run-store.ts';
@@ -71,6 +73,8 @@ export interface RunResult {
   seconds: number;
   /** Every file left out because it could not be read: when the dataset was opened, and while batches were decoded. */
   skipped: SkippedFile[];
+  /** Under --distributed: rank 0's gradient synchronisation figures (steps, all-reduces, time waited after backward). */
+  distributed?: DdpStats;
 }
 
 function resolveResume(root: string, resume: string): RunPaths {
@@ -114,7 +118,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     : null;
   if (transfer) options.onTransfer?.(transfer.message);
   if (leader) options.onDataReady?.(summarizeData(data));
-  const makeRun = () => resumeRun ?? createRun(root, { model: recipe.from ? 'finetune' : recipe.model, recipe });
+  const makeRun = () => resumeRun ?? createRun(root, { model: recipe.from ? 'finetune' : recipe.model, recipe, ...(transfer ? { transfer: transfer.record } : {}) });
   const run = dist ? dist.shareRun(makeRun) : makeRun();
   if (data.split && !storedSplit && leader) writeFileAtomic(join(run.dir, 'split.json'), JSON.stringify(data.split));
   if (leader) options.onRunCreated?.(run);
@@ -143,7 +147,23 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     checkpointed.callback,
     ...(options.quiet ? [] : [new ProgressBar(recipe.epochs)]),
   ];
+  // --quality-per-class: scores in the epoch report, so they come before the writers that record it.
+  const quality =
+    generative && (recipe.qualityPerClass ?? 0) > 0 && leader
+      ? [
+          new QualityCallback({
+            perClass: recipe.qualityPerClass ?? 0,
+            ...generative.sampling,
+            load: () =>
+              loadQualityJudge(
+                { dataset: recipe.dataset, data: recipe.data, cacheDir: join(root, '.reference'), log: options.quiet ? undefined : (l) => process.stderr.write(`${l}\n`) },
+                (recipe.qualityPerClass ?? 0) * data.classes.length,
+              ),
+          }),
+        ]
+      : [];
   const callbacks: Callback[] = [
+    ...quality,
     ...(leader ? writers : [dist!.quietWarnings()]),
     ...(options.earlyStopPatience ? [new EarlyStopping({ patience: options.earlyStopPatience, monitor: data.val ? 'valLoss' : 'trainLoss' })] : []),
     ...(generative?.callbacks ?? []),
@@ -223,7 +243,8 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   }
   const reportSplit = data.test || data.valIsTest ? 'test' : 'validation';
   const skipped = [...new Map([...data.skipped, ...train.skipped, ...data.val.skipped, ...(data.test?.skipped ?? [])].map((f) => [f.path, f])).values()];
-  return { run, history: trainer.history, model, data, report, reportSplit, reportWeights, seconds: (performance.now() - started) / 1000, skipped };
+  const seconds = (performance.now() - started) / 1000;
+  return { run, history: trainer.history, model, data, report, reportSplit, reportWeights, seconds, skipped, distributed: dist?.ddp ? { ...dist.ddp.stats } : undefined };
 }
 
 /** A text-to-image model's vocabulary sources: the class names and the training captions (when the dataset has them). */

@@ -120,7 +120,7 @@ function sample(job: SampleJob) {
       sent++;
       send({ type: 'step', step, total, frame: x0 ? gridUrl(x0, cols) : undefined, noisy: xt ? gridUrl(xt, cols) : undefined });
     },
-  } as Parameters<typeof generateImages>[1]);
+  });
   return {
     model: name,
     family: model.family,

@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { SAMPLER_CONTROLS } from '../models/generative.ts';
 import { isGenerativeModel, openGenerativeCheckpoint } from '../models/registry.ts';
 import { listRuns, runPaths } from '../runs/run-store.ts';
 import type { GenerativeRun, GenerativeRunDetail, SampleControl } from './api-types.ts';
@@ -23,9 +24,6 @@ export const MAX_SAMPLES = 64;
 export const MAX_STEPS = 1000;
 /** Frames of a sampling trajectory sent to the browser at most. */
 export const MAX_FRAMES = 24;
-
-/** Families whose sample() takes these options; the latent models take none. */
-const CONTROLS: Record<string, SampleControl[]> = { ddpm: ['steps', 'sampler', 'eta', 'guidance'], 'pixel-transformer': ['temperature', 'topK'] };
 
 interface ModelInfo {
   key: string;
@@ -55,7 +53,7 @@ export function generateRoutes(app: FastifyInstance, o: { runsRoot: string; supe
       schedule?: { steps?: number };
       defaults?: { temperature?: number; topK?: number };
     };
-    const controls = (CONTROLS[m.family] ?? []).filter((c) => c !== 'guidance' || m.conditional);
+    const controls: SampleControl[] = (SAMPLER_CONTROLS[m.family] ?? []).filter((c) => c !== 'guidance' || m.conditional);
     const info: ModelInfo['info'] = {
       model,
       family: m.family,

@@ -6,7 +6,7 @@
  * `div = 5`). The schedule and the freezing both follow the epoch, so a resumed run freezes and schedules exactly as
  * an uninterrupted one.
  * @example
- *   const r = await fineTune({ from: 'pretrained:fmnist-0-4', train, val, epochs: 6, freezeEpochs: 2 });
+ *   const r = await fineTune({ source: await openTransferSource('pretrained:fmnist-0-4'), train, val, epochs: 12, freezeEpochs: 1 });
  *   r.report.accuracy;
  */
 import { ClassificationTask, type ClassificationReport } from '../train/classification.ts';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Dataset } from '../data/dataset.ts';
 import { DataLoader } from '../data/loader.ts';
+import type { TransformSpec } from '../data/transforms/spec.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { encodeSafetensors } from '../io/safetensors.ts';
 import { OneCycleLR } from '../optim/schedule.ts';
@@ -22,6 +23,8 @@ export interface PretrainOptions {
   train: Dataset;
   test: Dataset;
   epochs: number;
+  /** Augmentation of the pretraining images (default none): features that survive it transfer further. */
+  augment?: TransformSpec;
   batchSize?: number;
   lr?: number;
   seed?: number;
@@ -37,7 +40,7 @@ export async function pretrainBackbone(o: PretrainOptions): Promise<PretrainedEn
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   manualSeed(o.seed ?? 0);
   const net = new TransferNet(simmerCnn(o.config), simmerCnnFeatures(o.config), o.train.classes.length);
-  const train = new DataLoader(o.train, { batchSize: o.batchSize ?? 128, shuffle: true, seed: o.seed ?? 0 });
+  const train = new DataLoader(o.train, { batchSize: o.batchSize ?? 128, shuffle: true, seed: o.seed ?? 0, transform: o.augment });
   const test = new DataLoader(o.test, { batchSize: 512 });
   const lr = o.lr ?? 3e-3;
   const optimizer = new AdamW(net.parameters(), { lr, weightDecay: 0.01 });

@@ -1,12 +1,13 @@
 /**
  * Clustering through an autoencoder, after N2D (McConville et al., 2020): train the convolutional autoencoder on the
  * images themselves (no labels), encode every image to its code, optionally let UMAP find the manifold of the codes
- * (a few dimensions, min_dist 0, fitted on a subsample and extended to the rest with UMAP's transform), then k-means.
+ * (a few dimensions, min_dist 0, fitted on an evenly spaced subsample; every other point takes the place of its
+ * nearest fitted one), then k-means. N2D ends with a Gaussian mixture; this ends with k-means.
  * Each stage is timed; labels, when present, only score the result.
  *
  * @example
  *   const { x, labels, shape } = await datasetMatrix(await loadDataset('fashion-mnist'));
- *   const r = await aeKmeans(x, shape, { k: 10, epochs: 8, umapDims: 10 });
+ *   const r = await aeKmeans(x, shape, { k: 10, epochs: 3, umapDims: 10 });
  *   r.labels; // cluster per image
  */
 import { generatorFor, permutation } from '../data/seed.ts';
@@ -21,13 +22,16 @@ import { umapReduce } from './embed.ts';
 import { kmeans } from './kmeans.ts';
 import type { Matrix } from './matrix.ts';
 
+export const DEFAULT_AE_EPOCHS = 3;
+export const DEFAULT_UMAP_DIMS = 10;
+
 export interface AeKmeansOptions {
   k: number;
   /** Code size of the autoencoder (default 10, as N2D and DEC use for ten classes). */
   bottleneck?: number;
   /** Channels of the autoencoder's first conv (default 32). */
   width?: number;
-  /** Passes over the data (default 8). */
+  /** Passes over the data (default DEFAULT_AE_EPOCHS). */
   epochs?: number;
   batchSize?: number;
   /** Adam learning rate (default 1e-3). */
@@ -94,7 +98,7 @@ export async function aeKmeans(x: Matrix, shape: [number, number, number], o: Ae
   });
   let t = performance.now();
   stage('training the autoencoder');
-  const history = await trainer.fit(source, { epochs: o.epochs ?? 8 });
+  const history = await trainer.fit(source, { epochs: o.epochs ?? DEFAULT_AE_EPOCHS });
   const train = (performance.now() - t) / 1000;
   t = performance.now();
   stage('encoding');
@@ -102,7 +106,7 @@ export async function aeKmeans(x: Matrix, shape: [number, number, number], o: Ae
   const encode = (performance.now() - t) / 1000;
   t = performance.now();
   let clustered = codes;
-  const dims = o.umapDims ?? 10;
+  const dims = o.umapDims ?? DEFAULT_UMAP_DIMS;
   if (dims > 0) {
     stage('UMAP of the codes');
     clustered = await umapReduce(codes, { nComponents: dims, minDist: 0, nNeighbors: o.umapNeighbors ?? 20, fitSample: o.umapSample ?? 10_000, seed });

@@ -7,14 +7,15 @@
  *   const report = clusterMatrix(x, labels, { k: 10, method: 'kmeans', nInit: 10, seed: 0 });
  *   formatClusterReport(report); // "k-means, k = 10, 60,000 × 784 … accuracy 0.5541 · NMI 0.5123 · ARI 0.3715"
  */
+import { aeKmeans, type AeKmeansOptions, type AeKmeansResult, DEFAULT_AE_EPOCHS, DEFAULT_UMAP_DIMS } from './ae-cluster.ts';
 import { kmeans } from './kmeans.ts';
 import type { Matrix } from './matrix.ts';
 import { adjustedRandIndex, clusteringAccuracy, normalizedMutualInfo, silhouetteScore } from './metrics.ts';
 import { miniBatchKMeans } from './minibatch-kmeans.ts';
 import { PCA } from './pca.ts';
 
-export type ClusterMethod = 'kmeans' | 'minibatch';
-export const CLUSTER_METHODS: readonly ClusterMethod[] = ['kmeans', 'minibatch'];
+export type ClusterMethod = 'kmeans' | 'minibatch' | 'ae-kmeans';
+export const CLUSTER_METHODS: readonly ClusterMethod[] = ['kmeans', 'minibatch', 'ae-kmeans'];
 
 export interface ClusterOptions {
   k: number;
@@ -29,6 +30,8 @@ export interface ClusterOptions {
   /** Silhouette on a random subset of this many points (0: skip; it is O(n²)). */
   silhouetteSample?: number;
   onStep?: (info: { step: number; running: number; bestInertia: number }) => void;
+  /** ae-kmeans: the autoencoder and UMAP stages (aeKmeans' options; k, nInit and seed come from above). */
+  autoencoder?: Omit<AeKmeansOptions, 'k' | 'nInit' | 'seed'>;
 }
 
 export interface ClusterReport {
@@ -37,6 +40,15 @@ export interface ClusterReport {
   samples: number;
   features: number;
   pca: { components: number; explainedVarianceRatio: number; seconds: number } | null;
+  /** ae-kmeans: the autoencoder's code size, epochs and loss, the UMAP dimensions (0: none), and stage times. */
+  autoencoder: {
+    bottleneck: number;
+    epochs: number;
+    loss: { first: number; last: number };
+    umapDims: number;
+    umapSample: number;
+    seconds: AeKmeansResult['seconds'];
+  } | null;
   inertia: number;
   nIter: number;
   restarts: number;
@@ -58,39 +70,84 @@ export function clusterMatrix(x: Matrix, labels: Int32Array | null, o: ClusterOp
     data = { data: z.f32, rows: x.rows, cols: o.pca };
     pca = { components: o.pca, explainedVarianceRatio: model.explainedVarianceRatio.reduce((s, v) => s + v, 0), seconds: (performance.now() - t) / 1000 };
   }
+  if (o.method === 'ae-kmeans') throw new RangeError('ae-kmeans trains an autoencoder on images: call clusterImages with their shape');
   const t = performance.now();
   const r =
     o.method === 'minibatch'
       ? miniBatchKMeans(data, { k: o.k, seed: o.seed, batchSize: o.batchSize, maxIter: o.maxIter, nInit: o.nInit })
       : kmeans(data, { k: o.k, nInit: o.nInit, seed: o.seed, maxIter: o.maxIter, onStep: o.onStep });
   const seconds = (performance.now() - t) / 1000;
-  const metrics = labels
-    ? { accuracy: clusteringAccuracy(labels, r.labels).accuracy, nmi: normalizedMutualInfo(labels, r.labels), ari: adjustedRandIndex(labels, r.labels) }
-    : null;
-  const sampleSize = Math.min(o.silhouetteSample ?? 0, data.rows);
-  const silhouette = sampleSize > o.k ? { score: silhouetteScore(data, r.labels, { sampleSize, seed: o.seed }), sampleSize } : null;
   return {
     method: o.method,
     k: o.k,
     samples: x.rows,
     features: x.cols,
     pca,
+    autoencoder: null,
     inertia: r.inertia,
     nIter: r.nIter,
     restarts: r.restarts.length,
     seconds,
-    metrics,
-    silhouette,
+    ...scores(data, labels, r.labels, o),
     labels: r.labels,
   };
+}
+
+/**
+ * clusterMatrix for images: `ae-kmeans` trains the autoencoder on them first (aeKmeans: codes, UMAP of the codes,
+ * k-means); the other methods work on the pixels. The silhouette is taken in the space k-means saw.
+ */
+export async function clusterImages(x: Matrix, shape: [number, number, number], labels: Int32Array | null, o: ClusterOptions): Promise<ClusterReport> {
+  if (o.method !== 'ae-kmeans') return clusterMatrix(x, labels, o);
+  if (o.pca) throw new RangeError('ae-kmeans clusters the autoencoder codes; --pca applies to kmeans and minibatch only');
+  const t = performance.now();
+  const r = await aeKmeans(x, shape, { ...o.autoencoder, k: o.k, nInit: o.nInit, seed: o.seed });
+  const umapDims = o.autoencoder?.umapDims ?? DEFAULT_UMAP_DIMS;
+  return {
+    method: o.method,
+    k: o.k,
+    samples: x.rows,
+    features: x.cols,
+    pca: null,
+    autoencoder: {
+      bottleneck: r.codes.cols,
+      epochs: o.autoencoder?.epochs ?? DEFAULT_AE_EPOCHS,
+      loss: r.loss,
+      umapDims,
+      umapSample: Math.min(x.rows, o.autoencoder?.umapSample || x.rows),
+      seconds: r.seconds,
+    },
+    inertia: r.inertia,
+    nIter: r.nIter,
+    restarts: r.restarts,
+    seconds: (performance.now() - t) / 1000,
+    ...scores(r.clustered, labels, r.labels, o),
+    labels: r.labels,
+  };
+}
+
+function scores(data: Matrix, labels: Int32Array | null, assigned: Int32Array, o: ClusterOptions): Pick<ClusterReport, 'metrics' | 'silhouette'> {
+  const metrics = labels
+    ? { accuracy: clusteringAccuracy(labels, assigned).accuracy, nmi: normalizedMutualInfo(labels, assigned), ari: adjustedRandIndex(labels, assigned) }
+    : null;
+  const sampleSize = Math.min(o.silhouetteSample ?? 0, data.rows);
+  const silhouette = sampleSize > o.k ? { score: silhouetteScore(data, assigned, { sampleSize, seed: o.seed }), sampleSize } : null;
+  return { metrics, silhouette };
 }
 
 /** The report in a few human lines. */
 export function formatClusterReport(r: ClusterReport): string {
   const n = (v: number) => v.toLocaleString('en-US');
-  const lines = [
-    `${r.method === 'kmeans' ? `k-means (k-means++, ${r.restarts} restart${r.restarts === 1 ? '' : 's'})` : 'mini-batch k-means'}, k = ${r.k}, ${n(r.samples)} × ${n(r.features)}`,
-  ];
+  const kmeansName = `k-means (k-means++, ${r.restarts} restart${r.restarts === 1 ? '' : 's'})`;
+  const name = r.method === 'minibatch' ? 'mini-batch k-means' : r.method === 'ae-kmeans' ? `autoencoder + ${kmeansName}` : kmeansName;
+  const lines = [`${name}, k = ${r.k}, ${n(r.samples)} × ${n(r.features)}`];
+  const a = r.autoencoder;
+  if (a) {
+    lines.push(
+      `autoencoder to ${a.bottleneck}-d codes: ${a.epochs} epoch${a.epochs === 1 ? '' : 's'}, loss ${a.loss.first.toFixed(2)} → ${a.loss.last.toFixed(2)}, ${a.seconds.train.toFixed(1)} s (encoding ${a.seconds.encode.toFixed(1)} s)`,
+    );
+    if (a.umapDims > 0) lines.push(`UMAP of the codes to ${a.umapDims} dimensions, fitted on ${n(a.umapSample)} points: ${a.seconds.umap.toFixed(1)} s`);
+  }
   if (r.pca) {
     lines.push(`PCA to ${r.pca.components} components: ${(r.pca.explainedVarianceRatio * 100).toFixed(2)}% of the variance, ${r.pca.seconds.toFixed(2)} s`);
   }

@@ -1,7 +1,7 @@
 /**
  * Embeddings of a trained model: the features its classifier head reads, i.e. the input of the model's last Linear
  * layer (the penultimate layer's output), collected batch by batch under noGrad in eval mode. Then a 2-D projection
- * for looking at them: PCA (ours) or UMAP (the maintained umap-js package).
+ * for looking at them: PCA or exact t-SNE (ours), or UMAP (the maintained umap-js package).
  *
  * @example
  *   const { embedding, labels } = await penultimateEmbeddings(opened.model, loader.epoch(0));
@@ -12,8 +12,10 @@ import { Linear } from '../nn/layers/linear.ts';
 import { type Module, withMode } from '../nn/module.ts';
 import { Generator } from '../tensor/random.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import type { Matrix } from './matrix.ts';
+import { nearestCentres } from './assign.ts';
+import { gatherRows, type Matrix } from './matrix.ts';
 import { PCA } from './pca.ts';
+import { tsne } from './tsne.ts';
 
 export interface EmbeddingBatch {
   x: Tensor;
@@ -77,8 +79,8 @@ export async function penultimateEmbeddings(model: Module, batches: AsyncIterabl
   return { embedding: { data, rows: count, cols: Math.max(width, 0) }, labels: Int32Array.from(labels), layer: head.name };
 }
 
-export type Projection = 'pca' | 'umap';
-export const PROJECTIONS: readonly Projection[] = ['pca', 'umap'];
+export type Projection = 'pca' | 'umap' | 'tsne';
+export const PROJECTIONS: readonly Projection[] = ['pca', 'umap', 'tsne'];
 
 export interface ProjectOptions {
   seed?: number;
@@ -87,13 +89,17 @@ export interface ProjectOptions {
   nEpochs?: number;
 }
 
-/** Projects the rows of m to 2-D: PCA's first two components, or UMAP (umap-js, seeded). */
+/**
+ * Projects the rows of m to 2-D: PCA's first two components, UMAP (umap-js, seeded), or exact t-SNE (ours, at most
+ * TSNE_MAX_ROWS rows; perplexity 30, or less for small sets).
+ */
 export async function projectEmbedding(m: Matrix, method: Projection, o: ProjectOptions = {}): Promise<Matrix> {
   if (m.rows < 3) throw new RangeError(`projection needs at least 3 rows, got ${m.rows}`);
   if (method === 'pca') {
     const z = new PCA({ nComponents: Math.min(2, m.cols), seed: o.seed }).fitTransform(m);
     return { data: z.f32, rows: m.rows, cols: z.shape[1] };
   }
+  if (method === 'tsne') return tsne(m, { perplexity: Math.min(30, (m.rows - 1) / 3), seed: o.seed }).embedding;
   return umapReduce(m, { nComponents: 2, nNeighbors: o.nNeighbors, nEpochs: o.nEpochs, seed: o.seed });
 }
 
@@ -105,7 +111,7 @@ export interface UmapOptions {
   minDist?: number;
   /** Optimisation epochs (default: umap-js's choice by size). */
   nEpochs?: number;
-  /** Fit on this many evenly spaced rows and place the others with UMAP's transform (0 or ≥ n: fit on all). */
+  /** Fit on this many evenly spaced rows and place each other row at its nearest fitted row (0 or ≥ n: fit on all). */
   fitSample?: number;
   seed?: number;
 }
@@ -132,16 +138,14 @@ export async function umapReduce(m: Matrix, o: UmapOptions): Promise<Matrix> {
   const put = (i: number, p: number[]) => data.set(p, i * o.nComponents);
   fitted.forEach((i, j) => put(i, fitOut[j]));
   if (sample < m.rows) {
+    // Every other row goes where its nearest fitted row went (one SGEMM pass): umap-js's transform() costs more than
+    // the fit itself, and for clustering the nearest fitted neighbour is what matters.
     const isFitted = new Uint8Array(m.rows);
     for (const i of fitted) isFitted[i] = 1;
     const rest: number[] = [];
     for (let i = 0; i < m.rows; i++) if (!isFitted[i]) rest.push(i);
-    // In chunks, so the k-NN search of the transform never holds all the rows as arrays of numbers at once.
-    for (let s = 0; s < rest.length; s += 5000) {
-      const part = rest.slice(s, s + 5000);
-      const out = umap.transform(part.map(row));
-      part.forEach((i, j) => put(i, out[j]));
-    }
+    const { labels: nearest } = nearestCentres(gatherRows(m, rest), gatherRows(m, fitted).data, sample);
+    rest.forEach((i, j) => put(i, fitOut[nearest[j]]));
   }
   return { data, rows: m.rows, cols: o.nComponents };
 }

@@ -16,3 +16,4 @@ export { asMatrix, type Matrix, matrixTensor, rowSquaredNorms } from './matrix.t
 export * from './metrics.ts';
 export * from './minibatch-kmeans.ts';
 export * from './pca.ts';
+export * from './tsne.ts';

@@ -60,6 +60,24 @@ export function rowSquaredNorms(x: Matrix, out = new Float32Array(x.rows)): Floa
   return out;
 }
 
+/**
+ * Squared Euclidean distances from rows r0..r0+rows−1 of x to every row of x, into out (rows × n): ‖a‖² + ‖b‖² − 2a·b
+ * with the products as one SGEMM, clamped at 0, and exactly 0 from a row to itself.
+ */
+export function squaredDistancesFrom(x: Matrix, norms: Float32Array, r0: number, rows: number, out: Float32Array): Float32Array {
+  const { rows: m, cols: d } = x;
+  gemm(x.data.subarray(r0 * d, (r0 + rows) * d), x.data, out, { m: rows, n: m, k: d, transB: true });
+  for (let i = 0; i < rows; i++) {
+    const ni = norms[r0 + i];
+    for (let j = 0; j < m; j++) {
+      const v = ni + norms[j] - 2 * out[i * m + j];
+      out[i * m + j] = v > 0 ? v : 0;
+    }
+    out[i * m + r0 + i] = 0;
+  }
+  return out;
+}
+
 /** Column means in float64 (sums per chunk on the engine, added up in float64 so 60,000 rows lose no precision). */
 export function columnMeans(x: Matrix): Float64Array {
   const be = backend();

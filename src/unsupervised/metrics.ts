@@ -13,7 +13,7 @@ import { backend } from '../backend/index.ts';
 import { Generator } from '../tensor/random.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { maximumAssignment } from './hungarian.ts';
-import { asMatrix, gatherRows, gemm, type Matrix, ROW_CHUNK, rowSquaredNorms } from './matrix.ts';
+import { asMatrix, gatherRows, gemm, type Matrix, ROW_CHUNK, rowSquaredNorms, squaredDistancesFrom } from './matrix.ts';
 
 /** Labels renumbered 0..count−1 in order of first value (numpy.unique's sorted order), with the count. */
 function compact(labels: ArrayLike<number>): { index: Int32Array; count: number } {
@@ -163,7 +163,7 @@ function clusterDistanceSumsExact(x: Matrix, labels: Int32Array, k: number): Flo
 
 /** The same on the engine: per chunk, G = X_c·Xᵀ (SGEMM), D = √(‖x‖² + ‖y‖² − 2G) (backend sqrt), sums = D·H (SGEMM). */
 function clusterDistanceSumsEngine(x: Matrix, labels: Int32Array, k: number): Float64Array {
-  const { rows: m, cols: d } = x;
+  const m = x.rows;
   const norms = rowSquaredNorms(x);
   const oneHot = new Float32Array(m * k);
   for (let i = 0; i < m; i++) oneHot[i * k + labels[i]] = 1;
@@ -174,15 +174,7 @@ function clusterDistanceSumsEngine(x: Matrix, labels: Int32Array, k: number): Fl
   for (let r0 = 0; r0 < m; r0 += chunk) {
     const rows = Math.min(chunk, m - r0);
     const gg = g.subarray(0, rows * m);
-    gemm(x.data.subarray(r0 * d, (r0 + rows) * d), x.data, gg, { m: rows, n: m, k: d, transB: true });
-    for (let i = 0; i < rows; i++) {
-      const ni = norms[r0 + i];
-      for (let j = 0; j < m; j++) {
-        const v = ni + norms[j] - 2 * gg[i * m + j];
-        gg[i * m + j] = v > 0 ? v : 0;
-      }
-      gg[i * m + r0 + i] = 0;
-    }
+    squaredDistancesFrom(x, norms, r0, rows, gg);
     backend().unary('sqrt', gg, gg, 0);
     gemm(gg, oneHot, part, { m: rows, n: k, k: m });
     for (let i = 0; i < rows * k; i++) sums[r0 * k + i] = part[i];
@@ -228,4 +220,34 @@ export function silhouetteScore(input: Tensor | Matrix, labels: ArrayLike<number
     total += Number.isFinite(s) ? s : 0;
   }
   return total / m;
+}
+
+/**
+ * Trustworthiness of a low-dimensional layout y of the rows of x (Venna & Kaski; scikit-learn's
+ * sklearn.manifold.trustworthiness): 1 − 2 / (n k (2n − 3k − 1)) · Σ_i Σ_{j among i's k nearest in y} max(0, r(i, j) − k),
+ * with r(i, j) the rank of j among i's neighbours in x (1 = nearest). 1 when every layout neighbour is a true one.
+ * Euclidean in float64, O(n² log n): for up to a few thousand points.
+ */
+export function trustworthiness(x: Matrix, y: Matrix, k = 5): number {
+  const n = x.rows;
+  if (y.rows !== n) throw new RangeError(`trustworthiness: ${y.rows} layout rows for ${n} points`);
+  if (!(k >= 1 && k < n / 2)) throw new RangeError(`trustworthiness: k must be in [1, n/2), got ${k} for ${n} points`);
+  const dist = (m: Matrix, i: number, j: number) => {
+    let s = 0;
+    for (let c = 0; c < m.cols; c++) s += (m.data[i * m.cols + c] - m.data[j * m.cols + c]) ** 2;
+    return s;
+  };
+  const others = (m: Matrix, i: number) => {
+    const d = new Float64Array(n);
+    for (let j = 0; j < n; j++) d[j] = j === i ? Number.POSITIVE_INFINITY : dist(m, i, j);
+    return Array.from({ length: n }, (_, j) => j).sort((a, b) => d[a] - d[b] || a - b);
+  };
+  const rank = new Int32Array(n);
+  let penalty = 0;
+  for (let i = 0; i < n; i++) {
+    others(x, i).forEach((j, r) => (rank[j] = r + 1));
+    const near = others(y, i);
+    for (let t = 0; t < k; t++) penalty += Math.max(0, rank[near[t]] - k);
+  }
+  return 1 - (penalty * 2) / (n * k * (2 * n - 3 * k - 1));
 }

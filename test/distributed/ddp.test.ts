@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { mpiUnavailable } from '../../src/distributed/mpi.ts';
@@ -22,8 +22,12 @@ const bin = join(import.meta.dirname, '..', '..', 'bin', 'simmer.js');
 // where the kernel allows it), as for a user's mpirun.
 const env = { ...process.env, SIMMER_THREADS: '1', SIMMER_DIST_TIMEOUT: '4' };
 
-function mpirun(np: number, args: string[], timeoutMs = 120_000) {
-  const r = spawnSync('mpirun', ['--allow-run-as-root', '--oversubscribe', '-np', String(np), 'node', ...args], { env, encoding: 'utf8', timeout: timeoutMs });
+function mpirun(np: number, args: string[], timeoutMs = 120_000, runEnv: NodeJS.ProcessEnv = env) {
+  const r = spawnSync('mpirun', ['--allow-run-as-root', '--oversubscribe', '-np', String(np), 'node', ...args], {
+    env: runEnv,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', out: `${r.stdout}\n${r.stderr}` };
 }
 
@@ -78,28 +82,37 @@ describe('distributed data parallel (mpirun)', { skip }, () => {
 
   test('a 2-rank run resumes on 1 process at the same point of its epoch', () => {
     const runs = join(root, 'runs');
-    const first = mpirun(2, [
-      bin,
-      'train',
-      'shapes',
-      '--model',
-      'mlp',
-      '--limit',
-      '256',
-      '--batch-size',
-      '16',
-      '--epochs',
-      '2',
-      '--checkpoint-every',
-      '3',
-      '--max-steps',
-      '4',
-      '--runs',
-      runs,
-      '--json',
-      '--distributed',
-    ]);
+    // Without SIMMER_THREADS, the ranks share the machine's cores instead of each starting one thread per core.
+    const { SIMMER_THREADS: _, ...unset } = env;
+    const first = mpirun(
+      2,
+      [
+        bin,
+        'train',
+        'shapes',
+        '--model',
+        'mlp',
+        '--limit',
+        '256',
+        '--batch-size',
+        '16',
+        '--epochs',
+        '2',
+        '--checkpoint-every',
+        '3',
+        '--max-steps',
+        '4',
+        '--runs',
+        runs,
+        '--json',
+        '--distributed',
+      ],
+      120_000,
+      unset,
+    );
     assert.equal(first.status, 0, first.out);
+    const threads = Number(/distributed: 2 processes on [^,]+, (\d+) kernel thread\(s\)/.exec(first.stderr)?.[1]);
+    assert.ok(threads >= 1 && 2 * threads <= Math.max(2, cpus().length), `each of 2 ranks runs ${threads} kernel threads on ${cpus().length} cores`);
     const id = (lastJsonBlock(first.stdout) as { run: string }).run;
     const config = JSON.parse(readFileSync(join(runs, id, 'config.json'), 'utf8'));
     assert.equal(config.recipe.batchSize, 16);

@@ -1,7 +1,12 @@
 /** Shared fixtures for the generative-model tests: a tiny labelled image source and a bit-exact state comparison. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Module } from '../../src/nn/module.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import type { TaskSource } from '../../src/train/task.ts';
+import { loadCheckpoint } from '../../src/train/checkpoint.ts';
+import type { AnyBatch, EvalReport, TaskSource } from '../../src/train/task.ts';
+import type { Trainer } from '../../src/train/trainer.ts';
 import type { Batch } from '../../src/train/types.ts';
 
 /** `batches` fixed batches of `size` 1×8×8 images in [0, 1]: class k lights up quadrant k (4 classes). */
@@ -53,5 +58,32 @@ export function withParameters(module: Module, names: readonly string[], tensors
     return fn();
   } finally {
     slots.forEach((s) => (s.owner[s.key] = s.saved));
+  }
+}
+
+/**
+ * Trains make(seed) for two epochs on tinyImages straight through, and again stopping after 6 steps, checkpointing,
+ * restoring into make(99) (a different init: everything must come from the checkpoint) and finishing. Returns null
+ * when both end bit-identical at the same step, else what differs.
+ */
+export async function resumeMismatch<B extends AnyBatch, R extends EvalReport>(make: (seed: number) => Trainer<B, R>, seed: number): Promise<string | null> {
+  const dir = mkdtempSync(join(tmpdir(), 'simmer-resume-'));
+  try {
+    // Labelled image batches: what every generative task here reads (some ignore the labels).
+    const data = tinyImages(4, 8) as unknown as TaskSource<B>;
+    const full = make(seed);
+    await full.fit(data, { epochs: 2 });
+    const first = make(seed);
+    first.callbacks.push({ onBatchEnd: (t) => void (t.globalStep >= 6 && (t.stopRequested = true)) });
+    await first.fit(data, { epochs: 2 });
+    const path = join(dir, 'mid.safetensors');
+    first.saveCheckpoint(path);
+    const resumed = make(99);
+    resumed.restore(loadCheckpoint(path));
+    await resumed.fit(data, { epochs: 2 });
+    if (resumed.globalStep !== full.globalStep) return `resumed at step ${resumed.globalStep}, uninterrupted at ${full.globalStep}`;
+    return sameState(full.model, resumed.model);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

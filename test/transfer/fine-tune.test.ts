@@ -257,6 +257,22 @@ describe('an ONNX body', () => {
     const rebuilt = rebuildTransferModel(record, [3, 16, 16], 4);
     assert.deepEqual([...rebuilt.stateDict().keys()].sort(), [...r.model.stateDict().keys()].sort());
   });
+
+  test('resetParameters (the scratch twin of an imported graph): fresh U(±1/√fanIn) weights, batch norms at identity', () => {
+    const net = importOnnx(FIXTURE('resnet18-small'));
+    const imported = snapshot(net);
+    manualSeed(5);
+    net.resetParameters();
+    const conv = net.info.nodes.find((n) => n.op === 'Conv')!;
+    const bn = net.info.batchNorms[0];
+    const values = new Map([...net.namedParameters(), ...net.namedBuffers()]);
+    const w = values.get(conv.inputs[1])!;
+    const bound = 1 / Math.sqrt(w.shape[1] * w.shape[2] * w.shape[3]);
+    assert.ok(w.f32.every((v) => Math.abs(v) <= bound) && w.f32.some((v) => Math.abs(v) > bound / 2), 'conv weight not in U(±1/√fanIn)');
+    assert.ok(changed(imported, snapshot(net)).length > 0);
+    const [scale, shift, mean, variance] = bn.params.map((n) => values.get(n)!);
+    assert.ok(scale.f32.every((v) => v === 1) && shift.f32.every((v) => v === 0) && mean.f32.every((v) => v === 0) && variance.f32.every((v) => v === 1));
+  });
 });
 
 function transpose(t: Tensor): Float32Array {

@@ -61,3 +61,45 @@ test('simmer cluster prints accuracy, NMI and ARI (--json), and simmer embed wri
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /\.json or \.npy/);
 });
+
+test('simmer cluster --method ae-kmeans trains the autoencoder and reports its stages; embed --project tsne writes the layout', () => {
+  const c = simmer([
+    'cluster',
+    'shapes',
+    '--limit',
+    '96',
+    '--k',
+    '4',
+    '--method',
+    'ae-kmeans',
+    '--ae-epochs',
+    '1',
+    '--ae-width',
+    '4',
+    '--bottleneck',
+    '6',
+    '--umap',
+    '0',
+    '--n-init',
+    '1',
+    '--json',
+  ]);
+  assert.equal(c.code, 0, c.stderr);
+  const report = JSON.parse(c.stdout);
+  assert.equal(report.method, 'ae-kmeans');
+  assert.equal(report.autoencoder.bottleneck, 6);
+  assert.equal(report.autoencoder.epochs, 1);
+  assert.equal(report.autoencoder.umapDims, 0);
+  assert.ok(Number.isFinite(report.autoencoder.loss.first));
+  assert.equal(
+    report.clusterSizes.reduce((a: number, b: number) => a + b, 0),
+    96,
+  );
+  // The classifier run of the test above gives embed its checkpoint (tests in a file run in order).
+  const run = readdirSync(join(root, 'runs'))[0];
+  const checkpoint = join(root, 'runs', run, 'checkpoints', 'last.safetensors');
+  const out = join(root, 'emb-tsne.npy');
+  const e = simmer(['embed', checkpoint, 'shapes', '--out', out, '--project', 'tsne', '--limit', '40', '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.match(readFileSync(join(root, 'emb-tsne.tsne.npy')).subarray(10, 80).toString('latin1'), /'shape': \(40, 2\)/);
+});

@@ -90,10 +90,11 @@ export function conv2dReluMaxPool2(x: F32, w: F32, bias: F32 | null, out: F32, g
   conv2dReluMaxPool2Argmax(x, w, bias, out, new Int32Array(out.length), g);
 }
 
-/** Reference of the fused training block: conv + bias + ReLU into a full-size buffer, then the reference max pool. */
+/** Reference of the fused training block: conv + bias + ReLU into a full-size buffer, the reference max pool, -1 routes. */
 export function conv2dReluMaxPool2Argmax(x: F32, w: F32, bias: F32 | null, out: F32, argmax: Int32Array, g: Conv2dGeometry): void {
   const y = new Float32Array(g.n * g.k * g.oh * g.ow);
   conv2dForwardAct(x, w, bias, y, g, true);
   const pool = { n: g.n, c: g.k, h: g.oh, w: g.ow, oh: Math.floor(g.oh / 2), ow: Math.floor(g.ow / 2) };
   maxPool2dForward(y, out, argmax, { ...pool, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, dilationH: 1, dilationW: 1 });
+  for (let i = 0; i < out.length; i++) if (!(out[i] > 0)) argmax[i] = -1;
 }

@@ -4,6 +4,7 @@ import * as attention from './attention.ts';
 import * as conv from './conv.ts';
 import * as elementwise from './elementwise.ts';
 import * as cluster from './cluster.ts';
+import * as tsne from './tsne.ts';
 import * as embedding from './embedding.ts';
 import * as loss from './loss.ts';
 import * as matmul from './matmul.ts';
@@ -65,4 +66,6 @@ export const jsBackend: Backend = {
   embeddingForward: embedding.embeddingForward,
   embeddingBackward: embedding.embeddingBackward,
   kmeansAssign: cluster.kmeansAssign,
+  tsneAffinities: tsne.tsneAffinities,
+  tsneGradient: tsne.tsneGradient,
 };

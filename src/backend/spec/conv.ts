@@ -38,7 +38,8 @@ export interface ConvKernels {
   conv2dReluMaxPool2(x: F32, w: F32, bias: F32 | null, out: F32, g: Conv2dGeometry): void;
   /**
    * conv2dReluMaxPool2 for training: also each window's argmax (the flat index into the OH×OW plane, as
-   * maxPool2dForward writes it), so the backward scatters through it and the full-size activation is never stored.
+   * maxPool2dForward writes it), or -1 where the pooled value is not > 0 (the ReLU passed no gradient there), so the
+   * backward is maxPool2dBackward of the pooled gradient and the full-size activation is never stored.
    */
   conv2dReluMaxPool2Argmax(x: F32, w: F32, bias: F32 | null, out: F32, argmax: Int32Array, g: Conv2dGeometry): void;
 }

@@ -16,6 +16,7 @@ import { OPTIM_KERNELS } from './optim.ts';
 import { POOL_KERNELS } from './pool.ts';
 import { REDUCE_KERNELS } from './reduce.ts';
 import { SHAPE_KERNELS } from './shape.ts';
+import { TSNE_KERNELS } from './tsne.ts';
 
 export type { ArgSpec, KernelSpec } from './kernel.ts';
 export { signatureOf } from './kernel.ts';
@@ -33,4 +34,5 @@ export const KERNEL_SPECS: readonly KernelSpec[] = [
   ...LOSS_KERNELS,
   ...EMBEDDING_KERNELS,
   ...CLUSTER_KERNELS,
+  ...TSNE_KERNELS,
 ];

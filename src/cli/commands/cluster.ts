@@ -1,7 +1,11 @@
-/** `simmer cluster <data>`: k-means (optionally after PCA) on a dataset's images, with accuracy/NMI/ARI when it has labels. */
+/**
+ * `simmer cluster <data>`: k-means (optionally after PCA) on a dataset's images, or on the codes of an autoencoder
+ * trained on them (`--method ae-kmeans`, with UMAP of the codes), with accuracy/NMI/ARI when it has labels.
+ */
 import { type Command, Option } from 'commander';
 import { loadDataset } from '../../data/load.ts';
-import { CLUSTER_METHODS, clusterMatrix, formatClusterReport } from '../../unsupervised/cluster-report.ts';
+import { DEFAULT_AE_EPOCHS, DEFAULT_UMAP_DIMS } from '../../unsupervised/ae-cluster.ts';
+import { CLUSTER_METHODS, clusterImages, formatClusterReport } from '../../unsupervised/cluster-report.ts';
 import { datasetMatrix } from '../../unsupervised/data.ts';
 import { number } from '../options.ts';
 
@@ -19,6 +23,12 @@ interface ClusterFlags {
   limit: number;
   size?: number;
   json?: boolean;
+  bottleneck: number;
+  aeEpochs: number;
+  aeWidth: number;
+  aeBatchSize: number;
+  umap: number;
+  umapSample: number;
 }
 
 export function register(program: Command): void {
@@ -27,7 +37,11 @@ export function register(program: Command): void {
     .description('cluster a dataset without its labels (k-means on pixels, optionally after PCA) and score it against the labels when there are any')
     .argument('<data>', 'fashion-mnist, shapes, an image folder or a .csv/.json manifest')
     .option('-k, --k <n>', 'number of clusters', number('--k', { integer: true, min: 1 }), 10)
-    .addOption(new Option('--method <name>', 'kmeans (Lloyd, all points) or minibatch (mini-batch k-means)').choices(CLUSTER_METHODS).default('kmeans'))
+    .addOption(
+      new Option('--method <name>', 'kmeans (Lloyd, all points), minibatch (mini-batch k-means), or ae-kmeans (autoencoder codes, UMAP, k-means)')
+        .choices(CLUSTER_METHODS)
+        .default('kmeans'),
+    )
     .option('--pca <n>', 'reduce to n principal components first (0 = cluster the pixels)', number('--pca', { integer: true, min: 0 }), 0)
     .option('--n-init <n>', 'k-means++ restarts; the lowest inertia wins', number('--n-init', { integer: true, min: 1 }), 10)
     .option(
@@ -36,18 +50,39 @@ export function register(program: Command): void {
       number('--max-iter', { integer: true, min: 1 }),
     )
     .option('--seed <n>', 'seed of the initialisation', number('--seed', { integer: true, min: 0 }), 0)
-    .option('--batch-size <n>', 'points per mini-batch step', number('--batch-size', { integer: true, min: 1 }), 1024)
+    .option('--batch-size <n>', 'minibatch: points per mini-batch step', number('--batch-size', { integer: true, min: 1 }), 1024)
     .option('--silhouette <n>', 'also the silhouette on n sampled points (0 = skip)', number('--silhouette', { integer: true, min: 0 }), 0)
     .option('--split <name>', 'which split to cluster', 'train')
     .option('--data <path>', 'folder holding a built-in dataset, when not in the default place')
     .option('--limit <n>', 'use only the first n images (0 = all)', number('--limit', { integer: true, min: 0 }), 0)
     .option('--size <px>', 'decode images at this square size (image folders and manifests)', number('--size', { integer: true, min: 1 }))
     .option('--json', 'print the report as JSON')
+    .option('--bottleneck <n>', 'ae-kmeans: code size of the autoencoder', number('--bottleneck', { integer: true, min: 1 }), 10)
+    .option('--ae-epochs <n>', 'ae-kmeans: epochs of autoencoder training', number('--ae-epochs', { integer: true, min: 1 }), DEFAULT_AE_EPOCHS)
+    .option(
+      '--ae-width <n>',
+      "ae-kmeans: channels of the autoencoder's first conv (the second has twice as many)",
+      number('--ae-width', { integer: true, min: 1 }),
+      16,
+    )
+    .option('--ae-batch-size <n>', 'ae-kmeans: images per autoencoder training step', number('--ae-batch-size', { integer: true, min: 1 }), 256)
+    .option(
+      '--umap <dims>',
+      'ae-kmeans: UMAP the codes to this many dimensions before k-means (0 = k-means on the codes)',
+      number('--umap', { integer: true, min: 0 }),
+      DEFAULT_UMAP_DIMS,
+    )
+    .option(
+      '--umap-sample <n>',
+      'ae-kmeans: fit UMAP on n evenly spaced points; each other point joins its nearest fitted one (0 = all)',
+      number('--umap-sample', { integer: true, min: 0 }),
+      10_000,
+    )
     .action(async (dataset: string, o: ClusterFlags) => {
       const ds = await loadDataset(dataset, { split: o.split, data: o.data, size: o.size });
-      const { x, labels } = await datasetMatrix(ds, o.limit);
+      const { x, labels, shape } = await datasetMatrix(ds, o.limit);
       const tty = !o.json && process.stderr.isTTY;
-      const report = clusterMatrix(x, labels, {
+      const report = await clusterImages(x, shape, labels, {
         k: o.k,
         method: o.method,
         pca: o.pca,
@@ -56,6 +91,16 @@ export function register(program: Command): void {
         seed: o.seed,
         batchSize: o.batchSize,
         silhouetteSample: o.silhouette,
+        autoencoder: {
+          bottleneck: o.bottleneck,
+          epochs: o.aeEpochs,
+          width: o.aeWidth,
+          umapDims: o.umap,
+          umapSample: o.umapSample,
+          batchSize: o.aeBatchSize,
+          onStage: tty ? (s) => process.stderr.write(`\r${s}…\x1b[K`) : undefined,
+          onEpoch: tty ? (e) => process.stderr.write(`\rautoencoder epoch ${e.epoch + 1}/${o.aeEpochs}: loss ${e.trainLoss.toFixed(2)}\x1b[K\n`) : undefined,
+        },
         onStep: tty
           ? (s) => process.stderr.write(`\rk-means step ${s.step}: ${s.running} restart(s) running, best inertia ${s.bestInertia.toPrecision(7)}  `)
           : undefined,

@@ -1,5 +1,5 @@
 /**
- * `simmer embed <checkpoint> <data> --out emb.json|emb.npy [--project pca|umap]`: the penultimate-layer embeddings
+ * `simmer embed <checkpoint> <data> --out emb.json|emb.npy [--project pca|umap|tsne]`: the penultimate-layer embeddings
  * of a trained classifier on a dataset's held-out images, optionally projected to 2-D.
  */
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -31,7 +31,9 @@ export function register(program: Command): void {
     .argument('<checkpoint>', 'a .safetensors checkpoint written by simmer train')
     .argument('<data>', 'dataset to embed (fashion-mnist, shapes, a folder or manifest with the same classes)')
     .requiredOption('-o, --out <file>', 'emb.json (rows, labels, projection) or emb.npy (float32 n × d; projection and labels beside it)')
-    .addOption(new Option('--project <method>', '2-D projection: pca, or umap (umap-js)').choices(PROJECTIONS))
+    .addOption(
+      new Option('--project <method>', '2-D projection: pca, umap (umap-js), or tsne (exact t-SNE; at most 5,000 rows: use --limit)').choices(PROJECTIONS),
+    )
     .option('--data <path>', 'folder holding the dataset files')
     .option('--limit <n>', 'embed at most n images (0 = all)', number('--limit', { integer: true, min: 0 }), 0)
     .option('-b, --batch-size <n>', 'images per batch', number('--batch-size', { integer: true, min: 1 }), 256)

@@ -100,13 +100,15 @@ function prepare(path: string): Prepared {
   }
   const opened = openCheckpointModel(path);
   for (const w of opened.warnings) process.stderr.write(`warning: ${w}\n`);
+  // A run with --from has no zoo architecture of its own (recipe.model is just the field's default).
+  const name = opened.recipe.from ? `fine-tuned (from ${opened.recipe.from})` : opened.recipe.model;
   return {
     model: opened.model,
     kind: 'classifier',
-    name: opened.recipe.model,
+    name,
     inputs: (n) => [n === 1 ? zeros([1, ...opened.inputShape]) : randn([n, ...opened.inputShape])],
     reference: ([x]) => opened.model.forward(x),
-    metadata: { model: opened.recipe.model, classes: JSON.stringify(opened.classes), inputShape: JSON.stringify(opened.inputShape) },
+    metadata: { model: name, classes: JSON.stringify(opened.classes), inputShape: JSON.stringify(opened.inputShape) },
   };
 }
 

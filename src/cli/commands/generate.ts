@@ -10,7 +10,17 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { encodePng } from '../../data/image-file.ts';
-import { decodeInEval, type GenerativeModule, generateImages, imageAt, type SampleOptions, sampleLatents, writeGridPng } from '../../models/generative.ts';
+import {
+  decodeInEval,
+  type GenerativeModule,
+  generateImages,
+  imageAt,
+  SAMPLER_CONTROLS,
+  type SamplerControl,
+  type SampleOptions,
+  sampleLatents,
+  writeGridPng,
+} from '../../models/generative.ts';
 import { GENERATIVE_MODELS, isTextToImageModel, openGenerativeCheckpoint, type OpenedGenerativeModel } from '../../models/registry.ts';
 import { loadImages, referenceClassifier } from '../../quality/reference.ts';
 import { formatQuality, scoreGenerator } from '../../quality/scores.ts';
@@ -41,8 +51,37 @@ export function resolveClasses(asked: readonly string[], classes: readonly strin
   });
 }
 
-/** The sampler settings of a sequential model (ddpm) as the command line gives them. */
-export type SamplerFlags = Pick<SampleOptions, 'steps' | 'sampler' | 'eta' | 'guidance'>;
+/** The sampler settings of a sequential model (ddpm; pixel-transformer) as the command line gives them. */
+export type SamplerFlags = Pick<SampleOptions, SamplerControl>;
+
+const FLAG_OF: Record<SamplerControl, string> = {
+  steps: '--steps',
+  sampler: '--sampler',
+  eta: '--eta',
+  guidance: '--guidance',
+  temperature: '--temperature',
+  topK: '--top-k',
+};
+
+/**
+ * Only the sampler flags that were given (the model's defaults stand for the rest), checked against what the model's
+ * family takes: a flag another family uses is an error naming the flags this one has.
+ */
+export function samplerFlags(o: SamplerFlags, model: { family: string }, name: string): SamplerFlags {
+  const takes = SAMPLER_CONTROLS[model.family] ?? [];
+  const flags: SamplerFlags = {};
+  for (const key of Object.keys(FLAG_OF) as SamplerControl[]) {
+    if (o[key] === undefined) continue;
+    if (!takes.includes(key)) {
+      const has = takes.length ? `it takes ${takes.map((k) => FLAG_OF[k]).join(', ')}` : 'it samples in one pass and takes no sampler flags';
+      throw new Error(`${FLAG_OF[key]} does not apply to ${name} (${model.family}); ${has}`);
+    }
+    (flags as Record<string, unknown>)[key] = o[key];
+  }
+  if (flags.sampler !== undefined && flags.sampler !== 'ddpm' && flags.sampler !== 'ddim')
+    throw new Error(`--sampler must be ddpm or ddim, got '${String(flags.sampler)}'`);
+  return flags;
+}
 
 /** A sequential model's images (ddpm, text2img), with a progress bar over the sampling steps when asked. */
 export function sampleSteps(model: GenerativeModule, options: SampleOptions, progress: boolean): Tensor {
@@ -141,7 +180,7 @@ export async function generate(target: string, o: GenerateOptions, prompt?: stri
       );
     if (o.class.length > 0) throw new Error(`${opened.name} takes a prompt, not --class; write the class into the prompt ("a photo of a sneaker")`);
     return generateFromPrompt(opened, path, prompt, {
-      ...samplerFlags(o),
+      ...samplerFlags(o, model, opened.name),
       n: o.n,
       seed: o.seed,
       negative: o.negative,
@@ -160,6 +199,7 @@ export async function generate(target: string, o: GenerateOptions, prompt?: stri
       `${opened.name} is unconditional, so it cannot be asked for a class; train a conditional model (${GENERATIVE_MODELS.filter((m) => m.endsWith('-cond')).join(', ')}) or leave out --class`,
     );
   const chosen = resolveClasses(o.class, classes);
+  const sampling = samplerFlags(o, model, opened.name);
   let labels: number[];
   let images: Tensor;
   let names: string[];
@@ -178,7 +218,7 @@ export async function generate(target: string, o: GenerateOptions, prompt?: stri
       labels,
       o.seed,
       !o.json && process.stderr.isTTY === true && (model.sample !== undefined || labels.length > 64),
-      samplerFlags(o),
+      sampling,
     );
     const seen = new Map<number, number>();
     names = labels.map((l) => {
@@ -206,7 +246,7 @@ export async function generate(target: string, o: GenerateOptions, prompt?: stri
   const seconds = (performance.now() - started) / 1000;
   if (o.json) {
     process.stdout.write(
-      `${JSON.stringify({ checkpoint: path, model: opened.name, seed: o.seed, ...(model.sample ? { sampling: samplerFlags(o) } : {}), count: images.shape[0], classes: labels.map((l) => (model.conditional ? classes[l] : null)), files, grid: grid ?? null, seconds }, null, 2)}\n`,
+      `${JSON.stringify({ checkpoint: path, model: opened.name, seed: o.seed, ...(model.sample ? { sampling } : {}), count: images.shape[0], classes: labels.map((l) => (model.conditional ? classes[l] : null)), files, grid: grid ?? null, seconds }, null, 2)}\n`,
     );
     return;
   }
@@ -214,19 +254,6 @@ export async function generate(target: string, o: GenerateOptions, prompt?: stri
   process.stdout.write(`${images.shape[0]} images ${what} from ${opened.name} (${path}), seed ${o.seed}, in ${seconds.toFixed(1)}s\n`);
   if (files.length) process.stdout.write(`images: ${o.out}/ (${files.length} PNG files)\n`);
   if (grid) process.stdout.write(`grid: ${grid}\n`);
-}
-
-/** Only the sampler flags that were given (the model's defaults stand for the rest). */
-function samplerFlags(o: SamplerFlags): SamplerFlags {
-  const flags: SamplerFlags = {};
-  if (o.steps !== undefined) flags.steps = o.steps;
-  if (o.sampler !== undefined) {
-    if (o.sampler !== 'ddpm' && o.sampler !== 'ddim') throw new Error(`--sampler must be ddpm or ddim, got '${String(o.sampler)}'`);
-    flags.sampler = o.sampler;
-  }
-  if (o.eta !== undefined) flags.eta = o.eta;
-  if (o.guidance !== undefined) flags.guidance = o.guidance;
-  return flags;
 }
 
 function safeName(s: string): string {
@@ -263,22 +290,23 @@ export async function evalGenerative(
 ): Promise<void> {
   const opened = openGenerativeCheckpoint(checkpoint);
   if (isTextToImageModel(opened.name)) return evalTextToImage(opened, checkpoint, { json: o.json, sampling: o.sampling });
+  const sampling = samplerFlags(o.sampling ?? {}, opened.model, opened.name);
   const started = performance.now();
   const { dataset, ref, report } = await qualityOf(opened, {
     data: o.data,
     perClass: o.perClass ?? 100,
     runs: o.runs ?? defaultRunsRoot(),
     quiet: Boolean(o.json),
-    sampling: o.sampling,
+    sampling,
   });
   const seconds = (performance.now() - started) / 1000;
   if (o.json) {
     process.stdout.write(
-      `${JSON.stringify({ checkpoint, model: opened.name, dataset, referenceAccuracy: ref.testAccuracy, ...(opened.model.sample ? { sampling: o.sampling ?? {} } : {}), ...report, seconds }, null, 2)}\n`,
+      `${JSON.stringify({ checkpoint, model: opened.name, dataset, referenceAccuracy: ref.testAccuracy, ...(opened.model.sample ? { sampling } : {}), ...report, seconds }, null, 2)}\n`,
     );
     return;
   }
-  const how = opened.model.sample ? ` sampled with ${JSON.stringify(o.sampling ?? {})} (model defaults for the rest)` : '';
+  const how = opened.model.sample ? ` sampled with ${JSON.stringify(sampling)} (model defaults for the rest)` : '';
   process.stdout.write(`${checkpoint} (${opened.name}) on ${dataset}${how}; reference classifier ${(ref.testAccuracy * 100).toFixed(2)}% on the test split\n`);
   process.stdout.write(`${formatQuality(report, opened.classes)}\n`);
 }
@@ -286,8 +314,27 @@ export async function evalGenerative(
 /** Collects a repeatable option into a list. */
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** The sampler flags of `generate` and `eval` (what each family takes is checked by samplerFlags). */
+export function addSamplerOptions(cmd: Command): Command {
+  return cmd
+    .option('--steps <n>', 'ddpm: sampling steps (default 25 for ddim, the full schedule for ddpm)', number('--steps', { integer: true, min: 1 }))
+    .option('--sampler <ddpm|ddim>', 'ddpm: DDIM (default) or DDPM ancestral sampling')
+    .option('--eta <eta>', "ddpm: DDIM's η, 0 deterministic (default) to 1 (DDPM's variance)", number('--eta', { min: 0 }))
+    .option('--guidance <w>', 'ddpm: classifier-free guidance scale (1 = none, default 2 for conditional models, 3 for text2img)', number('--guidance'))
+    .option('--negative <prompt>', 'text2img: steer away from this prompt (it replaces the empty prompt of guidance)')
+    .option('--init <image>', 'text2img: edit this picture (SDEdit: noised to --strength, then denoised towards the prompt)')
+    .option('--strength <s>', 'text2img with --init: share of the sampling steps redone, (0, 1] (default 0.6; 1 with --mask)', number('--strength', { min: 0 }))
+    .option('--mask <png>', 'text2img with --init: white = redraw, black = keep (inpainting)')
+    .option(
+      '--temperature <t>',
+      'pixel-transformer: divides the logits (< 1 sharper, > 1 more varied, 0 greedy; default 1)',
+      number('--temperature', { min: 0 }),
+    )
+    .option('--top-k <k>', 'pixel-transformer: draw among the k likeliest tokens (0 = all, the default)', number('--top-k', { integer: true, min: 0 }));
+}
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('generate')
     .description(`draw new images from a trained generative model (${GENERATIVE_MODELS.join(', ')})`)
     .argument('<checkpoint>', 'a .safetensors checkpoint, a run folder, or a run id under --runs')
@@ -301,15 +348,8 @@ export function register(program: Command): void {
     )
     .option('--seed <n>', 'random seed: the same seed gives the same images', number('--seed', { integer: true, min: 0 }), 1)
     .option('--out <dir>', 'write one PNG per image, named <class>-<index>.png')
-    .option('--grid <file.png>', 'write all images as one grid (default generated.png when --out is not given)')
-    .option('--steps <n>', 'ddpm: sampling steps (default 25 for ddim, the full schedule for ddpm)', number('--steps', { integer: true, min: 1 }))
-    .option('--sampler <ddpm|ddim>', 'ddpm: DDIM (default) or DDPM ancestral sampling')
-    .option('--eta <eta>', "ddpm: DDIM's η, 0 deterministic (default) to 1 (DDPM's variance)", number('--eta', { min: 0 }))
-    .option('--guidance <w>', 'ddpm: classifier-free guidance scale (1 = none, default 2 for conditional models, 3 for text2img)', number('--guidance'))
-    .option('--negative <prompt>', 'text2img: steer away from this prompt (it replaces the empty prompt of guidance)')
-    .option('--init <image>', 'text2img: edit this picture (SDEdit: noised to --strength, then denoised towards the prompt)')
-    .option('--strength <s>', 'text2img with --init: share of the sampling steps redone, (0, 1] (default 0.6; 1 with --mask)', number('--strength', { min: 0 }))
-    .option('--mask <png>', 'text2img with --init: white = redraw, black = keep (inpainting)')
+    .option('--grid <file.png>', 'write all images as one grid (default generated.png when --out is not given)');
+  addSamplerOptions(cmd)
     .option('--interpolate <a,b>', 'VAE: walk the latent space from the latent of seed a to that of seed b in --n steps')
     .option('--runs <dir>', 'folder holding runs', process.env.SIMMER_RUNS ?? 'runs')
     .option('--json', 'print JSON (files, classes, seed, timings)')

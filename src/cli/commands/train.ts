@@ -1,10 +1,13 @@
 /** `simmer train <dataset>`: train a model, validating every epoch, into a run folder. */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { isGenerativeModel } from '../../models/registry.ts';
 import { formatConfusion } from '../../train/metrics.ts';
 import { formatDataSummary } from '../../runs/data-setup.ts';
 import { profileCallback } from '../../profile/index.ts';
 import { releaseMemoryEachEpoch } from '../../runs/process.ts';
 import { runTraining } from '../../runs/run.ts';
+import { resolveRecipe } from '../../runs/recipe.ts';
+import { nativeInfo } from '../../backend/native/load.ts';
 import { compareWithScratch, formatScratchComparison } from '../../runs/compare-scratch.ts';
 import { addRecipeOptions, number, recipeFromOptions } from '../options.ts';
 
@@ -39,6 +42,19 @@ export function register(program: Command): void {
       if (comm && comm.rank !== 0) o.quiet = true;
       if (comm && comm.rank !== 0) o.json = false;
       const recipe = recipeFromOptions(dataset, o);
+      // --from brings its own network; a --model beside it would be silently ignored (a generative one is refused later).
+      if (recipe.from && cmd.getOptionValueSource('model') === 'cli' && !isGenerativeModel(recipe.model ?? ''))
+        throw new InvalidArgumentError(
+          `--model ${recipe.model} and --from ${recipe.from} were both given: --from brings its own network and gives it a new head, so drop --model (or drop --from to train ${recipe.model} from scratch)`,
+        );
+      if (comm && comm.size > 1 && !o.quiet && !o.resume) {
+        const hosts = [...new Set(comm.hosts)];
+        const batch = resolveRecipe(recipe).batchSize;
+        const threads = nativeInfo().info?.threads;
+        process.stderr.write(
+          `distributed: ${comm.size} processes on ${hosts.length === 1 ? hosts[0] : `${hosts.length} machines (${hosts.join(', ')})`}, ${threads ? `${threads} kernel thread(s) and ` : ''}batch ${batch} each = ${comm.size * batch} images per step\n`,
+        );
+      }
       // With --resume, only flags given explicitly override the saved recipe.
       const explicitEpochs = cmd.getOptionValueSource('epochs') === 'cli' ? { epochs: recipe.epochs } : {};
       const result = await runTraining(o.resume ? explicitEpochs : recipe, {
@@ -57,6 +73,13 @@ export function register(program: Command): void {
         },
       });
       comm?.finalize();
+      const sync = result.distributed;
+      if (sync && sync.steps > 0 && !o.quiet && !o.json) {
+        const perStep = sync.waitMs / sync.steps;
+        process.stderr.write(
+          `all-reduce: ${sync.allreduces} bucket all-reduces over ${sync.steps} steps; training waited ${perStep.toFixed(1)} ms per step for gradients after backward (${((100 * sync.waitMs) / 1000 / result.seconds).toFixed(1)}% of the run)\n`,
+        );
+      }
       const comparison = o.compareScratch
         ? await compareWithScratch(`${result.run.checkpoints}/last.safetensors`, { log: (l) => void (o.quiet || process.stderr.write(`${l}\n`)) })
         : undefined;
@@ -68,6 +91,7 @@ export function register(program: Command): void {
               dir: result.run.dir,
               seconds: result.seconds,
               skipped: result.skipped,
+              ...(result.distributed ? { distributed: result.distributed } : {}),
               ...(comparison ? { compareScratch: comparison } : {}),
               history: result.history,
               report: result.report

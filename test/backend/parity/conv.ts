@@ -15,6 +15,7 @@ export default function defineConvParity({ label, name, skip, native: nb }: Pari
     ['4×50×6×6 k5 3×3 (K > one GEMM block)', conv({ n: 4, c: 50, h: 6, w: 6, k: 5, r: 3, s: 3 })],
     ['6×32×14×14 k64 3×3 pad1 (W3 conv2)', conv({ n: 6, c: 32, h: 14, w: 14, k: 64, r: 3, s: 3, padH: 1, padW: 1 })],
     ['8×1×28×28 k32 3×3 pad1 (W3 conv1)', conv({ n: 8, c: 1, h: 28, w: 28, k: 32, r: 3, s: 3, padH: 1, padW: 1 })],
+    ['4×1×3×129 k3 3×3 pad1 (few taps, Q = 387)', conv({ n: 4, c: 1, h: 3, w: 129, k: 3, r: 3, s: 3, padH: 1, padW: 1 })],
     ['4×6×7×7 k6 3×3 depthwise pad1', conv({ n: 4, c: 6, h: 7, w: 7, k: 6, r: 3, s: 3, padH: 1, padW: 1, groups: 6 })],
   ];
 
