@@ -68,6 +68,8 @@ export interface ShapesSpec {
   /** Square image side in pixels (default 32). */
   size: number;
   seed: number;
+  /** The text-to-image variant: held-out combinations never drawn, a larger second object (shapes.ts text2imgScene). */
+  text2img?: boolean;
 }
 
 /** How an image whose size differs from the dataset's is brought to it. */

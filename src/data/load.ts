@@ -18,6 +18,8 @@ export interface LoadDatasetOptions extends ImageDecodeOptions {
   count?: number;
   /** Seed for `shapes` (train and test use different seeds derived from it). */
   seed?: number;
+  /** `shapes` as a text-to-image set: held-out combinations left out, a larger second object (see text2imgScene). */
+  text2img?: boolean;
 }
 
 /** The names loadDataset resolves without a path. */
@@ -51,7 +53,13 @@ export async function loadDataset(nameOrPath: string, opts: LoadDatasetOptions =
   if (name === 'shapes') {
     const test = split === 'test';
     const size = typeof opts.size === 'number' ? opts.size : (opts.size?.[0] ?? 32);
-    return new ShapesDataset({ kind: 'shapes', count: opts.count ?? (test ? 2000 : 10000), size, seed: (opts.seed ?? 0) * 2 + (test ? 1 : 0) });
+    return new ShapesDataset({
+      kind: 'shapes',
+      count: opts.count ?? (test ? 2000 : 10000),
+      size,
+      seed: (opts.seed ?? 0) * 2 + (test ? 1 : 0),
+      ...(opts.text2img ? { text2img: true } : {}),
+    });
   }
   const path = resolve(nameOrPath);
   if (!existsSync(path)) {

@@ -64,9 +64,67 @@ export interface ShapesScene {
   label: number;
 }
 
+/**
+ * The combinations a text-to-image model never sees in training (ShapesSpec.text2img), so its eval can ask whether
+ * it composes words it learned apart: colour–shape pairs on either object, and colour–shape–relation triples of the
+ * main object (its colour and shape do appear, only never in that relation).
+ */
+export const HELD_OUT_PAIRS: readonly [string, string][] = [
+  ['red', 'star'],
+  ['blue', 'triangle'],
+  ['green', 'circle'],
+  ['yellow', 'square'],
+];
+export const HELD_OUT_TRIPLES: readonly [string, string, Relation][] = [
+  ['purple', 'circle', 'above'],
+  ['orange', 'square', 'left of'],
+  ['white', 'triangle', 'below'],
+  ['blue', 'star', 'right of'],
+];
+
+/** Whether a caption's objects (colour, shape) and relation use a held-out pair or triple. */
+export function isHeldOutCombination(objects: readonly { colour: string; shape: string }[], relation?: string): boolean {
+  if (objects.some((o) => HELD_OUT_PAIRS.some(([c, s]) => o.colour === c && o.shape === s))) return true;
+  const main = objects[0];
+  return relation !== undefined && HELD_OUT_TRIPLES.some(([c, s, r]) => main.colour === c && main.shape === s && relation === r);
+}
+
+function sceneIsHeldOut(scene: ShapesScene): boolean {
+  const objects = scene.objects.map((o) => ({ colour: OBJECT_COLOURS[o.colour][0], shape: SHAPE_CLASSES[o.shape] }));
+  return isHeldOutCombination(objects, scene.relation);
+}
+
+/**
+ * The scene of a text-to-image sample: like shapesScene, but the second object is drawn at 0.7–0.85 of the main
+ * one's size and at least 0.12 of the image side (4 px at 32 px, where the scene verifier reads its shape reliably),
+ * and scenes with a held-out combination are drawn again (attempt k uses its own stream). A third of the captions
+ * leave out the size word and a third of the single-object ones the background, so shorter prompts ("a red circle
+ * above a blue square") are captions the model has seen.
+ */
+export function text2imgScene(seed: number, index: number, size: number): ShapesScene {
+  for (let k = 0; ; k++) {
+    const scene = shapesScene(seed, index, size, { attempt: k, second: [0.7, 0.85], minSecond: 0.12 });
+    if (sceneIsHeldOut(scene)) continue;
+    const g = generatorFor(seed, index, 0x7e47);
+    let caption = scene.caption;
+    if (g.uniform() < 1 / 3) caption = caption.replace(` ${scene.objects[0].sizeName} `, ' ');
+    if (g.uniform() < 1 / 3) caption = caption.replace(/ on a [a-z ]+ background$/, '');
+    return { ...scene, caption };
+  }
+}
+
+export interface SceneOptions {
+  /** Draws from another stream of the same (seed, index) (rejection sampling). Default 0. */
+  attempt?: number;
+  /** The second object's half-extent as a fraction range of the main one's (default [0.55, 0.7]). */
+  second?: [number, number];
+  /** And at least this fraction of the image side (default 0). */
+  minSecond?: number;
+}
+
 /** Draws the scene of sample `index` (cheap: a few dozen random numbers, no pixels). */
-export function shapesScene(seed: number, index: number, size: number): ShapesScene {
-  const g = generatorFor(seed, index, 0x5a4e);
+export function shapesScene(seed: number, index: number, size: number, o: SceneOptions = {}): ShapesScene {
+  const g = o.attempt ? generatorFor(seed, index, 0x5a4e, o.attempt) : generatorFor(seed, index, 0x5a4e);
   const label = g.int(0, SHAPE_CLASSES.length);
   const colour = g.int(0, OBJECT_COLOURS.length);
   const bgColour = g.int(0, BACKGROUNDS.length);
@@ -90,7 +148,8 @@ export function shapesScene(seed: number, index: number, size: number): ShapesSc
   const [sizeName, lo, hi] = SIZES[sizeIdx];
   const r = (lo + g.uniform() * (hi - lo)) * size;
   // The second object is clearly smaller, so "the label is the larger shape" can be learned from pixels alone.
-  const r2 = r * (0.55 + 0.15 * g.uniform());
+  const [lo2, hi2] = o.second ?? [0.55, 0.7];
+  const r2 = Math.max(r * (lo2 + (hi2 - lo2) * g.uniform()), (o.minSecond ?? 0) * size);
   const relation = RELATIONS[g.int(0, 4)];
   const shape2 = g.int(0, SHAPE_CLASSES.length);
   let colour2 = g.int(0, OBJECT_COLOURS.length - 1);
@@ -246,6 +305,7 @@ export class ShapesDataset implements SpecDataset {
   }
 
   scene(index: number): ShapesScene {
+    if (this.spec.text2img) return text2imgScene(this.spec.seed, index, this.spec.size);
     return shapesScene(this.spec.seed, index, this.spec.size);
   }
 
@@ -275,6 +335,13 @@ export class ShapesDataset implements SpecDataset {
   }
 
   describe(): object {
-    return { kind: 'shapes', samples: this.length, shape: [3, this.height, this.width], seed: this.spec.seed, classes: this.classes };
+    return {
+      kind: 'shapes',
+      samples: this.length,
+      shape: [3, this.height, this.width],
+      seed: this.spec.seed,
+      classes: this.classes,
+      ...(this.spec.text2img ? { text2img: 'held-out combinations excluded, second object ≥ 0.12 of the side' } : {}),
+    };
   }
 }

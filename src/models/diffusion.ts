@@ -32,7 +32,7 @@ import {
   type ScheduleKind,
 } from './diffusion-schedule.ts';
 import type { ImageGenerator, SampleOptions } from './generative.ts';
-import { UNet } from './unet.ts';
+import { UNet, type UNetContext } from './unet.ts';
 
 export type Prediction = 'eps' | 'v';
 
@@ -53,6 +53,8 @@ export interface DiffusionOptions {
   /** Default sampling steps and guidance when sample() is not told (DDIM 25, guidance 2 for conditional models). */
   defaultSteps?: number;
   defaultGuidance?: number;
+  /** Width of text features the U-Net cross-attends to (text2img.ts); absent = none. */
+  contextDim?: number;
 }
 
 /** Per-image seed from the sampling seed and the image's index (a 32-bit mix, so neighbouring seeds do not overlap). */
@@ -63,7 +65,7 @@ export function imageSeed(seed: number, index: number): number {
 }
 
 /** Standard-normal noise [n, C, H, W], image i from generator gens[i]. */
-function noiseFrom(gens: readonly Generator[], shape: readonly [number, number, number]): Tensor {
+export function noiseFrom(gens: readonly Generator[], shape: readonly [number, number, number]): Tensor {
   const size = shape[0] * shape[1] * shape[2];
   const data = new Float32Array(gens.length * size);
   gens.forEach((g, i) => {
@@ -77,8 +79,20 @@ function scaleRows(x: Tensor, a: Float32Array): Tensor {
   return mul(x, new Tensor(a, [a.length, ...x.shape.slice(1).map(() => 1)]));
 }
 
+/** Classifier-free guidance: ε̂ = ε̂_∅ + w·(ε̂_c − ε̂_∅) (w = 1 conditional only, 0 unconditional). */
+export function guide(cond: Tensor, uncond: Tensor, w: number): Tensor {
+  return add(uncond, mul(sub(cond, uncond), w));
+}
+
+/** The sampler settings of one sample() call, resolved. */
+export interface SamplerSettings {
+  sampler: 'ddpm' | 'ddim';
+  eta: number;
+  guidance: number;
+}
+
 export class DiffusionModel extends Module implements ImageGenerator {
-  readonly family = 'ddpm';
+  readonly family: string = 'ddpm';
   readonly conditional: boolean;
   readonly numClasses: number;
   readonly imageShape: [number, number, number];
@@ -103,6 +117,7 @@ export class DiffusionModel extends Module implements ImageGenerator {
       mults: o.mults,
       timeFeatures: o.timeFeatures,
       embDim: o.embDim,
+      ...(o.contextDim ? { contextDim: o.contextDim } : {}),
     });
     this.defaultSteps = o.defaultSteps ?? 25;
     this.defaultGuidance = o.defaultGuidance ?? (this.conditional ? 2 : 1);
@@ -113,9 +128,14 @@ export class DiffusionModel extends Module implements ImageGenerator {
     return this.numClasses;
   }
 
-  /** The U-Net's raw output for x_t at integer timesteps t [N] (labels [N], the null label allowed). */
-  forward(xt: Tensor, timesteps: Tensor, labels?: Tensor): Tensor {
-    return this.unet.forward(xt, timesteps, this.conditional ? labels : undefined);
+  /** The U-Net's raw output for x_t at integer timesteps t [N] (labels [N], the null label allowed; context: encoded prompts). */
+  forward(xt: Tensor, timesteps: Tensor, labels?: Tensor, ...context: Tensor[]): Tensor {
+    return this.unet.forward(xt, timesteps, this.conditional ? labels : undefined, ...context);
+  }
+
+  /** The U-Net's output for x_t conditioned on encoded prompts (a text-conditioned U-Net only). */
+  forwardText(xt: Tensor, timesteps: Tensor, context: UNetContext): Tensor {
+    return this.unet.forward(xt, timesteps, undefined, context.tokens, context.paddingMask, context.pooled);
   }
 
   /** The training pair at timesteps t: x_t and the regression target (ε or v), from x_0 in [−1, 1] and noise ε. */
@@ -143,26 +163,64 @@ export class DiffusionModel extends Module implements ImageGenerator {
     both.set(labels);
     both.fill(this.nullLabel, n);
     const out = this.forward(cat([x, x], 0), steps(2 * n), new Tensor(both, [2 * n]));
-    const cond = slice(out, 0, 0, n);
-    const uncond = slice(out, 0, n, 2 * n);
-    return add(uncond, mul(sub(cond, uncond), guidance));
+    return guide(slice(out, 0, 0, n), slice(out, 0, n, 2 * n), guidance);
   }
 
   /** Images in [0, 1] (see SampleOptions); runs without a graph. */
   sample(o: SampleOptions): Tensor {
+    if (this.conditional && (!o.labels || o.labels.length !== o.n))
+      throw new RangeError(`ddpm: a class-conditional model needs one label per image (${o.n}), got ${o.labels?.length ?? 0}`);
+    for (const l of o.labels ?? [])
+      if (!(Number.isInteger(l) && l >= 0 && l < this.numClasses)) throw new RangeError(`ddpm: label ${l} is not a class in 0..${this.numClasses - 1}`);
+    return this.runSampler(o, (from, to, settings) => {
+      const labels = this.conditional && o.labels ? Int32Array.from(o.labels.slice(from, to)) : null;
+      return (x, t) => this.predict(x, t, labels, settings.guidance);
+    });
+  }
+
+  /** The timesteps an image-to-image edit runs: the last `strength` share of them (all without an init image). */
+  private editTimesteps(ts: number[], o: SampleOptions): number[] {
+    if (!o.init) {
+      if (o.mask) throw new RangeError('a mask needs the image it applies to (init)');
+      return ts;
+    }
+    const [c, h, w] = this.imageShape;
+    const want = (t: Tensor, channels: number, what: string) => {
+      if (t.rank !== 4 || t.shape[0] !== o.n || t.shape[1] !== channels || t.shape[2] !== h || t.shape[3] !== w)
+        throw new RangeError(`${what} must be [${o.n}, ${channels}, ${h}, ${w}] (one per image, the model's size), got [${t.shape.join(', ')}]`);
+    };
+    want(o.init, c, 'the init images');
+    if (o.mask) want(o.mask, 1, 'the mask');
+    const strength = o.strength ?? (o.mask ? 1 : 0.6);
+    if (!(strength > 0 && strength <= 1)) throw new RangeError(`strength must be in (0, 1], got ${strength}`);
+    return ts.slice(ts.length - Math.max(1, Math.round(ts.length * strength)));
+  }
+
+  /** x_0 in [−1, 1] noised to timestep t with fresh noise from each image's generator (t = −1: x_0 itself). */
+  private noisedTo(x0: Tensor, gens: readonly Generator[], t: number): Tensor {
+    if (t < 0) return x0;
+    return this.noised(x0, noiseFrom(gens, this.imageShape), new Int32Array(gens.length).fill(t)).xt;
+  }
+
+  /** The sampler settings of o with the model's defaults filled in, checked. */
+  samplerSettings(o: SampleOptions): SamplerSettings & { steps: number } {
     const sampler = o.sampler ?? 'ddim';
-    const T = this.schedule.steps;
-    const steps = o.steps ?? (sampler === 'ddpm' ? T : this.defaultSteps);
+    const steps = o.steps ?? (sampler === 'ddpm' ? this.schedule.steps : this.defaultSteps);
     const eta = o.eta ?? 0;
     const guidance = o.guidance ?? this.defaultGuidance;
     if (sampler !== 'ddim' && sampler !== 'ddpm') throw new RangeError(`sampler must be 'ddpm' or 'ddim', got '${String(sampler)}'`);
     if (!(eta >= 0)) throw new RangeError(`eta must be ≥ 0, got ${eta}`);
     if (!Number.isFinite(guidance)) throw new RangeError(`guidance must be a number, got ${guidance}`);
-    if (this.conditional && (!o.labels || o.labels.length !== o.n))
-      throw new RangeError(`ddpm: a class-conditional model needs one label per image (${o.n}), got ${o.labels?.length ?? 0}`);
-    for (const l of o.labels ?? [])
-      if (!(Number.isInteger(l) && l >= 0 && l < this.numClasses)) throw new RangeError(`ddpm: label ${l} is not a class in 0..${this.numClasses - 1}`);
-    const ts = samplingTimesteps(T, steps);
+    return { sampler, steps, eta, guidance };
+  }
+
+  /**
+   * The sampling loop shared by every conditioning: images from..to of o.n are one batch; predictorFor gives the
+   * (guided) model output for that batch at a timestep. Images in [0, 1], without a graph.
+   */
+  protected runSampler(o: SampleOptions, predictorFor: (from: number, to: number, settings: SamplerSettings) => (x: Tensor, t: number) => Tensor): Tensor {
+    const settings = this.samplerSettings(o);
+    const ts = this.editTimesteps(samplingTimesteps(this.schedule.steps, settings.steps), o);
     const batch = Math.max(1, o.batchSize ?? 100);
     const batches = Math.ceil(o.n / batch);
     const [c, h, w] = this.imageShape;
@@ -172,11 +230,16 @@ export class DiffusionModel extends Module implements ImageGenerator {
         const from = bi * batch;
         const to = Math.min(o.n, from + batch);
         const gens = Array.from({ length: to - from }, (_, i) => new Generator(imageSeed(o.seed, from + i)));
-        const labels = this.conditional && o.labels ? Int32Array.from(o.labels.slice(from, to)) : null;
-        let x = noiseFrom(gens, this.imageShape);
+        const predict = predictorFor(from, to, settings);
+        const init = o.init ? affine(slice(o.init, 0, from, to), 2, -1) : null;
+        const mask = o.mask ? slice(o.mask, 0, from, to) : null;
+        // SDEdit: the init image noised to the first timestep; plain sampling: pure noise.
+        let x = init ? this.noisedTo(init, gens, ts[0]) : noiseFrom(gens, this.imageShape);
         for (let k = 0; k < ts.length; k++) {
-          const { x: next, x0 } = this.denoiseStep(x, ts[k], k + 1 < ts.length ? ts[k + 1] : -1, labels, { sampler, eta, guidance }, gens);
-          x = next;
+          const tPrev = k + 1 < ts.length ? ts[k + 1] : -1;
+          const { x: next, x0 } = this.stepFrom(x, predict(x, ts[k]), ts[k], tPrev, settings, gens);
+          // Inpainting: outside the mask the init image, noised to the level the step reached, replaces the sample.
+          x = init && mask ? add(mul(next, mask), mul(this.noisedTo(init, gens, tPrev), affine(mask, -1, 1))) : next;
           o.onStep?.(bi * ts.length + k + 1, batches * ts.length, affine(x0, 0.5, 0.5), affine(x, 0.5, 0.5));
         }
         out.set(clamp(affine(x, 0.5, 0.5), 0, 1).f32, from * c * h * w);
@@ -189,17 +252,14 @@ export class DiffusionModel extends Module implements ImageGenerator {
    * One sampler step from x_t (all images at timestep t) to x_{tPrev} (tPrev = −1: the clean image); also returns
    * the clipped x̂_0. Noise for the step, when there is any, is drawn from each image's own generator.
    */
-  denoiseStep(
-    x: Tensor,
-    t: number,
-    tPrev: number,
-    labels: Int32Array | null,
-    o: { sampler: 'ddpm' | 'ddim'; eta: number; guidance: number },
-    gens: readonly Generator[],
-  ): { x: Tensor; x0: Tensor } {
+  denoiseStep(x: Tensor, t: number, tPrev: number, labels: Int32Array | null, o: SamplerSettings, gens: readonly Generator[]): { x: Tensor; x0: Tensor } {
+    return this.stepFrom(x, this.predict(x, t, labels, o.guidance), t, tPrev, o, gens);
+  }
+
+  /** The sampler step from x_t to x_{tPrev} given the model's (guided) output `out` at t. */
+  stepFrom(x: Tensor, out: Tensor, t: number, tPrev: number, o: SamplerSettings, gens: readonly Generator[]): { x: Tensor; x0: Tensor } {
     const abT = alphaBarAt(this.schedule, t);
     const abPrev = alphaBarAt(this.schedule, tPrev);
-    const out = this.predict(x, t, labels, o.guidance);
     const p = predictionCoefficients(this.prediction, abT);
     const x0 = clamp(add(mul(x, p.x0FromXt), mul(out, p.x0FromOut)), -1, 1);
     // ε̂ consistent with the clipped x̂_0, so the step stays on the line through x_t.
@@ -220,24 +280,36 @@ export interface DiffusionTaskOptions {
   evalBatches?: number;
 }
 
-/** The diffusion loss of one batch: MSE between the U-Net's output and its target at random timesteps. */
-export function diffusionLoss(model: DiffusionModel, batch: Batch, gen: Generator, labelDropout: number): Tensor {
-  const n = batch.x.shape[0];
+/**
+ * The denoising loss of images in [0, 1]: t and ε drawn from gen, then the MSE between predict(x_t, t) and the target.
+ * predict draws its own conditioning randomness (label or prompt dropout) from gen after t and ε.
+ */
+export function denoisingLoss(model: DiffusionModel, images: Tensor, gen: Generator, predict: (xt: Tensor, timesteps: Tensor) => Tensor): Tensor {
+  const n = images.shape[0];
   const T = model.schedule.steps;
   const timesteps = Int32Array.from({ length: n }, () => gen.int(0, T));
-  const x0 = affine(batch.x, 2, -1);
+  const x0 = affine(images, 2, -1);
   const eps = noiseFrom(
     Array.from({ length: n }, () => gen),
     model.imageShape,
   );
-  let labels: Tensor | undefined;
-  if (model.conditional) {
-    const y = Int32Array.from(batch.y.data as Int32Array);
-    for (let i = 0; i < n; i++) if (gen.uniform() < labelDropout) y[i] = model.nullLabel;
-    labels = new Tensor(y, [n]);
-  }
-  const { xt, target } = model.noised(x0, eps, timesteps);
-  return mse(model.forward(xt, new Tensor(timesteps, [n]), labels), target);
+  const ts = new Tensor(timesteps, [n]);
+  const out = predict(model.noised(x0, eps, timesteps).xt, ts);
+  return mse(out, model.noised(x0, eps, timesteps).target);
+}
+
+/** The diffusion loss of one batch: MSE between the U-Net's output and its target at random timesteps. */
+export function diffusionLoss(model: DiffusionModel, batch: Batch, gen: Generator, labelDropout: number): Tensor {
+  return denoisingLoss(model, batch.x, gen, (xt, timesteps) => {
+    const n = xt.shape[0];
+    let labels: Tensor | undefined;
+    if (model.conditional) {
+      const y = Int32Array.from(batch.y.data as Int32Array);
+      for (let i = 0; i < n; i++) if (gen.uniform() < labelDropout) y[i] = model.nullLabel;
+      labels = new Tensor(y, [n]);
+    }
+    return model.forward(xt, timesteps, labels);
+  });
 }
 
 /** Trains a DiffusionModel on { x, y } batches (automatic optimisation) and keeps the EMA of its weights. */
@@ -271,10 +343,15 @@ export class DiffusionTask implements Task<Batch> {
     this.emaSteps++;
   }
 
+  /** The loss of one batch with conditioning dropout p (text2img.ts overrides it to condition on captions). */
+  protected loss(model: DiffusionModel, batch: Batch, gen: Generator, dropout: number): Tensor {
+    return diffusionLoss(model, batch, gen, dropout);
+  }
+
   step(model: Module, batch: Batch): StepResult {
     const m = model as DiffusionModel;
     this.updateEma(m);
-    return { loss: diffusionLoss(m, batch, defaultGenerator, this.options.labelDropout ?? 0.1) };
+    return { loss: this.loss(m, batch, defaultGenerator, this.options.labelDropout ?? 0.1) };
   }
 
   /** Runs fn with the EMA weights in the model (the live weights are put back after, even on error). */
@@ -299,7 +376,7 @@ export class DiffusionTask implements Task<Batch> {
     let batches = 0;
     for await (const batch of source.epoch(0)) {
       const n = batch.x.shape[0];
-      loss += noGrad(() => diffusionLoss(m, batch, gen, 0).item()) * n;
+      loss += noGrad(() => this.loss(m, batch, gen, 0).item()) * n;
       count += n;
       if (this.options.evalBatches && ++batches >= this.options.evalBatches) break;
     }

@@ -54,6 +54,18 @@ export interface SampleOptions {
   eta?: number;
   /** Classifier-free guidance scale: 1 = conditional only, 0 = unconditional, > 1 pushes towards the class. */
   guidance?: number;
+  /** Text-to-image models: one prompt per image ('' = unconditional). */
+  prompts?: readonly string[];
+  /** Text-to-image models: what guidance steers away from (replaces the empty prompt of the unconditional branch). */
+  negativePrompt?: string;
+  /**
+   * Diffusion image-to-image (SDEdit, Meng et al. 2022): start images [n, C, H, W] in [0, 1], noised to the level of
+   * `strength` and denoised from there; with `mask` ([n, 1, H, W], 1 = redraw), the rest is kept (inpainting).
+   */
+  init?: Tensor;
+  /** Share of the sampling steps run from the init image (0, 1]; 1 = from pure noise. Default 1 with a mask, else 0.6. */
+  strength?: number;
+  mask?: Tensor;
   /** Pixel transformer: sampling temperature (< 1 sharper, 0 greedy) and top-k (0 = all tokens). */
   temperature?: number;
   topK?: number;
@@ -72,6 +84,7 @@ export type GenerativeModule = Module & ImageGenerator;
 /** The sampling options each sequential family takes (latent models, vae and dcgan, take none). */
 export const SAMPLER_CONTROLS: Readonly<Record<string, readonly SamplerControl[]>> = {
   ddpm: ['steps', 'sampler', 'eta', 'guidance'],
+  text2img: ['steps', 'sampler', 'eta', 'guidance'],
   'pixel-transformer': ['temperature', 'topK'],
 };
 export type SamplerControl = 'steps' | 'sampler' | 'eta' | 'guidance' | 'temperature' | 'topK';

@@ -8,6 +8,7 @@
  *     new Trainer({ model: t.model, optimizer: t.optimizer, optimizers: t.optimizers, task: t.task, callbacks: t.callbacks });
  *   }
  */
+import { captionFor } from '../data/captions.ts';
 import { Adam } from '../optim/optimizers.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import { type Checkpoint, loadCheckpoint } from '../train/checkpoint.ts';
@@ -18,6 +19,7 @@ import { Dcgan, GanTask, type GanTaskOptions } from './dcgan.ts';
 import { AutoencoderTask, ConvAutoencoder, DEFAULT_BOTTLENECK } from './autoencoder.ts';
 import { DiffusionModel, type DiffusionOptions, DiffusionTask, emaFromTaskTensors } from './diffusion.ts';
 import { type GenerativeModule, SampleGridCallback, type SampleGridOptions } from './generative.ts';
+import { type TextConfig, Text2ImgModel, Text2ImgTask } from './text2img.ts';
 import { PIXEL_TRANSFORMER_DEFAULTS, PixelTransformer, PixelTransformerTask } from './pixel-transformer.ts';
 import { ConvVae, VaeTask, type VaeTaskOptions } from './vae.ts';
 
@@ -26,10 +28,16 @@ export interface GenerativeSpec {
   numClasses: number;
   /** Code size of the autoencoder (recipe field `bottleneck`; 0 or absent = its default). */
   bottleneck?: number;
+  /** Class names (text-to-image models caption unlabelled-caption datasets with them). */
+  classes?: readonly string[];
+  /** Training captions, when the dataset has them (text-to-image models build their vocabulary from them). */
+  captions?: readonly string[];
+  /** The stored text side of a text-to-image checkpoint (config.text). */
+  text?: TextConfig;
 }
 
 interface Entry {
-  family: 'vae' | 'dcgan' | 'pixel-transformer' | 'autoencoder' | 'ddpm';
+  family: 'vae' | 'dcgan' | 'pixel-transformer' | 'autoencoder' | 'ddpm' | 'text2img';
   conditional: boolean;
   help: string;
   /** Recipe learning rate when the recipe leaves it at 0 (the optimizer's classifier default does not suit a GAN). */
@@ -131,7 +139,30 @@ const ENTRIES: Record<string, Entry> = {
     base: 16,
     mults: [1, 2, 4],
   }),
+  text2img: {
+    family: 'text2img',
+    conditional: false,
+    help: 'text to image: ddpm-small (16/32/64, cosine, v) with cross-attention at the two lower resolutions to a 2-block transformer text encoder (width 64) trained jointly; prompt dropped with p 0.1 for guidance (default 3)',
+    defaultLr: 1e-3,
+    build: (s) =>
+      new Text2ImgModel({
+        imageShape: s.inputShape,
+        classes: s.classes ?? Array.from({ length: s.numClasses }, (_, i) => String(i)),
+        captions: s.captions && s.captions.length > 0 ? s.captions : undefined,
+        text: s.text,
+        schedule: 'cosine',
+        prediction: 'v',
+        base: 16,
+        mults: [1, 2, 4],
+      }),
+    task: () => new Text2ImgTask({ labelDropout: 0.1, emaDecay: 0.999, evalBatches: 10 }) as Task<AnyBatch>,
+  },
 };
+
+/** Whether a zoo name is a text-to-image model (trained on captions; generate takes a prompt). */
+export function isTextToImageModel(name: string): boolean {
+  return isGenerativeModel(name) && ENTRIES[name].family === 'text2img';
+}
 
 /** Names of the generative models `--model` accepts. */
 export const GENERATIVE_MODELS: readonly string[] = Object.keys(ENTRIES);
@@ -172,6 +203,8 @@ export interface GenerativeTraining {
   optimizers: Record<string, Optimizer<{ lr: number }>>;
   /** The per-epoch sample grid writer. */
   callbacks: Callback[];
+  /** What the checkpoint's config must hold besides the recipe to rebuild the model (text2img: `text`). */
+  config?: Record<string, unknown>;
   /** How per-epoch samples are drawn (the grid's settings), for other per-epoch samplers such as the quality scores. */
   sampling: Pick<SampleGridOptions, 'sample' | 'withWeights'>;
 }
@@ -188,13 +221,16 @@ export function buildGenerativeTraining(name: string, spec: GenerativeSpec, o: {
     // One task for training and the grid: the grid samples with the task's EMA weights, with few DDIM steps.
     const task = e.task() as unknown as DiffusionTask;
     const sampling: GenerativeTraining['sampling'] = { sample: { steps: 10 }, withWeights: (m, fn) => task.withEma(m, fn) };
-    const grid = o.sampleDir ? [new SampleGridCallback({ dir: o.sampleDir, ...sampling })] : [];
+    // A text-to-image grid is 4 images per prompt row (its sampling runs prompt and empty prompt: twice the work).
+    const text = model instanceof Text2ImgModel ? { perClass: 4, sample: { steps: 10, prompts: gridPrompts(model, 4) } } : {};
+    const grid = o.sampleDir ? [new SampleGridCallback({ dir: o.sampleDir, ...sampling, ...text })] : [];
     return {
       model,
       task: task as unknown as Task<AnyBatch>,
       optimizer: new Adam(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay ?? 0 }),
       optimizers: {},
       callbacks: grid,
+      ...(model instanceof Text2ImgModel ? { config: { text: model.textConfig() } } : {}),
       sampling,
     };
   }
@@ -251,7 +287,10 @@ export function openGenerativeCheckpoint(path: string, checkpoint: Checkpoint = 
   if (!Array.isArray(inputShape) || inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0 && d <= 4096))
     throw new RangeError(`${path}: the checkpoint's config has no valid inputShape [C, H, W]`);
   const bottleneck = typeof config.recipe?.bottleneck === 'number' ? config.recipe.bottleneck : undefined;
-  const model = buildGenerativeModel(name, { inputShape: inputShape as [number, number, number], numClasses: classes.length, bottleneck });
+  const text = (config as { text?: TextConfig }).text;
+  if (isTextToImageModel(name) && !text)
+    throw new RangeError(`${path}: a ${name} checkpoint must hold its vocabulary (config.text); it was not written by simmer train`);
+  const model = buildGenerativeModel(name, { inputShape: inputShape as [number, number, number], numClasses: classes.length, bottleneck, classes, text });
   loadCheckedWeights(model, checkpoint.model, path);
   if (model instanceof DiffusionModel) loadEmaWeights(model, checkpoint, path);
   model.eval();
@@ -277,4 +316,21 @@ function loadEmaWeights(model: DiffusionModel, checkpoint: Checkpoint, path: str
     if (!e || e.size !== p.size) throw new RangeError(`${path}: the checkpoint's EMA weights do not fit the model (parameter '${name}')`);
     p.f32.set(e.f32);
   }
+}
+
+/**
+ * The prompts of a text-to-image model's per-epoch grid: `perClass` images of each, row by row (as gridLabels): one
+ * row per class in the first training template, or for captioned datasets (shapes) fixed scenes of every kind.
+ */
+export function gridPrompts(model: Text2ImgModel, perClass: number): string[] {
+  const rows = model.templates
+    ? model.classes.map((c) => captionFor(c, model.templates![0]))
+    : [
+        'a red circle on a gray background',
+        'a blue square above a yellow circle',
+        'a green triangle left of a white star',
+        'a purple star below a white square',
+      ];
+  const known = rows.map((p) => (model.tokenizer.unknownWords(p).length === 0 ? p : ''));
+  return Array.from({ length: model.numClasses * perClass }, (_, i) => known[Math.floor(i / perClass) % known.length]);
 }

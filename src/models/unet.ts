@@ -5,6 +5,10 @@
  * per level from the down path to the up path (concatenated); class conditioning by a label embedding added to the
  * time embedding, with one extra "null" label (index numClasses) that classifier-free guidance uses as "no class".
  * Sized for 2 CPU cores: 28x28 stays 28x28 and goes down twice (28 → 14 → 7), so no padding or resizing is needed.
+ * Text conditioning (contextDim set; text2img.ts): cross-attention from the image features to the encoded prompt after
+ * every ResBlock below full resolution and after the middle self-attention, and the pooled prompt projected into the
+ * time embedding (Imagen's pooled embedding beside the token-level cross-attention). Without contextDim the net and
+ * its parameter names are exactly those of the class- or unconditional U-Net.
  * @example
  *   const net = new UNet({ imageShape: [1, 28, 28], numClasses: 10, base: 32, mults: [1, 2, 2] });
  *   const eps = net.forward(xt, timesteps, labels);   // xt [N, 1, 28, 28], timesteps int32 [N], labels int32 [N]
@@ -12,6 +16,7 @@
 import { ModuleList } from '../nn/layers/container.ts';
 import { Conv2d } from '../nn/layers/conv.ts';
 import { Embedding, Linear } from '../nn/layers/linear.ts';
+import { MultiheadAttention } from '../nn/layers/attention.ts';
 import { GroupNorm } from '../nn/layers/norm.ts';
 import { zeros_ } from '../nn/init.ts';
 import { Module } from '../nn/module.ts';
@@ -122,6 +127,47 @@ export class SpatialSelfAttention extends Module {
   }
 }
 
+/** What a text encoder hands the U-Net: per-token features, which of them are padding, and one pooled vector. */
+export interface UNetContext {
+  /** Token features [N, T, contextDim]. */
+  tokens: Tensor;
+  /** uint8 [N, T], 1 where a token is padding (cross-attention ignores it). */
+  paddingMask?: Tensor;
+  /** One vector per prompt [N, contextDim], projected into the time embedding. */
+  pooled: Tensor;
+}
+
+/**
+ * Cross-attention from every position of a feature map to the prompt's tokens: GN → [N, HW, C] queries → multi-head
+ * attention over the tokens (keys and values projected from contextDim) → back to [N, C, H, W] → + x. The output
+ * projection starts at zero, so the block starts as the identity and the text is let in as training finds it useful.
+ */
+export class SpatialCrossAttention extends Module {
+  readonly norm: GroupNorm;
+  readonly attn: MultiheadAttention;
+
+  constructor(
+    readonly channels: number,
+    readonly contextDim: number,
+    heads = 4,
+  ) {
+    super();
+    if (channels % heads !== 0) throw new RangeError(`SpatialCrossAttention: heads (${heads}) must divide channels (${channels})`);
+    this.norm = norm(channels);
+    this.attn = new MultiheadAttention(channels, heads, { kvDim: contextDim });
+    zeros_(this.attn.outProj.weight);
+    if (this.attn.outProj.bias) zeros_(this.attn.outProj.bias);
+  }
+
+  /** x [N, C, H, W]; tokens [N, T, contextDim]; paddingMask uint8 [N, T] (1 = padding). */
+  forward(x: Tensor, tokens: Tensor, paddingMask?: Tensor): Tensor {
+    const [n, c, h, w] = x.shape;
+    const q = transpose(reshape(this.norm.forward(x), [n, c, h * w]), 1, 2); // [N, HW, C]
+    const y = this.attn.forward(q, tokens, paddingMask);
+    return add(x, reshape(transpose(y, 1, 2), [n, c, h, w]));
+  }
+}
+
 export interface UNetOptions {
   /** [channels, height, width]; height and width must be divisible by 2^(levels − 1). */
   imageShape: [number, number, number];
@@ -136,6 +182,8 @@ export interface UNetOptions {
   /** Sinusoidal timestep features (default base) and the width of the conditioning vector (default 4·base). */
   timeFeatures?: number;
   embDim?: number;
+  /** Width of the text features to cross-attend to (text-to-image); absent = no text conditioning. */
+  contextDim?: number;
 }
 
 /** The denoiser ε_θ(x_t, t, y) (or v_θ: the output is whatever the task trains it to predict). */
@@ -157,6 +205,12 @@ export class UNet extends Module {
   readonly upsampleConv: ModuleList;
   readonly outNorm: GroupNorm;
   readonly outConv: Conv2d;
+  readonly contextDim: number;
+  /** Text conditioning only: the pooled prompt into the time embedding, and cross-attention per low-resolution block. */
+  readonly contextProj: Linear | null = null;
+  readonly downCross: ModuleList | null = null;
+  readonly midCross: SpatialCrossAttention | null = null;
+  readonly upCross: ModuleList | null = null;
 
   constructor(o: UNetOptions) {
     super();
@@ -204,32 +258,57 @@ export class UNet extends Module {
     this.outConv = new Conv2d(ch, c, 3, { padding: 1 });
     zeros_(this.outConv.weight);
     if (this.outConv.bias) zeros_(this.outConv.bias);
+    this.contextDim = o.contextDim ?? 0;
+    if (this.contextDim > 0) {
+      const heads = o.heads ?? 4;
+      this.contextProj = new Linear(this.contextDim, emb);
+      // Below full resolution only: at full resolution the H·W queries would cost the most and see the least.
+      this.downCross = new ModuleList();
+      this.upCross = new ModuleList();
+      for (let i = 1; i < widths.length; i++) this.downCross.append(new SpatialCrossAttention(widths[i], this.contextDim, heads));
+      for (let i = widths.length - 1; i >= 1; i--) this.upCross.append(new SpatialCrossAttention(widths[i], this.contextDim, heads));
+      this.midCross = new SpatialCrossAttention(widths[widths.length - 1], this.contextDim, heads);
+    }
   }
 
-  /** The SiLU-activated conditioning vector [N, embDim]: time MLP plus the label's embedding (null label = numClasses). */
-  embed(timesteps: ArrayLike<number>, labels: Tensor | null): Tensor {
+  /** The SiLU-activated conditioning vector [N, embDim]: time MLP, the label's embedding (null label = numClasses), the pooled prompt. */
+  embed(timesteps: ArrayLike<number>, labels: Tensor | null, pooled?: Tensor): Tensor {
     let e = this.timeMlp2.forward(silu(this.timeMlp1.forward(timestepEmbedding(timesteps, this.timeFeatures))));
     if (this.labelEmbedding) {
       if (!labels) throw new RangeError(`unet: this denoiser is class-conditional; pass labels (0..${this.numClasses - 1}, or ${this.numClasses} for none)`);
       e = add(e, this.labelEmbedding.forward(labels));
     }
+    if (this.contextProj && pooled) e = add(e, this.contextProj.forward(pooled));
     return silu(e);
   }
 
-  /** The prediction [N, C, H, W] for noisy images x [N, C, H, W] at integer timesteps (one per image). */
-  forward(x: Tensor, timesteps: Tensor, labels?: Tensor): Tensor {
-    const emb = this.embed(timesteps.data, labels ?? null);
+  /**
+   * The prediction [N, C, H, W] for noisy images x [N, C, H, W] at integer timesteps (one per image); a text-conditioned
+   * net (contextDim) also takes the encoded prompts (see UNetContext; Module.forward takes tensors only, so the
+   * context comes as its three tensors).
+   */
+  forward(x: Tensor, timesteps: Tensor, labels?: Tensor, tokens?: Tensor, paddingMask?: Tensor, pooled?: Tensor): Tensor {
+    if (this.contextDim > 0 && !(tokens && pooled))
+      throw new RangeError('unet: this denoiser is text-conditioned; pass the encoded prompts (an empty prompt for none)');
+    const emb = this.embed(timesteps.data, labels ?? null, pooled);
+    // Cross-attention after a block at level i (i ≥ 1), when the net is text-conditioned.
+    const cross = (list: ModuleList | null, k: number, h: Tensor) =>
+      list && tokens ? (list.at(k) as SpatialCrossAttention).forward(h, tokens, paddingMask) : h;
     let h = this.inConv.forward(x);
     const skips: Tensor[] = [];
     const levels = this.down.length;
     for (let i = 0; i < levels; i++) {
       h = (this.down.at(i) as ResBlock).forward(h, emb);
+      if (i > 0) h = cross(this.downCross, i - 1, h);
       skips.push(h);
       if (i < levels - 1) h = this.downsample.at(i).forward(h);
     }
-    h = this.mid2.forward(this.midAttn.forward(this.mid1.forward(h, emb)), emb);
+    h = this.midAttn.forward(this.mid1.forward(h, emb));
+    if (this.midCross && tokens) h = this.midCross.forward(h, tokens, paddingMask);
+    h = this.mid2.forward(h, emb);
     for (let j = 0; j < levels; j++) {
       h = (this.up.at(j) as ResBlock).forward(cat([h, skips[levels - 1 - j]], 1), emb);
+      if (levels - 1 - j > 0) h = cross(this.upCross, j, h);
       if (j < levels - 1) h = this.upsampleConv.at(j).forward(upsample(h, { scaleFactor: 2, mode: 'nearest' }));
     }
     return this.outConv.forward(silu(this.outNorm.forward(h)));

@@ -12,6 +12,7 @@ import { type SkippedFile, skippedFilesOf } from '../data/image-list.ts';
 import { applySplit, makeSplit, type SplitRecord } from '../data/split.ts';
 import { SubsetDataset } from '../data/subset.ts';
 import { parseAugment } from '../data/transforms/spec.ts';
+import { isTextToImageModel } from '../models/registry.ts';
 import type { Recipe } from './recipe.ts';
 
 export interface PreparedData {
@@ -92,6 +93,7 @@ async function open(r: Recipe, split: 'train' | 'test'): Promise<SpecDataset> {
     channels,
     seed: r.seed,
     count: r.dataset === 'shapes' && r.limit > 0 ? (split === 'train' ? r.limit : Math.max(200, Math.round(r.limit / 5))) : undefined,
+    text2img: isTextToImageModel(r.model),
   });
   // Built-in datasets have fixed channels; asking for others must not be ignored silently.
   if (channels !== undefined && ds.channels !== channels)

@@ -8,7 +8,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { JsonFileError, readJsonObject } from '../io/json-file.ts';
 import { buildClassifier, CLASSIFIERS } from '../models/classifiers.ts';
-import { buildGenerativeTraining, GENERATIVE_MODELS, isGenerativeModel, withGenerativeDefaults } from '../models/registry.ts';
+import { buildGenerativeTraining, GENERATIVE_MODELS, isGenerativeModel, isTextToImageModel, withGenerativeDefaults } from '../models/registry.ts';
+import type { SpecDataset } from '../data/dataset.ts';
 import type { Module } from '../nn/module.ts';
 import type { SkippedFile } from '../data/image-list.ts';
 import { readSplitRecord } from '../data/split.ts';
@@ -125,7 +126,11 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   // A model that cannot be built for this data (e.g. image sides a VAE cannot halve twice) leaves no run folder behind.
   const { generative, model, optimizer } = discardRunIfThrows(resumeRun || !leader ? null : run, () => {
     const generative = isGenerativeModel(recipe.model)
-      ? buildGenerativeTraining(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length, bottleneck: recipe.bottleneck }, { lr: recipe.lr, weightDecay: recipe.weightDecay, sampleDir: join(run.dir, 'samples') })
+      ? buildGenerativeTraining(
+          recipe.model,
+          { inputShape: data.inputShape, numClasses: data.classes.length, bottleneck: recipe.bottleneck, ...textOf(recipe.model, data) },
+          { lr: recipe.lr, weightDecay: recipe.weightDecay, sampleDir: join(run.dir, 'samples') },
+        )
       : null;
     const model = generative?.model ?? transfer?.model ?? buildClassifier(recipe.model, { inputShape: data.inputShape, numClasses: data.classes.length });
     return { generative, model, optimizer: generative?.optimizer ?? transfer?.optimizer ?? buildOptimizer(model, recipe) };
@@ -176,7 +181,7 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
     }),
     classes: data.classes,
     clipGradNorm: recipe.clipGrad || undefined,
-    config: { recipe, classes: data.classes, inputShape: data.inputShape, ...(transfer ? { transfer: transfer.record } : {}), ...(dist ? { distributed: { size: dist.comm.size } } : {}) },
+    config: { recipe, classes: data.classes, inputShape: data.inputShape, ...(generative?.config ?? {}), ...(transfer ? { transfer: transfer.record } : {}), ...(dist ? { distributed: { size: dist.comm.size } } : {}) },
     splitSeed: data.splitSeed,
     distributed: dist?.attach(model),
   });
@@ -240,6 +245,15 @@ export async function runTraining(input: Partial<Recipe>, options: RunOptions = 
   const skipped = [...new Map([...data.skipped, ...train.skipped, ...data.val.skipped, ...(data.test?.skipped ?? [])].map((f) => [f.path, f])).values()];
   const seconds = (performance.now() - started) / 1000;
   return { run, history: trainer.history, model, data, report, reportSplit, reportWeights, seconds, skipped, distributed: dist?.ddp ? { ...dist.ddp.stats } : undefined };
+}
+
+/** A text-to-image model's vocabulary sources: the class names and the training captions (when the dataset has them). */
+function textOf(model: string, data: PreparedData): { classes?: string[]; captions?: string[] } {
+  if (!isTextToImageModel(model)) return {};
+  const ds = data.train.dataset as Partial<SpecDataset>;
+  const captions: string[] = [];
+  if (ds.captionOf) for (let i = 0; i < data.train.dataset.length; i++) captions.push(ds.captionOf(i) ?? '');
+  return { classes: data.classes, captions: captions.some((c) => c.length > 0) ? captions : undefined };
 }
 
 interface LoopPosition {

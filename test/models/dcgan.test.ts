@@ -108,6 +108,7 @@ test('registry: generative names, recipe defaults, and the built training pieces
     'ddpm-v',
     'pixel-transformer',
     'pixel-transformer-cond',
+    'text2img',
     'vae',
     'vae-cond',
   ]);

@@ -13,14 +13,13 @@ import { ddimCoefficients, ddpmCoefficients, noiseSchedule, predictionCoefficien
 import { generateImages } from '../../src/models/generative.ts';
 import { openGenerativeCheckpoint } from '../../src/models/registry.ts';
 import { ResBlock, SpatialSelfAttention, timestepEmbedding, UNet } from '../../src/models/unet.ts';
-import type { Module } from '../../src/nn/module.ts';
 import { Adam } from '../../src/optim/optimizers.ts';
 import { Generator, manualSeed } from '../../src/tensor/random.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { checkGradient, randn } from '../helpers/check.ts';
-import { sameState, tinyImages } from './generative-helpers.ts';
+import { sameState, tinyImages, withParameters } from './generative-helpers.ts';
 
 const close = (a: number, b: number, tol = 1e-12, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 const tiny = { imageShape: [1, 8, 8] as [number, number, number], numClasses: 4, base: 8, mults: [1, 2], timesteps: 50 };
@@ -154,21 +153,6 @@ test('diffusion: sinusoidal timestep features', () => {
   close(e.f32[5], Math.sin(0.03), 1e-6, 'sin(0.03)');
   close(e.f32[7], Math.cos(0.03), 1e-6, 'cos(0.03)');
 });
-
-/** Runs fn with `tensors` standing in for the module's parameters `names` (so checkGradient can perturb them). */
-function withParameters(module: Module, names: readonly string[], tensors: readonly Tensor[], fn: () => Tensor): Tensor {
-  const slots = names.map((name) => {
-    const path = name.split('.');
-    const owner = path.slice(0, -1).reduce<Record<string, unknown>>((m, k) => m[k] as Record<string, unknown>, module as unknown as Record<string, unknown>);
-    return { owner, key: path[path.length - 1], saved: owner[path[path.length - 1]] };
-  });
-  slots.forEach((s, i) => (s.owner[s.key] = tensors[i]));
-  try {
-    return fn();
-  } finally {
-    slots.forEach((s) => (s.owner[s.key] = s.saved));
-  }
-}
 
 test('diffusion: ResBlock gradients (input, embedding, weights) match central differences', () => {
   manualSeed(5);

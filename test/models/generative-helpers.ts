@@ -46,6 +46,21 @@ export function sameState(a: Module, b: Module): string | null {
   return null;
 }
 
+/** Runs fn with `tensors` standing in for the module's parameters `names` (so checkGradient can perturb them). */
+export function withParameters(module: Module, names: readonly string[], tensors: readonly Tensor[], fn: () => Tensor): Tensor {
+  const slots = names.map((name) => {
+    const path = name.split('.');
+    const owner = path.slice(0, -1).reduce<Record<string, unknown>>((m, k) => m[k] as Record<string, unknown>, module as unknown as Record<string, unknown>);
+    return { owner, key: path[path.length - 1], saved: owner[path[path.length - 1]] };
+  });
+  slots.forEach((s, i) => (s.owner[s.key] = tensors[i]));
+  try {
+    return fn();
+  } finally {
+    slots.forEach((s) => (s.owner[s.key] = s.saved));
+  }
+}
+
 /**
  * Trains make(seed) for two epochs on tinyImages straight through, and again stopping after 6 steps, checkpointing,
  * restoring into make(99) (a different init: everything must come from the checkpoint) and finishing. Returns null

@@ -21,13 +21,14 @@ import {
   sampleLatents,
   writeGridPng,
 } from '../../models/generative.ts';
-import { GENERATIVE_MODELS, openGenerativeCheckpoint, type OpenedGenerativeModel } from '../../models/registry.ts';
+import { GENERATIVE_MODELS, isTextToImageModel, openGenerativeCheckpoint, type OpenedGenerativeModel } from '../../models/registry.ts';
 import { loadImages, referenceClassifier } from '../../quality/reference.ts';
 import { formatQuality, scoreGenerator } from '../../quality/scores.ts';
 import { defaultRunsRoot, runPaths } from '../../runs/run-store.ts';
 import { Generator } from '../../tensor/random.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { number } from '../options.ts';
+import { evalTextToImage, generateFromPrompt } from './generate-text.ts';
 
 /** A checkpoint file, a run folder, or a run id under the runs folder → the checkpoint file. */
 export function resolveCheckpoint(target: string, root = defaultRunsRoot()): string {
@@ -82,33 +83,33 @@ export function samplerFlags(o: SamplerFlags, model: { family: string }, name: s
   return flags;
 }
 
+/** A sequential model's images (ddpm, text2img), with a progress bar over the sampling steps when asked. */
+export function sampleSteps(model: GenerativeModule, options: SampleOptions, progress: boolean): Tensor {
+  const bar = progress
+    ? new cliProgress.SingleBar(
+        { format: 'sampling {bar} {value}/{total} steps | {eta_formatted} left', stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  let started = false;
+  const images = generateImages(model, {
+    ...options,
+    onStep: (step, total) => {
+      if (!started) bar?.start(total, 0);
+      started = true;
+      bar?.update(step);
+    },
+  });
+  bar?.stop();
+  return images;
+}
+
 /**
  * Images for `labels`, seeded, with a progress bar when asked: over sampling steps for sequential models (ddpm),
  * over images for latent ones (decoded in chunks of 64). The same seed gives the same images whatever the chunking.
  */
 function sampleWithProgress(model: GenerativeModule, labels: readonly number[], seed: number, progress: boolean, flags: SamplerFlags = {}): Tensor {
-  if (model.sample) {
-    const bar = progress
-      ? new cliProgress.SingleBar(
-          { format: 'sampling {bar} {value}/{total} steps | {eta_formatted} left', stream: process.stderr },
-          cliProgress.Presets.shades_classic,
-        )
-      : null;
-    let started = false;
-    const images = generateImages(model, {
-      ...flags,
-      n: labels.length,
-      labels,
-      seed,
-      onStep: (step, total) => {
-        if (!started) bar?.start(total, 0);
-        started = true;
-        bar?.update(step);
-      },
-    });
-    bar?.stop();
-    return images;
-  }
+  if (model.sample) return sampleSteps(model, { ...flags, n: labels.length, labels, seed }, progress);
   const gen = new Generator(seed);
   // The latents are drawn up front in one stream, so the images do not depend on the chunk size.
   const z = sampleLatents(labels.length, model.latentDim, gen);
@@ -161,13 +162,38 @@ interface GenerateOptions extends SamplerFlags {
   json?: boolean;
   interpolate?: string;
   runs: string;
+  negative?: string;
+  init?: string;
+  strength?: number;
+  mask?: string;
 }
 
-export async function generate(target: string, o: GenerateOptions): Promise<void> {
+export async function generate(target: string, o: GenerateOptions, prompt?: string): Promise<void> {
   const started = performance.now();
   const path = resolveCheckpoint(target, o.runs);
   const opened = openGenerativeCheckpoint(path);
   const { model, classes } = opened;
+  if (isTextToImageModel(opened.name)) {
+    if (prompt === undefined)
+      throw new Error(
+        `${opened.name} draws what a prompt says: simmer generate ${target} "a red circle above a blue square" (an empty prompt "" draws unconditionally)`,
+      );
+    if (o.class.length > 0) throw new Error(`${opened.name} takes a prompt, not --class; write the class into the prompt ("a photo of a sneaker")`);
+    return generateFromPrompt(opened, path, prompt, {
+      ...samplerFlags(o, model, opened.name),
+      n: o.n,
+      seed: o.seed,
+      negative: o.negative,
+      out: o.out,
+      grid: o.grid,
+      json: o.json,
+      init: o.init,
+      strength: o.strength,
+      mask: o.mask,
+    });
+  }
+  if (prompt !== undefined || o.negative !== undefined || o.init !== undefined)
+    throw new Error(`${opened.name} does not read prompts; prompts and --negative are for text-to-image models (simmer train shapes --model text2img)`);
   if (!model.conditional && o.class.length > 0 && !o.class.includes('all'))
     throw new Error(
       `${opened.name} is unconditional, so it cannot be asked for a class; train a conditional model (${GENERATIVE_MODELS.filter((m) => m.endsWith('-cond')).join(', ')}) or leave out --class`,
@@ -263,6 +289,7 @@ export async function evalGenerative(
   o: { data?: string; json?: boolean; perClass?: number; runs?: string; sampling?: SamplerFlags },
 ): Promise<void> {
   const opened = openGenerativeCheckpoint(checkpoint);
+  if (isTextToImageModel(opened.name)) return evalTextToImage(opened, checkpoint, { json: o.json, sampling: o.sampling });
   const sampling = samplerFlags(o.sampling ?? {}, opened.model, opened.name);
   const started = performance.now();
   const { dataset, ref, report } = await qualityOf(opened, {
@@ -293,7 +320,11 @@ export function addSamplerOptions(cmd: Command): Command {
     .option('--steps <n>', 'ddpm: sampling steps (default 25 for ddim, the full schedule for ddpm)', number('--steps', { integer: true, min: 1 }))
     .option('--sampler <ddpm|ddim>', 'ddpm: DDIM (default) or DDPM ancestral sampling')
     .option('--eta <eta>', "ddpm: DDIM's η, 0 deterministic (default) to 1 (DDPM's variance)", number('--eta', { min: 0 }))
-    .option('--guidance <w>', 'ddpm: classifier-free guidance scale (1 = none, default 2 for conditional models)', number('--guidance'))
+    .option('--guidance <w>', 'ddpm: classifier-free guidance scale (1 = none, default 2 for conditional models, 3 for text2img)', number('--guidance'))
+    .option('--negative <prompt>', 'text2img: steer away from this prompt (it replaces the empty prompt of guidance)')
+    .option('--init <image>', 'text2img: edit this picture (SDEdit: noised to --strength, then denoised towards the prompt)')
+    .option('--strength <s>', 'text2img with --init: share of the sampling steps redone, (0, 1] (default 0.6; 1 with --mask)', number('--strength', { min: 0 }))
+    .option('--mask <png>', 'text2img with --init: white = redraw, black = keep (inpainting)')
     .option(
       '--temperature <t>',
       'pixel-transformer: divides the logits (< 1 sharper, > 1 more varied, 0 greedy; default 1)',
@@ -307,6 +338,7 @@ export function register(program: Command): void {
     .command('generate')
     .description(`draw new images from a trained generative model (${GENERATIVE_MODELS.join(', ')})`)
     .argument('<checkpoint>', 'a .safetensors checkpoint, a run folder, or a run id under --runs')
+    .argument('[prompt]', 'text2img: what to draw ("a red circle above a blue square"; "" = unconditional)')
     .option('-c, --class <name|index>', "class to generate (repeatable; 'all' = every class; conditional models only)", collect, [])
     .option(
       '-n, --n <count>',
@@ -321,5 +353,5 @@ export function register(program: Command): void {
     .option('--interpolate <a,b>', 'VAE: walk the latent space from the latent of seed a to that of seed b in --n steps')
     .option('--runs <dir>', 'folder holding runs', process.env.SIMMER_RUNS ?? 'runs')
     .option('--json', 'print JSON (files, classes, seed, timings)')
-    .action(async (target: string, o: GenerateOptions) => generate(target, o));
+    .action(async (target: string, prompt: string | undefined, o: GenerateOptions) => generate(target, o, prompt));
 }

@@ -224,9 +224,12 @@ export class TransformerBlock extends Module {
     return add(y, this.drop.forward(this.fc2.forward(gelu(this.fc1.forward(this.norm2.forward(y))))));
   }
 
-  /** x [B, T, dim]; context [B, Tk, crossDim] for a cross-attending block (contextPaddingMask uint8 [B, Tk], 1 = padding). */
-  forward(x: Tensor, context?: Tensor, contextPaddingMask?: Tensor): Tensor {
-    return this.rest(add(x, this.drop.forward(this.attn.forward(this.norm1.forward(x)))), context, contextPaddingMask);
+  /**
+   * x [B, T, dim]; context [B, Tk, crossDim] for a cross-attending block (contextPaddingMask uint8 [B, Tk], 1 = padding);
+   * paddingMask uint8 [B, T] keeps the self-attention off x's own padding positions (a text encoder's).
+   */
+  forward(x: Tensor, context?: Tensor, contextPaddingMask?: Tensor, paddingMask?: Tensor): Tensor {
+    return this.rest(add(x, this.drop.forward(this.attn.forward(this.norm1.forward(x), undefined, paddingMask))), context, contextPaddingMask);
   }
 
   createCache(batch: number, maxLength: number): BlockCache {
