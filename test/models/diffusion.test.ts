@@ -19,7 +19,7 @@ import { Tensor } from '../../src/tensor/tensor.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { checkGradient, randn } from '../helpers/check.ts';
-import { sameState, tinyImages, withParameters } from './generative-helpers.ts';
+import { parameterCopies, sameState, tinyImages, withParameters } from './generative-helpers.ts';
 
 const close = (a: number, b: number, tol = 1e-12, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 const tiny = { imageShape: [1, 8, 8] as [number, number, number], numClasses: 4, base: 8, mults: [1, 2], timesteps: 50 };
@@ -160,13 +160,7 @@ test('diffusion: ResBlock gradients (input, embedding, weights) match central di
   // conv2 starts at zero (identity block): give it weights so every path carries gradient.
   block.conv2.weight.f32.set(randn(block.conv2.weight.shape, 3, 0.3).f32);
   const names = ['conv1.weight', 'conv2.weight', 'embProj.weight', 'norm1.weight', 'skip.weight'];
-  const params = names.map((n) =>
-    block
-      .namedParameters()
-      .find(([k]) => k === n)![1]
-      .detach()
-      .clone(),
-  );
+  const params = parameterCopies(block, names);
   checkGradient({
     name: 'groupNorm',
     label: 'U-Net ResBlock: GroupNorm, SiLU, conv, time projection, 1x1 skip',
@@ -184,13 +178,7 @@ test('diffusion: spatial self-attention block gradients match central difference
   const attn = new SpatialSelfAttention(8, 2);
   attn.proj.weight.f32.set(randn(attn.proj.weight.shape, 4, 0.3).f32);
   const names = ['qkv.weight', 'proj.weight'];
-  const params = names.map((n) =>
-    attn
-      .namedParameters()
-      .find(([k]) => k === n)![1]
-      .detach()
-      .clone(),
-  );
+  const params = parameterCopies(attn, names);
   checkGradient({
     name: 'scaledDotProductAttention',
     label: 'U-Net spatial self-attention over a 3x3 map, 2 heads',

@@ -46,6 +46,12 @@ export function sameState(a: Module, b: Module): string | null {
   return null;
 }
 
+/** Detached copies of the module's parameters `names`, the inputs checkGradient perturbs (see withParameters). */
+export function parameterCopies(module: Module, names: readonly string[]): Tensor[] {
+  const all = new Map(module.namedParameters());
+  return names.map((n) => all.get(n)!.detach().clone());
+}
+
 /** Runs fn with `tensors` standing in for the module's parameters `names` (so checkGradient can perturb them). */
 export function withParameters(module: Module, names: readonly string[], tensors: readonly Tensor[], fn: () => Tensor): Tensor {
   const slots = names.map((name) => {

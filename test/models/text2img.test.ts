@@ -25,7 +25,7 @@ import { runTraining } from '../../src/runs/run.ts';
 import { manualSeed } from '../../src/tensor/random.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { checkGradient, randn } from '../helpers/check.ts';
-import { withParameters } from './generative-helpers.ts';
+import { parameterCopies, withParameters } from './generative-helpers.ts';
 
 const CAPTIONS = ['a small red circle above a blue square', 'a large green star on a gray background', 'a white triangle, left of a red star'];
 
@@ -107,13 +107,7 @@ test('cross-attention block and text encoder: gradients match central difference
   // The output projection starts at zero (identity block): give it weights so every path carries gradient.
   block.attn.outProj.weight.f32.set(randn(block.attn.outProj.weight.shape, 3, 0.3).f32);
   const names = ['attn.qProj.weight', 'attn.kProj.weight', 'attn.vProj.weight', 'attn.outProj.weight', 'norm.weight'];
-  const params = names.map((n) =>
-    block
-      .namedParameters()
-      .find(([k]) => k === n)![1]
-      .detach()
-      .clone(),
-  );
+  const params = parameterCopies(block, names);
   const padding = new Tensor(Uint8Array.from([0, 0, 0, 1, 0, 0, 1, 1]), [2, 4]);
   checkGradient({
     name: 'scaledDotProductAttention',
@@ -136,13 +130,7 @@ test('cross-attention block and text encoder: gradients match central difference
   const ids = new Tensor(Int32Array.from([2, 3, 4, 0, 0, 2, 5, 6, 1, 0]), [2, 5]);
   const pad = new Tensor(Uint8Array.from([0, 0, 0, 1, 1, 0, 0, 0, 0, 1]), [2, 5]);
   const encNames = ['tokenEmbedding.weight', 'positionEmbedding.weight', 'blocks.0.attn.qProj.weight', 'blocks.1.fc1.weight'];
-  const encParams = encNames.map((n) =>
-    enc
-      .namedParameters()
-      .find(([k]) => k === n)![1]
-      .detach()
-      .clone(),
-  );
+  const encParams = parameterCopies(enc, encNames);
   checkGradient({
     name: 'scaledDotProductAttention',
     label: 'text encoder: embeddings, 2 pre-norm blocks with padding masks, final LayerNorm',
