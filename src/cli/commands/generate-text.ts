@@ -6,12 +6,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeImageFile, encodePng } from '../../data/image-file.ts';
+import { encodePng } from '../../data/image-file.ts';
 import { imageAt, type SampleOptions, writeGridPng } from '../../models/generative.ts';
 import type { OpenedGenerativeModel } from '../../models/registry.ts';
 import type { Text2ImgModel } from '../../models/text2img.ts';
 import { formatClassPrompts, formatPromptSuite, scoreClassPrompts, scorePromptSuite, shapesPromptSuite } from '../../quality/prompt-suite.ts';
 import { describeImages, referenceClassifier } from '../../quality/reference.ts';
+import { preprocessFile } from '../../runs/preprocess.ts';
 import { defaultRunsRoot } from '../../runs/run-store.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { type SamplerFlags, sampleSteps } from './generate.ts';
@@ -22,8 +23,7 @@ function drawPrompts(
   prompts: string[],
   o: SamplerFlags & { seed: number; negative?: string; progress: boolean; edit?: Pick<SampleOptions, 'init' | 'mask' | 'strength'> },
 ): Tensor {
-  const { steps, sampler, eta, guidance } = o;
-  const flags = Object.fromEntries(Object.entries({ steps, sampler, eta, guidance, ...o.edit }).filter(([, v]) => v !== undefined));
+  const flags = Object.fromEntries(Object.entries({ ...samplerOnly(o), ...o.edit }).filter(([, v]) => v !== undefined));
   return sampleSteps(model, { ...flags, n: prompts.length, prompts, negativePrompt: o.negative, seed: o.seed }, o.progress);
 }
 
@@ -36,8 +36,8 @@ function samplerOnly(o: SamplerFlags): SamplerFlags {
 async function imageBatch(path: string, model: Text2ImgModel, n: number, mask: boolean): Promise<Tensor> {
   const [c, h, w] = model.imageShape;
   const channels = mask ? 1 : c;
-  const img = await decodeImageFile(path, { size: [w, h], channels: channels as 1 | 3, resize: 'fill' });
-  const one = Float32Array.from(img.data, (v) => (mask ? (v >= 128 ? 1 : 0) : v / 255));
+  const pixels = await preprocessFile({ inputShape: [channels, h, w], resize: 'fill' }, path);
+  const one = mask ? pixels.map((v) => (v >= 0.5 ? 1 : 0)) : pixels;
   const out = new Float32Array(n * one.length);
   for (let i = 0; i < n; i++) out.set(one, i * one.length);
   return new Tensor(out, [n, channels, h, w]);
