@@ -3,6 +3,7 @@
  * the HTTP API's JSON schema (src/server/app.ts), the dashboard's form (GET /api/recipe-schema) and the library's own
  * validation (resolveRecipe) are all built from it, so they cannot drift apart.
  */
+import { classListProblem } from '../data/class-select.ts';
 import { augmentProblem, NAMED_TRANSFORMS, PRESETS } from '../data/transforms/spec.ts';
 import { CLASSIFIERS } from '../models/classifiers.ts';
 import { GENERATIVE_MODELS } from '../models/registry.ts';
@@ -123,6 +124,25 @@ export const RECIPE_FIELDS: readonly RecipeField[] = [
     min: 0,
     max: 4096,
     help: 'code size of --model autoencoder (0 = its default, 10)',
+    valueName: 'n',
+    api: true,
+  },
+  {
+    name: 'classes',
+    type: 'string',
+    default: '',
+    check: (value, label) => classListProblem(value, label),
+    help: "train and test on these classes only, renumbered in this order with their names kept: indices, ranges or names, e.g. 5,6,7,8,9 or 0-4 or Sandal,Bag ('' = all)",
+    valueName: 'list',
+    api: true,
+  },
+  {
+    name: 'perClass',
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: MAX_LIMIT,
+    help: 'train on the first N training images of every class (the test split keeps all of its images of those classes; 0 = all)',
     valueName: 'n',
     api: true,
   },

@@ -37,6 +37,10 @@ export interface Recipe {
   channels?: 'auto' | '1' | '3';
   /** Code size of --model autoencoder (0 = its default). Recipes stored before the field existed lack it. */
   bottleneck?: number;
+  /** Classes to keep ('5,6,7', '0-4', 'Sandal,Bag'; '' = all), renumbered in that order. Older recipes lack it. */
+  classes?: string;
+  /** Training images per class, the first ones in the dataset's order (0 = all). Older recipes lack it. */
+  perClass?: number;
   seed: number;
   /** Fraction of the training set held out for validation; 0 validates on the dataset's test split. */
   valSplit: number;
