@@ -23,6 +23,8 @@ export interface Recipe {
   freezeEpochs?: number;
   /** With `from`: how many times slower the earliest layers learn than the head once unfrozen. */
   lrMult?: number;
+  /** With `from`: the body layer whose output are the features ('' = the whole body). Older recipes lack it. */
+  cut?: string;
   epochs: number;
   batchSize: number;
   /** Learning rate; 0 picks the optimizer's default (DEFAULT_LR). */
@@ -78,6 +80,7 @@ export function resolveRecipe(r: Partial<Recipe>): Recipe {
     if (problem) throw new RangeError(problem);
   }
   const recipe = full as unknown as Recipe;
+  if (recipe.cut && !recipe.from) throw new RangeError(`cut '${recipe.cut}' chooses the layer of a pretrained body whose features a new head learns from; give from (a pretrained network), or drop cut`);
   return { ...recipe, lr: recipe.lr > 0 ? recipe.lr : DEFAULT_LR[recipe.optimizer] };
 }
 

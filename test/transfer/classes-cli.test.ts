@@ -3,7 +3,8 @@
  * pretrains on five classes, `--classes Sandal,…,'Ankle boot' --per-class 20 --from <that run>` fine-tunes on the
  * other five from 20 labelled images each. Checked: the run stores the fields, trains on exactly N per class, scores
  * on the test split's 1,000 images of each chosen class, keeps their names (against the raw IDX labels), `eval` sees
- * the same classes, and a bad class or too large a --per-class fails before a run folder exists, saying why.
+ * the same classes, and a bad class or too large a --per-class fails before a run folder exists, saying why;
+ * `--cut` fine-tunes a head on a lower layer's features and the checkpoint opens again.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -61,6 +62,32 @@ describe('simmer train --classes --per-class', { skip }, () => {
     );
     const train = JSON.parse(simmer(['eval', ckpt, '--split', 'train', '--json']).stdout);
     assert.deepEqual(confusionTotal(train.confusion), [20, 20, 20, 20, 20], 'the training part is the 20 images per class it learned from');
+  });
+
+  test('--cut body.6: a head on the conv features of the 0–4 run; the checkpoint rebuilds the same model for eval', () => {
+    const r = simmer([
+      'train',
+      'fashion-mnist',
+      '--classes',
+      '5-9',
+      '--per-class',
+      '20',
+      '--from',
+      pretrain,
+      '--cut',
+      'body.6',
+      '--freeze-epochs',
+      '1',
+      ...QUICK,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /new head: 3136 features \(the output of body\.6, the layers after it dropped\) → 5 classes/);
+    const out = JSON.parse(r.stdout);
+    const scored = JSON.parse(simmer(['eval', join(runs, out.run, 'checkpoints', 'last.safetensors'), '--json']).stdout);
+    assert.equal(scored.accuracy, out.report.accuracy);
+    const lonely = simmer(['train', 'fashion-mnist', '--cut', 'body.6', ...QUICK]);
+    assert.notEqual(lonely.code, 0);
+    assert.match(lonely.stderr, /cut 'body\.6' chooses the layer of a pretrained body .*; give from \(a pretrained network\), or drop cut/);
   });
 
   test('an unknown class, an index out of range and too large a --per-class fail before a run folder exists', () => {
