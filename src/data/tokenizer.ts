@@ -92,7 +92,9 @@ export class CaptionTokenizer {
       if (split.length !== 1 || split[0] !== w)
         throw new RangeError(`'${w}' is not one lower-case word (letters and digits, hyphens inside); the tokenizer would read it as ${JSON.stringify(split)}`);
       if (this.index.has(w))
-        throw new RangeError(`'${w}' is already a word of this model's vocabulary (its training captions use it); choose a word it has never seen, e.g. '${w}-x' or 'zq${w}'`);
+        throw new RangeError(
+          `'${w}' is already a word of this model's vocabulary (its training captions use it); choose a word it has never seen, e.g. '${w}-x' or 'zq${w}'`,
+        );
     }
     return new CaptionTokenizer([...this.vocabulary, ...words], this.maxLength);
   }

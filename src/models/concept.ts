@@ -57,7 +57,8 @@ export class AdapterError extends RangeError {
  */
 export function modelFingerprint(model: Text2ImgModel, vocabulary: readonly string[] = model.tokenizer.vocabulary): string {
   const h = createHash('sha256').update(JSON.stringify(vocabulary));
-  for (const [name, p] of model.namedParameters()) h.update(`${name}[${p.shape.join(',')}]`).update(new Uint8Array(p.f32.buffer, p.f32.byteOffset, p.f32.byteLength));
+  for (const [name, p] of model.namedParameters())
+    h.update(`${name}[${p.shape.join(',')}]`).update(new Uint8Array(p.f32.buffer, p.f32.byteOffset, p.f32.byteLength));
   return h.digest('hex');
 }
 
@@ -107,7 +108,14 @@ export class ConceptAdapter {
   static create(model: Text2ImgModel, o: ConceptOptions): ConceptAdapter {
     model.tokenizer.withWords([o.concept]); // refuses a known word or a phrase before anything is built
     const rank = o.rank ?? 4;
-    const meta = { concept: o.concept, rank, alpha: o.alpha ?? rank, textEncoder: o.textEncoder ?? true, fingerprint: modelFingerprint(model), baseVocabulary: model.tokenizer.size };
+    const meta = {
+      concept: o.concept,
+      rank,
+      alpha: o.alpha ?? rank,
+      textEncoder: o.textEncoder ?? true,
+      fingerprint: modelFingerprint(model),
+      baseVocabulary: model.tokenizer.size,
+    };
     return new ConceptAdapter(model, meta, o.seed ?? 0).attach(model);
   }
 
@@ -115,7 +123,9 @@ export class ConceptAdapter {
   static load(bytes: Uint8Array, model: Text2ImgModel, source = 'adapter'): ConceptAdapter {
     const { tensors, metadata } = decodeSafetensors(bytes, source);
     if (metadata.format !== FORMAT)
-      throw new AdapterError(`${source} is not a concept adapter (its metadata has no format '${FORMAT}'); make one with simmer train <folder> --from <text2img run> --concept <word>`);
+      throw new AdapterError(
+        `${source} is not a concept adapter (its metadata has no format '${FORMAT}'); make one with simmer train <folder> --from <text2img run> --concept <word>`,
+      );
     const meta = JSON.parse(metadata.adapter ?? '{}') as AdapterMeta;
     const fingerprint = modelFingerprint(model);
     if (meta.fingerprint !== fingerprint || meta.baseVocabulary !== model.tokenizer.size)
@@ -126,11 +136,13 @@ export class ConceptAdapter {
     const expected = new Map(adapter.namedTensors());
     for (const [name, t] of expected) {
       const stored = tensors.get(name);
-      if (!stored || stored.size !== t.size) throw new AdapterError(`${source}: tensor '${name}' is ${stored ? `of ${stored.size} values, not ${t.size}` : 'missing'}; the file is damaged`);
+      if (!stored || stored.size !== t.size)
+        throw new AdapterError(`${source}: tensor '${name}' is ${stored ? `of ${stored.size} values, not ${t.size}` : 'missing'}; the file is damaged`);
       t.f32.set(stored.f32);
     }
     const extra = [...tensors.keys()].filter((k) => !expected.has(k));
-    if (extra.length > 0) throw new AdapterError(`${source}: unexpected tensors ${extra.slice(0, 3).join(', ')}; the file was not written by this version of simmer`);
+    if (extra.length > 0)
+      throw new AdapterError(`${source}: unexpected tensors ${extra.slice(0, 3).join(', ')}; the file was not written by this version of simmer`);
     return adapter.attach(model);
   }
 
@@ -242,4 +254,3 @@ export function conceptCaptions(model: Text2ImgModel, concept: string, backgroun
   const known = conceptCaptionTemplates(background).filter((t) => model.tokenizer.unknownWords(t.replace('{}', '')).length === 0);
   return (known.length > 0 ? known : ['{}']).map((t) => t.replace('{}', concept));
 }
-
