@@ -249,8 +249,9 @@ test('concept end to end: simmer train <folder> --from <ckpt> --concept, then si
     assert.ok(statSync(adapter).size < 0.05 * statSync(ckpt).size, 'the adapter is a small file beside the checkpoint');
     process.stdout.write = () => true; // generate's summary line would interleave with the test report
     const flags = { class: [], n: 2, seed: 1, steps: 2, runs: dir, grid: join(dir, 'grid.png') };
-    await generate(ckpt, { ...flags, adapter }, 'a zorb on a gray background');
+    await generate(ckpt, { ...flags, adapter, attention: join(dir, 'attention.png') }, 'a zorb on a gray background');
     assert.ok(existsSync(join(dir, 'grid.png')));
+    assert.ok(existsSync(join(dir, 'attention.png')), 'the per-word attention picture, the new word included');
     await assert.rejects(generate(ckpt, flags, 'a zorb'), /never saw the word 'zorb'/);
     const other = join(dir, 'other.safetensors');
     text2imgCheckpoint(other, 2);

@@ -168,6 +168,8 @@ interface GenerateOptions extends SamplerFlags {
   init?: string;
   strength?: number;
   mask?: string;
+  /** text2img: the cross-attention picture of image 0 (PNG). */
+  attention?: string;
   /** text2img: a concept adapter file (simmer train <folder> --concept <word>). */
   adapter?: string;
 }
@@ -199,9 +201,10 @@ export async function generate(target: string, o: GenerateOptions, prompt?: stri
       init: o.init,
       strength: o.strength,
       mask: o.mask,
+      attention: o.attention,
     });
   }
-  if (prompt !== undefined || o.negative !== undefined || o.init !== undefined || o.adapter !== undefined)
+  if (prompt !== undefined || o.negative !== undefined || o.init !== undefined || o.adapter !== undefined || o.attention !== undefined)
     throw new Error(`${opened.name} does not read prompts; prompts and --negative are for text-to-image models (simmer train shapes --model text2img)`);
   if (!model.conditional && o.class.length > 0 && !o.class.includes('all'))
     throw new Error(
@@ -334,6 +337,7 @@ export function addSamplerOptions(cmd: Command): Command {
     .option('--init <image>', 'text2img: edit this picture (SDEdit: noised to --strength, then denoised towards the prompt)')
     .option('--strength <s>', 'text2img with --init: share of the sampling steps redone, (0, 1] (default 0.6; 1 with --mask)', number('--strength', { min: 0 }))
     .option('--mask <png>', 'text2img with --init: white = redraw, black = keep (inpainting)')
+    .option('--attention <file.png>', 'text2img: also write which pixels each word of the prompt attended to (image 0: the image, then one heat map per token)')
     .option('--adapter <file>', 'text2img: load a concept adapter (simmer train <folder> --from <run> --concept <word>), so prompts may use its word')
     .option(
       '--temperature <t>',
