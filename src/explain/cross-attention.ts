@@ -21,7 +21,7 @@ import { permute, reshape, slice, transpose } from '../ops/shape.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { LabelledTile } from '../data/preview.ts';
 import { resizeBilinear, scaleToUnit } from './maps.ts';
-import { overlay } from './render.ts';
+import { colorize } from './render.ts';
 
 /**
  * The attention probabilities of a SpatialCrossAttention for its inputs: [N, heads, H·W, T]; padding tokens get 0
@@ -151,15 +151,23 @@ export function crossAttentionMaps(model: Text2ImgModel, prompt: string, o: Cros
 }
 
 /**
- * The tiles of the attention picture: the sampled image, then one heat map per token over it (each scaled to its own
- * maximum, so the label's share says how much attention the word drew in all: "red 12%").
+ * The tiles of the attention picture: the sampled image, then one heat map per token (inferno, stretched from the
+ * map's own minimum to its maximum, so where a word looks shows even when its share is small; the label's share says
+ * how much attention the word drew in all: "red 12%").
  */
 export function attentionTiles(r: CrossAttentionMaps): LabelledTile[] {
   const shape = r.image.shape.slice(1) as [number, number, number];
   const plane = r.height * r.width;
   const heat = r.tokens.map((token, k): LabelledTile => {
-    const map = { data: scaleToUnit(r.mean.slice(k * plane, (k + 1) * plane)), height: r.height, width: r.width };
-    return { data: overlay(r.image.f32, shape, map, 0.7).image, shape: [3, r.height, r.width], label: `${token} ${(100 * r.shares[k]).toFixed(0)}%` };
+    const map = r.mean.slice(k * plane, (k + 1) * plane);
+    const low = map.reduce((a, v) => Math.min(a, v), Infinity);
+    const data = scaleToUnit(map.map((v) => v - low));
+    return { ...colorizeAsImg({ data, height: r.height, width: r.width }), label: `${token} ${(100 * r.shares[k]).toFixed(0)}%` };
   });
   return [{ data: r.image.f32, shape, label: 'image' }, ...heat];
+}
+
+function colorizeAsImg(map: { data: Float32Array; height: number; width: number }): { data: Float32Array; shape: [number, number, number] } {
+  const { image, shape } = colorize(map);
+  return { data: image, shape };
 }
