@@ -339,8 +339,8 @@ function AttentionView({ maps }: { maps: NonNullable<SampleDone['attention']> })
   return (
     <>
       <h3>
-        which words went where — cross-attention of sample #0, averaged over heads, layers and the {maps.steps} steps (each map scaled to its own maximum; the
-        share is the word's part of all attention)
+        which words went where — cross-attention of sample #0, averaged over heads, layers and the {maps.steps} steps (each map stretched from its own minimum
+        to its maximum; the share is the word's part of all attention)
       </h3>
       <div class="samples-grid" data-testid="attention">
         <figure>
