@@ -324,14 +324,15 @@ export function rasterizeObject(o: ShapeObject, size: number, visit: (pixel: num
 }
 
 /**
- * Image `index` of a set of one novel shape (NOVEL_SHAPES): a medium or large object of a random object colour,
- * slightly rotated, at a random place on a solid background (gray by default), with its caption
- * ("a red heart on a gray background"). Depends only on (shape, seed, index).
+ * Image `index` of a set of one shape, a novel one (NOVEL_SHAPES) or a dataset one (SHAPE_CLASSES): a medium or large
+ * object of a random object colour, slightly rotated, at a random place on a solid background (gray by default),
+ * with its caption ("a red heart on a gray background"). Depends only on (shape, seed, index, background).
  */
-export function novelShapeScene(shape: NovelShape, seed: number, index: number, size: number, background = 'gray'): ShapesScene {
+export function singleShapeScene(shape: string, seed: number, index: number, size: number, background = 'gray'): ShapesScene {
   const bg = BACKGROUNDS.findIndex(([name]) => name === background);
-  if (bg < 0) throw new RangeError(`novelShapeScene: unknown background '${background}'; known: ${BACKGROUNDS.map(([n]) => n).join(', ')}`);
-  const id = SHAPE_CLASSES.length + NOVEL_SHAPES.indexOf(shape);
+  if (bg < 0) throw new RangeError(`singleShapeScene: unknown background '${background}'; known: ${BACKGROUNDS.map(([n]) => n).join(', ')}`);
+  const id = [...SHAPE_CLASSES, ...NOVEL_SHAPES].indexOf(shape);
+  if (id < 0) throw new RangeError(`singleShapeScene: unknown shape '${shape}'; known: ${[...SHAPE_CLASSES, ...NOVEL_SHAPES].join(', ')}`);
   const g = generatorFor(seed, index, 0x4e0e, id);
   const colour = g.int(0, OBJECT_COLOURS.length);
   const [sizeName, lo, hi] = SIZES[1 + g.int(0, 2)];
@@ -339,9 +340,14 @@ export function novelShapeScene(shape: NovelShape, seed: number, index: number, 
   const margin = r * 1.1 + 1;
   const cx = margin + g.uniform() * Math.max(0, size - 2 * margin);
   const cy = margin + g.uniform() * Math.max(0, size - 2 * margin);
-  const obj: ShapeObject = { shape: id, colour, sizeName, cx, cy, r, angle: (g.uniform() - 0.5) * (Math.PI / 6) };
+  const obj: ShapeObject = { shape: id, colour, sizeName, cx, cy, r, angle: id === 0 ? 0 : (g.uniform() - 0.5) * (Math.PI / 6) };
   const caption = `a ${sizeName} ${OBJECT_COLOURS[colour][0]} ${shape} on a ${background} background`;
   return { background: { colour: bg, style: 'solid', gradientAngle: 0, noiseSeed: 0 }, objects: [obj], caption, label: id };
+}
+
+/** A novel shape's scene (singleShapeScene): the concept pictures a text-to-image model can be taught. */
+export function novelShapeScene(shape: NovelShape, seed: number, index: number, size: number, background = 'gray'): ShapesScene {
+  return singleShapeScene(shape, seed, index, size, background);
 }
 
 export class ShapesDataset implements SpecDataset {
