@@ -3,15 +3,16 @@
  * throwaway profile, and screenshots saved as palette PNGs — to docs/screenshots/ for the README when
  * SIMMER_UPDATE_SCREENSHOTS=1, otherwise to build/screenshots/ for a look (a test run leaves the tree clean).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
 import { skipUnless } from '../helpers/requirements.ts';
+import { startTestServer, type TestServer } from '../server/helpers.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SHOTS = process.env.SIMMER_UPDATE_SCREENSHOTS
@@ -32,6 +33,33 @@ export function ensureWebBuilt(): void {
   if (existsSync(join(DEFAULT_WEB_DIST, 'index.html'))) return;
   const built = spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
   assert.equal(built.status, 0, 'npm run build:web failed');
+}
+
+export interface Dashboard {
+  server: TestServer;
+  browser: HeadlessBrowser;
+}
+
+/**
+ * Registers a test file's before/after: a test server on the built front end and a headless Chromium (then `setup`,
+ * which may fill the run store), stopped after the file's tests; nothing at all when Chromium is missing. The returned
+ * object is filled in by the before hook.
+ */
+export function useDashboard(viewport?: { width: number; height: number }, setup?: (dash: Dashboard) => Promise<void> | void): Dashboard {
+  const dash = {} as Dashboard;
+  before(async () => {
+    if (skipWithoutChromium) return;
+    ensureWebBuilt();
+    dash.server = await startTestServer({ webDist: DEFAULT_WEB_DIST });
+    dash.browser = await launchBrowser(viewport);
+    await setup?.(dash);
+  });
+  after(async () => {
+    if (skipWithoutChromium) return;
+    await dash.browser?.close();
+    await dash.server?.stop();
+  });
+  return dash;
 }
 
 export async function launchBrowser(viewport = { width: 1280, height: 860 }): Promise<HeadlessBrowser> {

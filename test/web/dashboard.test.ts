@@ -8,28 +8,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
-import { startTestServer, type TestServer, writeUnlabelled } from '../server/helpers.ts';
-import { ensureWebBuilt, type HeadlessBrowser, launchBrowser, type Page, shot as saveShot, skipWithoutChromium as skip } from './browser.ts';
+import { test } from 'node:test';
+import { writeUnlabelled } from '../server/helpers.ts';
+import { type Page, shot as saveShot, skipWithoutChromium as skip, useDashboard } from './browser.ts';
 
-let server: TestServer;
-let browser: HeadlessBrowser;
 let page: Page;
 let runId = '';
 
-before(async () => {
-  if (skip) return;
-  ensureWebBuilt();
-  server = await startTestServer({ webDist: DEFAULT_WEB_DIST });
-  browser = await launchBrowser();
-  page = browser.page;
-});
-
-after(async () => {
-  if (skip) return;
-  await browser?.close();
-  await server?.stop();
+const dash = useDashboard(undefined, (d) => {
+  page = d.browser.page;
 });
 
 async function shot(name: string): Promise<void> {
@@ -37,7 +24,7 @@ async function shot(name: string): Promise<void> {
 }
 
 test('runs: start a short shapes run from the form and watch the curve update live', { skip }, async () => {
-  await page.goto(server.url);
+  await page.goto(dash.server.url);
   await page.waitForSelector('[data-testid=new-run]');
   const form = page.locator('[data-testid=new-run]');
   await form.locator('select[name=model]').selectOption('cnn-small');
@@ -61,7 +48,7 @@ test('runs: start a short shapes run from the form and watch the curve update li
   await page.waitForSelector('.badge.finished');
   assert.ok((await points()) >= 3);
   assert.equal(await page.locator('.epochs tbody tr').count(), 3);
-  await page.goto(`${server.url}#/runs`);
+  await page.goto(`${dash.server.url}#/runs`);
   await page.waitForSelector('[data-testid=runs-table] tbody tr');
   await page.locator('[data-testid=runs-table] input[type=checkbox]').first().check();
   await page.waitForSelector('[data-testid=compare] .chart canvas');
@@ -69,7 +56,7 @@ test('runs: start a short shapes run from the form and watch the curve update li
 });
 
 test('evaluation: the confusion matrix opens and a cell shows its images', { skip }, async () => {
-  await page.goto(`${server.url}#/eval/${encodeURIComponent(runId)}`);
+  await page.goto(`${dash.server.url}#/eval/${encodeURIComponent(runId)}`);
   await page.waitForSelector('[data-testid=confusion]', { timeout: 60_000 });
   const cell = page.locator('[data-testid=confusion] button:not([disabled])').first();
   const count = Number(await cell.textContent());
@@ -80,7 +67,7 @@ test('evaluation: the confusion matrix opens and a cell shows its images', { ski
 });
 
 test('inside the model: architecture, filters, feature maps, saliency and Grad-CAM', { skip }, async () => {
-  await page.goto(`${server.url}#/model/${encodeURIComponent(runId)}/4`);
+  await page.goto(`${dash.server.url}#/model/${encodeURIComponent(runId)}/4`);
   await page.waitForSelector('[data-testid=gradcam] img', { timeout: 60_000 });
   await page.waitForSelector('[data-testid=architecture]');
   assert.equal(await page.locator('[data-testid=feature-map]').count(), 2);
@@ -89,12 +76,12 @@ test('inside the model: architecture, filters, feature maps, saliency and Grad-C
 });
 
 test('data: browse by class, preview augmentation, and label three images by keyboard', { skip }, async () => {
-  await page.goto(`${server.url}#/data/shapes`);
+  await page.goto(`${dash.server.url}#/data/shapes`);
   await page.waitForSelector('[data-testid=browse] img');
   await page.locator('[data-testid=browse] button').nth(2).click();
   await page.waitForSelector('[data-testid=augment] img');
   await shot('data.png');
-  await page.goto(`${server.url}#/data/unsorted`);
+  await page.goto(`${dash.server.url}#/data/unsorted`);
   await page.waitForSelector('[data-testid=labeller] img.big');
   await page.locator('input[name=classes]').fill('filled,hollow');
   await page.locator('input[name=classes]').press('Tab');
@@ -104,15 +91,15 @@ test('data: browse by class, preview augmentation, and label three images by key
     await page.waitForTimeout(150);
   }
   await page.waitForFunction(() => document.querySelectorAll('.thumb-button.done').length === 3);
-  const csv = readFileSync(join(server.dataRoot, 'unsorted', 'labels.csv'), 'utf8');
+  const csv = readFileSync(join(dash.server.dataRoot, 'unsorted', 'labels.csv'), 'utf8');
   assert.equal(csv, 'path,label\nimg-00.png,filled\nimg-01.png,hollow\nimg-02.png,filled\n');
   await shot('labelling.png');
 });
 
 test('data: more than nine classes label by the keys 1–9 and 0, a click and the typed filter; a fully labelled folder browses by class', { skip }, async () => {
-  const names = await writeUnlabelled(join(server.dataRoot, 'many-classes'), 4);
+  const names = await writeUnlabelled(join(dash.server.dataRoot, 'many-classes'), 4);
   const classes = Array.from({ length: 11 }, (_, k) => `c${k}`);
-  await page.goto(`${server.url}#/data/many-classes`);
+  await page.goto(`${dash.server.url}#/data/many-classes`);
   await page.waitForSelector('[data-testid=labeller] img.big');
   await page.locator('input[name=classes]').fill(classes.join(','));
   await page.locator('h1').click();
@@ -128,7 +115,7 @@ test('data: more than nine classes label by the keys 1–9 and 0, a click and th
   await page.locator('h1').click();
   await page.keyboard.press('9');
   await progress(4);
-  const csv = readFileSync(join(server.dataRoot, 'many-classes', 'labels.csv'), 'utf8');
+  const csv = readFileSync(join(dash.server.dataRoot, 'many-classes', 'labels.csv'), 'utf8');
   assert.equal(csv, `path,label\n${names[0]},c9\n${names[1]},c3\n${names[2]},c10\n${names[3]},c8\n`);
   await page.waitForSelector('[data-testid=labelled-all]');
   await page.locator('[data-testid=labelled-all] button').click();
@@ -136,13 +123,13 @@ test('data: more than nine classes label by the keys 1–9 and 0, a click and th
   assert.deepEqual(await page.locator('[data-testid=browse] h3').allTextContents(), ['c10 (1)', 'c3 (1)', 'c8 (1)', 'c9 (1)']);
   await page.waitForSelector('[data-testid=edit-labels]');
   // The Runs page's form offers it for training now.
-  await page.goto(`${server.url}#/runs`);
+  await page.goto(`${dash.server.url}#/runs`);
   await page.waitForSelector('[data-testid=new-run]');
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=new-run] option')].some((o) => o.textContent === 'many-classes'));
 });
 
 test('learn: gradient descent steps down the loss surface', { skip }, async () => {
-  await page.goto(`${server.url}#/learn`);
+  await page.goto(`${dash.server.url}#/learn`);
   await page.waitForSelector('[data-testid=surface]');
   const before = Number(await page.locator('[data-testid=loss]').textContent());
   await page.locator('[data-testid=optimizer]').selectOption('momentum');
@@ -155,9 +142,9 @@ test('learn: gradient descent steps down the loss surface', { skip }, async () =
 test('rl: a CLI-style run shows its reward curve and an animated replay; a run started from the page updates live and stops', { skip }, async () => {
   const { trainRlRun } = await import('../../src/runs/rl-runs.ts');
   // A finished run in the store, as `simmer rl cartpole --algo ppo --steps 4096` writes it.
-  const done = await trainRlRun(server.runsRoot, { env: 'cartpole', algo: 'ppo', seed: 1, steps: 4096 });
+  const done = await trainRlRun(dash.server.runsRoot, { env: 'cartpole', algo: 'ppo', seed: 1, steps: 4096 });
   const evaluations = done.result.evaluations.length;
-  await page.goto(`${server.url}#/rl/${encodeURIComponent(done.run.id)}`);
+  await page.goto(`${dash.server.url}#/rl/${encodeURIComponent(done.run.id)}`);
   await page.waitForSelector('[data-testid=replay][data-loaded=yes]', { timeout: 60_000 });
   const chart = page.locator('[data-testid=reward-chart]');
   // One x value per iteration (8 PPO rollouts of 512 steps); the evaluations share their steps.
@@ -174,7 +161,7 @@ test('rl: a CLI-style run shows its reward curve and an animated replay; a run s
   await shot('rl.png');
 
   // A run started from the form: a gridworld DQN (no "solved" stop) whose curve grows while the page watches.
-  await page.goto(`${server.url}#/rl`);
+  await page.goto(`${dash.server.url}#/rl`);
   const form = page.locator('[data-testid=rl-start]');
   await form.locator('select').nth(0).selectOption('gridworld');
   await form.locator('select').nth(1).selectOption('dqn');
@@ -191,7 +178,7 @@ test('rl: a CLI-style run shows its reward curve and an animated replay; a run s
   await page.locator('h2 button', { hasText: 'Stop' }).click();
   await page.waitForSelector('h2 .badge.stopped', { timeout: 60_000 });
   const live = decodeURIComponent(page.url().split('#/rl/')[1]);
-  const summary = JSON.parse(readFileSync(join(server.runsRoot, live, 'summary.json'), 'utf8'));
+  const summary = JSON.parse(readFileSync(join(dash.server.runsRoot, live, 'summary.json'), 'utf8'));
   assert.equal(summary.status, 'stopped');
   assert.ok(summary.envSteps < 200_000, 'stopped before its budget');
 });

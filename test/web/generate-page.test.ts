@@ -6,40 +6,26 @@
  * Screenshots: generate.png (DDPM), generate-vae.png and generate-text.png. Skipped, saying why, without /usr/bin/chromium.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { runTraining } from '../../src/runs/run.ts';
-import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
 import { type GenerativeRuns, trainGenerativeRuns } from '../server/generative-runs.ts';
-import { startTestServer, type TestServer } from '../server/helpers.ts';
-import { ensureWebBuilt, type HeadlessBrowser, launchBrowser, shot, skipWithoutChromium as skip } from './browser.ts';
+import { shot, skipWithoutChromium as skip, useDashboard } from './browser.ts';
 
-let server: TestServer;
-let browser: HeadlessBrowser;
 let runs: GenerativeRuns;
 let text2img: string;
 
-before(async () => {
-  if (skip) return;
-  ensureWebBuilt();
-  server = await startTestServer({ webDist: DEFAULT_WEB_DIST });
+const dash = useDashboard({ width: 1280, height: 1100 }, async ({ server }) => {
   runs = await trainGenerativeRuns(server.runsRoot);
   const t = await runTraining(
     { dataset: 'shapes', model: 'text2img', epochs: 1, limit: 32, batchSize: 32, imageSize: 16, seed: 3 },
     { root: server.runsRoot, quiet: true, progress: false },
   );
   text2img = t.run.id;
-  browser = await launchBrowser({ width: 1280, height: 1100 });
-});
-
-after(async () => {
-  if (skip) return;
-  await browser?.close();
-  await server?.stop();
 });
 
 test('generate: a DDPM run samples a class with a seed and guidance, the trajectory arrives as a filmstrip', { skip }, async () => {
-  const page = browser.page;
-  await page.goto(`${server.url}#/generate`);
+  const page = dash.browser.page;
+  await page.goto(`${dash.server.url}#/generate`);
   // The page opens the first ready run; both are in the picker.
   await page.waitForSelector('[data-testid=gen-run]');
   const options = await page.locator('[data-testid=gen-run] option').allTextContents();
@@ -76,8 +62,8 @@ test('generate: a DDPM run samples a class with a seed and guidance, the traject
 });
 
 test('generate: a VAE run shows its interpolation strip and latent map', { skip }, async () => {
-  const page = browser.page;
-  await page.goto(`${server.url}#/generate/${encodeURIComponent(runs.vae)}`);
+  const page = dash.browser.page;
+  await page.goto(`${dash.server.url}#/generate/${encodeURIComponent(runs.vae)}`);
   await page.waitForSelector('[data-testid=interpolation]', { timeout: 60_000 });
   await page.waitForSelector('[data-testid=latent-map]', { timeout: 60_000 });
   const first = await page.locator('[data-testid=interpolation]').getAttribute('src');
@@ -92,8 +78,8 @@ test('generate: a VAE run shows its interpolation strip and latent map', { skip 
 });
 
 test('generate: a text2img run takes a prompt and a negative prompt and shows one attention map per word', { skip }, async () => {
-  const page = browser.page;
-  await page.goto(`${server.url}#/generate/${encodeURIComponent(text2img)}`);
+  const page = dash.browser.page;
+  await page.goto(`${dash.server.url}#/generate/${encodeURIComponent(text2img)}`);
   const sampler = page.locator('[data-testid=sampler]');
   await sampler.locator('input[name=prompt]').waitFor();
   assert.equal(await sampler.locator('select[name=class]').count(), 0, 'a prompt, not a class');

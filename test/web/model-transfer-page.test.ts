@@ -9,32 +9,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
-import { getJson, startTestServer, type TestServer } from '../server/helpers.ts';
-import { ensureWebBuilt, type HeadlessBrowser, launchBrowser, type Page, shot, skipWithoutChromium as skip } from './browser.ts';
+import { test } from 'node:test';
+import { getJson } from '../server/helpers.ts';
+import { type Page, shot, skipWithoutChromium as skip, useDashboard } from './browser.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'simmer.js');
-let server: TestServer;
-let browser: HeadlessBrowser;
 
-before(async () => {
-  if (skip) return;
-  ensureWebBuilt();
-  server = await startTestServer({ webDist: DEFAULT_WEB_DIST });
-  browser = await launchBrowser({ width: 1280, height: 1100 });
-});
-
-after(async () => {
-  if (skip) return;
-  await browser?.close();
-  await server?.stop();
-});
+const dash = useDashboard({ width: 1280, height: 1100 });
 
 /** A short fine-tuning run into the server's run store; its id. */
 function fineTuneRun(epochs: number, freezeEpochs: number): string {
   const args = ['train', 'shapes', '--from', 'pretrained:procedural', '--epochs', String(epochs), '--freeze-epochs', String(freezeEpochs)];
-  const r = spawnSync(process.execPath, [BIN, ...args, '--limit', '64', '--batch-size', '32', '--json', '--runs', server.runsRoot], {
+  const r = spawnSync(process.execPath, [BIN, ...args, '--limit', '64', '--batch-size', '32', '--json', '--runs', dash.server.runsRoot], {
     encoding: 'utf8',
     timeout: 180_000,
     env: { ...process.env, SIMMER_THREADS: '1' },
@@ -52,7 +38,7 @@ interface Row {
 
 /** The architecture table as the page shows it: each layer's name, its marking and its training text. */
 async function openModelPage(page: Page, id: string): Promise<Row[]> {
-  await page.goto(`${server.url}#/model/${encodeURIComponent(id)}/0`);
+  await page.goto(`${dash.server.url}#/model/${encodeURIComponent(id)}/0`);
   await page.waitForSelector('[data-testid=architecture] tr[data-layer=head]', { timeout: 60_000 });
   return page.locator('[data-testid=architecture] tr[data-layer]').evaluateAll((trs) =>
     trs.map((tr) => ({
@@ -66,7 +52,7 @@ async function openModelPage(page: Page, id: string): Promise<Row[]> {
 
 /** What the model API (the run's checkpoint) says of each layer: part, frozen epochs, rate after unfreezing. */
 async function truth(id: string) {
-  const r = await getJson(server.url, `/api/runs/${encodeURIComponent(id)}/model`);
+  const r = await getJson(dash.server.url, `/api/runs/${encodeURIComponent(id)}/model`);
   assert.equal(r.status, 200);
   const t = r.body.transfer as { layers: { name: string; part: string; frozenEpochs: number; lrScale: number }[] };
   return new Map(t.layers.map((l) => [l.name, l]));
@@ -74,7 +60,7 @@ async function truth(id: string) {
 
 test('model page of a run frozen for 1 of 2 epochs: every pretrained layer marked frozen, the head trains, the adapter is fixed', { skip }, async () => {
   const id = fineTuneRun(2, 1);
-  const page = browser.page;
+  const page = dash.browser.page;
   const rows = await openModelPage(page, id);
   const layers = await truth(id);
   const summary = (await page.locator('[data-testid=transfer]').textContent()) ?? '';
@@ -111,7 +97,7 @@ test('model page of a run frozen for 1 of 2 epochs: every pretrained layer marke
 
 test('model page of a run frozen for all its epochs: the body says frozen throughout and still frozen', { skip }, async () => {
   const id = fineTuneRun(2, 2);
-  const page = browser.page;
+  const page = dash.browser.page;
   const rows = await openModelPage(page, id);
   assert.match(
     (await page.locator('[data-testid=transfer]').textContent()) ?? '',

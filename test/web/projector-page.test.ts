@@ -4,26 +4,10 @@
  * legend. Screenshot: projector.png. Skipped, saying why, without /usr/bin/chromium.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
-import { startTestServer, type TestServer } from '../server/helpers.ts';
-import { ensureWebBuilt, type HeadlessBrowser, launchBrowser, type Page, shot, skipWithoutChromium as skip } from './browser.ts';
+import { test } from 'node:test';
+import { type Page, shot, skipWithoutChromium as skip, useDashboard } from './browser.ts';
 
-let server: TestServer;
-let browser: HeadlessBrowser;
-
-before(async () => {
-  if (skip) return;
-  ensureWebBuilt();
-  server = await startTestServer({ webDist: DEFAULT_WEB_DIST });
-  browser = await launchBrowser({ width: 1280, height: 1000 });
-});
-
-after(async () => {
-  if (skip) return;
-  await browser?.close();
-  await server?.stop();
-});
+const dash = useDashboard({ width: 1280, height: 1000 });
 
 /** Page coordinates of a drawn point: the first opaque pixel of the scatter canvas, read back from its pixels. */
 async function aDrawnPoint(page: Page): Promise<{ x: number; y: number }> {
@@ -39,8 +23,8 @@ async function aDrawnPoint(page: Page): Promise<{ x: number; y: number }> {
 }
 
 test('projector: t-SNE of a dataset, hover shows the image, a click lists its cluster', { skip }, async () => {
-  const page = browser.page;
-  await page.goto(`${server.url}#/projector`);
+  const page = dash.browser.page;
+  await page.goto(`${dash.server.url}#/projector`);
   await page.waitForSelector('[data-testid=projector-form]');
   const form = page.locator('[data-testid=projector-form]');
   await form.locator('select[name=source]').selectOption('dataset:shapes');
