@@ -13,12 +13,17 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu_dispatch.h"
 #include "maxpool2.h"
 #include "scratch.h"
 #include "sgemm.h"
 #include "simd_run.h"
 #include "simmer.h"
 #include "thread_pool.h"
+
+#if SIMMER_X86
+#include <immintrin.h>
+#endif
 
 // Row segments here are short (a few to a few dozen floats): keep GCC from turning the copy and fill
 // loops into memcpy/memset library calls, which cost more than the copy itself at these sizes.
@@ -188,9 +193,47 @@ Runs offsetRuns(const int64_t* off, int64_t count, int64_t* runs) {
   return {off, runs, n};
 }
 
+constexpr int64_t kZeroOffset = 0;
+
+#if SIMMER_X86
+// AVX-512 forms of the two packers for 32-wide panels (the avx512 8x32 GEMM's NR): 16 elements per gather instead of
+// a loop per run of consecutive offsets, which at 7x7 (runs of 7) cost a third of the forward's time. `idx` holds the
+// 32 offsets the gathers read at (int32: the caller checks they fit); lanes past `valid` read nothing and store 0.
+SIMMER_TARGET_AVX512 void gather32Rows(int64_t rows, int64_t valid, const float* base, const int64_t* rowOff, const int32_t* idx, float* out) {
+  const __mmask16 m0 = valid >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << valid) - 1);
+  const __mmask16 m1 = valid >= 32 ? 0xFFFF : valid > 16 ? static_cast<__mmask16>((1u << (valid - 16)) - 1) : 0;
+  const __m512i i0 = _mm512_maskz_loadu_epi32(m0, idx), i1 = _mm512_maskz_loadu_epi32(m1, idx + 16);
+  for (int64_t ri = 0; ri < rows; ri++) {
+    const float* src = base + rowOff[ri];
+    _mm512_storeu_ps(out + ri * 32, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m0, i0, src, 4));
+    _mm512_storeu_ps(out + ri * 32 + 16, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m1, i1, src, 4));
+  }
+}
+#endif
+
+// Whether the 32-lane gathers can run: the AVX-512 path, 32-wide panels, and every offset (at most `span`) in int32.
+bool gather32(int64_t width, int64_t span) {
+#if SIMMER_X86
+  return width == 32 && simdLevel() == Simd::Avx512 && span < (int64_t{1} << 31);
+#else
+  (void)width;
+  (void)span;
+  return false;
+#endif
+}
+
 // One B micro-panel (rows × width, row-major: gemmPacked's layout of a single panel at any K blocking) of nv positions:
-// out[ri·width + t] = base[rowOff[ri] + pos.off[t]], columns nv .. width zero.
-void packPanel(int64_t rows, int64_t width, int64_t nv, const float* base, const int64_t* rowOff, const Runs& pos, float* out) {
+// out[ri·width + t] = base[rowOff[ri] + pos.off[t]], columns nv .. width zero. `span` bounds every offset.
+void packPanel(int64_t rows, int64_t width, int64_t nv, const float* base, const int64_t* rowOff, const Runs& pos, int64_t span, float* out) {
+#if SIMMER_X86
+  // Short runs (a 7x7 or 14x14 plane, or a stride) gather; long ones (a pointwise conv inside one image) copy.
+  if (gather32(width, span) && pos.count * 16 > nv) {
+    int32_t idx[32];
+    for (int64_t t = 0; t < nv; t++) idx[t] = static_cast<int32_t>(pos.off[t]);
+    gather32Rows(rows, nv, base, rowOff, idx, out);
+    return;
+  }
+#endif
   for (int64_t ri = 0; ri < rows; ri++) {
     const float* src = base + rowOff[ri];
     float* d = out + ri * width;
@@ -205,8 +248,21 @@ void packPanel(int64_t rows, int64_t width, int64_t nv, const float* base, const
 
 // The same elements packed as one K block with K running over the len positions, in panels of `width` rows (the A
 // operand with width MR, the B operand with width NR); rows past `rows` are zero.
-void packAlongK(int64_t rows, int64_t width, int64_t len, const float* base, const int64_t* rowOff, const Runs& pos, float* out) {
-  for (int64_t q = 0; q < ceilDiv(rows, width); q++)
+void packAlongK(int64_t rows, int64_t width, int64_t len, const float* base, const int64_t* rowOff, const Runs& pos, int64_t span, float* out) {
+  for (int64_t q = 0; q < ceilDiv(rows, width); q++) {
+#if SIMMER_X86
+    if (gather32(width, span)) {
+      // Per position, the panel's 32 rows are one gather (the row offsets are the indices).
+      const int64_t valid = std::min<int64_t>(32, rows - q * 32);
+      int32_t idx[32];
+      for (int64_t jj = 0; jj < valid; jj++) idx[jj] = static_cast<int32_t>(rowOff[q * 32 + jj]);
+      for (int64_t t = 0; t < len; t++) {
+        const int64_t off = pos.off[t];
+        gather32Rows(1, valid, base + off, &kZeroOffset, idx, out + q * 32 * len + t * 32);
+      }
+      continue;
+    }
+#endif
     for (int64_t jj = 0; jj < width; jj++) {
       const int64_t ri = q * width + jj;
       float* dst = out + q * width * len + jj;
@@ -222,6 +278,7 @@ void packAlongK(int64_t rows, int64_t width, int64_t len, const float* base, con
         for (int64_t u = 0; u < rl; u++) d[u * width] = sr[u];
       }
     }
+  }
 }
 
 // Channel offsets of group gi's rows of a K-channel tensor of planes (gy): row k is channel gi·kg + k.
@@ -343,7 +400,7 @@ extern "C" void simmer_conv2d_backward_input(const float* gy, const float* w, fl
   const int64_t per = imagesPerTask(g, ga.nr), tasks = ceilDiv(g.n, per);
   const TaskPad pd(g);
   parallelFor(tasks, 1, [&](int64_t t0, int64_t t1, int) {
-    thread_local Scratch bBuf, cBuf, padBuf;
+    thread_local Scratch bBuf, cBuf, padBuf, wideBuf, colBuf;
     thread_local std::vector<int64_t> offs;
     offs.resize(g.P + g.kg + 6 * ga.nr);
     int64_t *taps = offs.data(), *rows = taps + g.P, *padPos = rows + g.kg, *planePos = padPos + ga.nr, *padRuns = planePos + ga.nr,
@@ -352,6 +409,23 @@ extern "C" void simmer_conv2d_backward_input(const float* gy, const float* w, fl
     float* ct = cBuf.floats(aPanels * ga.mr * ga.nr);
     for (int64_t task = t0; task < t1; task++) {
       const int64_t i0 = task * per, i1 = std::min(g.n, i0 + per), len = (i1 - i0) * g.Q;
+      if (per == 1) {
+        // A plane wide enough for whole panels (28x28): gcol of the image in one GEMM, then col2im by row segments
+        // (contiguous adds along output rows, faster there than the per-panel scatter).
+        const int64_t bPanels = ceilDiv(g.Q, ga.nr);
+        float* bw = wideBuf.floats(bPanels * ga.nr * g.kg);
+        for (int64_t gi = 0; gi < g.groups; gi++) {
+          float* gxg = gx + (i0 * g.c + gi * g.cg) * plane;
+          packBPanels(ga, g.Q, g.kg, gy + (i0 * g.k + gi * g.kg) * g.Q, g.Q, 1, bw, 0, bPanels);
+          float* col = g.pointwise() ? gxg : colBuf.floats(g.P * g.Q);
+          gemmPacked(ga, g.P, g.Q, g.kg, wp + gi * perGroup, aPanels, bw, bPanels, col, g.Q, 1, false, 0, aPanels, 0, bPanels);
+          if (!g.pointwise()) {
+            std::memset(gxg, 0, sizeof(float) * g.cg * plane);
+            col2imAdd(g, col, gxg, 0, g.cg);
+          }
+        }
+        continue;
+      }
       // The padded gradient of the task's images (gx itself when there is no padding), accumulated tap by tap.
       float* gp = pd.copied ? padBuf.floats((i1 - i0) * pd.image) : gx + i0 * g.c * plane;
       std::memset(gp, 0, sizeof(float) * (i1 - i0) * (pd.copied ? pd.image : g.c * plane));
@@ -363,9 +437,23 @@ extern "C" void simmer_conv2d_backward_input(const float* gy, const float* w, fl
           const int64_t nv = std::min<int64_t>(ga.nr, len - j0);
           positionOffsets(g, pd, j0, nv, padPos, planePos);
           const Runs pad = offsetRuns(padPos, nv, padRuns);
-          packPanel(g.kg, ga.nr, nv, gyTask, rows, offsetRuns(planePos, nv, planeRuns), bp);
+          packPanel(g.kg, ga.nr, nv, gyTask, rows, offsetRuns(planePos, nv, planeRuns), (i1 - i0) * g.k * g.Q, bp);
+          const int64_t img0 = i0 + j0 / g.Q, q0 = j0 % g.Q;
+          if (g.pointwise() && q0 + nv <= g.Q) {  // gcol is gx itself: write it in place
+            float* c = gx + (img0 * g.c + gi * g.cg) * plane + q0;
+            gemmPacked(ga, g.P, nv, g.kg, wp + gi * perGroup, aPanels, bp, 1, c, plane, 1, false, 0, aPanels, 0, 1);
+            continue;
+          }
           gemmPacked(ga, g.P, nv, g.kg, wp + gi * perGroup, aPanels, bp, 1, ct, ga.nr, 1, false, 0, aPanels, 0, 1);
           // For one tap, distinct positions read distinct input pixels, so each row's adds never collide.
+          if (pad.count * 4 > nv) {  // short runs (a stride): one indexed add per element
+            for (int64_t p = 0; p < g.P; p++) {
+              float* dst = gp + taps[p];
+              const float* src = ct + p * ga.nr;
+              for (int64_t t = 0; t < nv; t++) dst[padPos[t]] += src[t];
+            }
+            continue;
+          }
           for (int64_t p = 0; p < g.P; p++)
             for (int64_t i = 0; i < pad.count; i++) {
               const int64_t t0 = pad.runs[2 * i], len = pad.runs[2 * i + 1];
@@ -451,6 +539,7 @@ extern "C" void simmer_conv2d_backward_weight(const float* x, const float* gy, f
               *planeRuns = padRuns + 2 * blockLen;
       const float* xp = padImages(g, pd, x, i0, i1, padBuf);
       const float* gyChunk = gy + i0 * g.k * g.Q;
+      const int64_t gySpan = (i1 - i0) * g.k * g.Q, xSpan = (i1 - i0) * pd.image;
       for (int64_t gi = 0; gi < g.groups; gi++) {
         tapOffsets(g, pd, gi, taps);
         planeRows(g, gi, rows);
@@ -459,11 +548,11 @@ extern "C" void simmer_conv2d_backward_weight(const float* x, const float* gy, f
           positionOffsets(g, pd, j0, len, padPos, planePos);
           const Runs pad = offsetRuns(padPos, len, padRuns), plane = offsetRuns(planePos, len, planeRuns);
           if (!transposed) {
-            packAlongK(g.kg, ga.mr, len, gyChunk, rows, plane, ap);
-            packAlongK(g.P, ga.nr, len, xp, taps, pad, bp);
+            packAlongK(g.kg, ga.mr, len, gyChunk, rows, plane, gySpan, ap);
+            packAlongK(g.P, ga.nr, len, xp, taps, pad, xSpan, bp);
           } else {
-            packAlongK(g.P, ga.mr, len, xp, taps, pad, ap);
-            packAlongK(g.kg, ga.nr, len, gyChunk, rows, plane, bp);
+            packAlongK(g.P, ga.mr, len, xp, taps, pad, xSpan, ap);
+            packAlongK(g.kg, ga.nr, len, gyChunk, rows, plane, gySpan, bp);
           }
           gemmPacked(ga, m, n, len, ap, aPanels, bp, bPanels, partials[chunk] + gi * g.kg * g.P, n, 1, j0 > 0, 0, aPanels, 0, bPanels);
         }
@@ -579,7 +668,7 @@ void convImages(const float* x, const float* w, const Geom& g, Target target, Po
         for (int64_t j0 = 0; j0 < len; j0 += ga.nr) {
           const int64_t nv = std::min<int64_t>(ga.nr, len - j0);
           positionOffsets(g, pd, j0, nv, padPos, planePos);
-          packPanel(g.P, ga.nr, nv, xp, taps, offsetRuns(padPos, nv, padRuns), bp);
+          packPanel(g.P, ga.nr, nv, xp, taps, offsetRuns(padPos, nv, padRuns), (i1 - i0) * pd.image, bp);
           const int64_t img0 = i0 + j0 / g.Q, q0 = j0 % g.Q;
           if (q0 + nv <= g.Q) {
             float* c = target(img0, img0 - i0, i1 - i0) + gi * g.kg * g.Q + q0;
