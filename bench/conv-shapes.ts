@@ -91,7 +91,9 @@ function main(): void {
   console.log(`${'shape'.padEnd(30)}${'calls'.padEnd(6)}${'forward'.padEnd(14)}${'bwd input'.padEnd(14)}bwd weight`);
   for (const r of rows as { shape: string; calls: number; fwd: never; bwdInput: never; bwdWeight: never }[])
     console.log(`${r.shape.padEnd(30)}${String(r.calls).padEnd(6)}${f(r.fwd)}${f(r.bwdInput)}${f(r.bwdWeight)}`);
-  console.log(`all three kernels of every W6 conv, weighted by calls per step: ${(weighted.flop / weighted.cpu / 1e9).toFixed(1)} GFLOP/CPU-s, ${weighted.cpu.toFixed(3)} CPU-s per step`);
+  console.log(
+    `all three kernels of every W6 conv, weighted by calls per step: ${(weighted.flop / weighted.cpu / 1e9).toFixed(1)} GFLOP/CPU-s, ${weighted.cpu.toFixed(3)} CPU-s per step`,
+  );
 }
 
 main();

@@ -7,6 +7,7 @@
  *   SIMMER_THREADS=1 node --import tsx bench/step-time.ts [steps] [W3|W6]
  */
 import { backward } from '../src/autograd/backward.ts';
+import type { Batch } from '../src/data/index.ts';
 import { diffusionLoss } from '../src/models/diffusion.ts';
 import { Adam } from '../src/optim/index.ts';
 import { Generator } from '../src/tensor/random.ts';
@@ -16,7 +17,7 @@ import { buildW6 } from './workloads/w6-unet.ts';
 const steps = Number(process.argv[2] ?? 100);
 const workload = (process.argv[3] ?? 'W3').toUpperCase();
 const it = endless(await trainLoader(64, 0));
-const batches = [];
+const batches: Batch[] = [];
 for (let i = 0; i < 20; i++) batches.push((await it.next()).value!);
 let step: (i: number) => void;
 if (workload === 'W6') {
@@ -47,6 +48,6 @@ const ms = (performance.now() - t0) / steps;
 const cpu = process.cpuUsage(c0);
 const cpuMs = (cpu.user + cpu.system) / 1000 / steps;
 console.log(
-  `${workload}: ${ms.toFixed(2)} ms/step wall (${(64000 / ms).toFixed(1)} images/s), ${cpuMs.toFixed(2)} ms/step CPU (all threads; least ${least.toFixed(2)}), ${((64000 / cpuMs)).toFixed(1)} images per CPU-second`,
+  `${workload}: ${ms.toFixed(2)} ms/step wall (${(64000 / ms).toFixed(1)} images/s), ${cpuMs.toFixed(2)} ms/step CPU (all threads; least ${least.toFixed(2)}), ${(64000 / cpuMs).toFixed(1)} images per CPU-second`,
 );
 process.exit(0);
