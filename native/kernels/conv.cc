@@ -651,11 +651,27 @@ void convImages(const float* x, const float* w, const Geom& g, Target target, Po
   int64_t aPanels;
   const float* wp = packFilters(ga, g, w, false, &aPanels);
   const int64_t perGroup = aPanels * ga.mr * g.P;
-  const int64_t per = imagesPerTask(g, ga.nr), tasks = ceilDiv(g.n, per);
+  // A pointwise conv on a wide plane (14x14 and up) is a plain GEMM per image, x[img] itself the K×Q operand: packed
+  // whole (contiguous rows) it beats the per-panel path, whose fixed cost per panel is large against P = C taps.
+  const bool wholeImage = g.pointwise() && g.Q >= 4 * ga.nr;
+  const int64_t per = wholeImage ? 1 : imagesPerTask(g, ga.nr), tasks = ceilDiv(g.n, per);
   const TaskPad pd(g);
   parallelFor(tasks, 1, [&](int64_t t0, int64_t t1, int) {
     thread_local Scratch bBuf, cBuf, padBuf;
     thread_local std::vector<int64_t> offs;
+    if (wholeImage) {
+      const int64_t bPanels = ceilDiv(g.Q, ga.nr);
+      float* bw = bBuf.floats(bPanels * ga.nr * g.P);
+      for (int64_t img = t0; img < t1; img++) {
+        float* yImg = target(img, 0, 1);
+        for (int64_t gi = 0; gi < g.groups; gi++) {
+          packBPanels(ga, g.Q, g.P, x + (img * g.c + gi * g.cg) * g.Q, g.Q, 1, bw, 0, bPanels);
+          gemmPacked(ga, g.kg, g.Q, g.P, wp + gi * perGroup, aPanels, bw, bPanels, yImg + gi * g.kg * g.Q, g.Q, 1, false, 0, aPanels, 0, bPanels);
+        }
+        post(img, yImg);
+      }
+      return;
+    }
     offs.resize(g.P + 4 * ga.nr);
     int64_t *taps = offs.data(), *padPos = taps + g.P, *planePos = padPos + ga.nr, *padRuns = planePos + ga.nr;
     float* bp = bBuf.floats(ga.nr * g.P);

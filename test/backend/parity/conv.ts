@@ -21,6 +21,7 @@ export default function defineConvParity({ label, name, skip, native: nb }: Pari
     // boundaries, an odd last task): native/kernels/conv.cc imagesPerTask and the weight gradient's chunks.
     ['21×16×7×7 k24 3×3 pad1 (images per task, odd remainder)', conv({ n: 21, c: 16, h: 7, w: 7, k: 24, r: 3, s: 3, padH: 1, padW: 1 })],
     ['21×16×7×7 k24 3×3 stride2 pad1 (batched)', conv({ n: 21, c: 16, h: 7, w: 7, k: 24, r: 3, s: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 })],
+    ['9×12×12×12 k20 1×1 (pointwise, a whole-image GEMM per task)', conv({ n: 9, c: 12, h: 12, w: 12, k: 20, r: 1, s: 1 })],
     ['21×24×7×7 k40 1×1 (batched pointwise)', conv({ n: 21, c: 24, h: 7, w: 7, k: 40, r: 1, s: 1 })],
     ['21×8×14×14 k16 3×3 pad1 groups2 (K blocks across images)', conv({ n: 21, c: 8, h: 14, w: 14, k: 16, r: 3, s: 3, padH: 1, padW: 1, groups: 2 })],
     ['19×6×9×8 k10 3×3 stride2 (no padding: read in place)', conv({ n: 19, c: 6, h: 9, w: 8, k: 10, r: 3, s: 3, strideH: 2, strideW: 2 })],
