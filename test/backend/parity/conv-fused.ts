@@ -15,6 +15,7 @@ export default function defineConvFusedParity({ label, name, skip, native: nb }:
     ['8×1×28×28 k32 3×3 pad1 (W3 conv1)', conv({ n: 8, c: 1, h: 28, w: 28, k: 32, r: 3, s: 3, padH: 1, padW: 1 })],
     ['6×32×14×14 k64 3×3 pad1 (W3 conv2)', conv({ n: 6, c: 32, h: 14, w: 14, k: 64, r: 3, s: 3, padH: 1, padW: 1 })],
     ['1×3×9×129 k129 3×3 pad1 (odd width, 129 filters)', conv({ n: 1, c: 3, h: 9, w: 129, k: 129, r: 3, s: 3, padH: 1, padW: 1 })],
+    ['21×8×10×10 k12 3×3 pad1 (several images per task)', conv({ n: 21, c: 8, h: 10, w: 10, k: 12, r: 3, s: 3, padH: 1, padW: 1 })],
   ];
 
   test(`${label}: ${name} fused conv2dForwardAct / conv2dReluMaxPool2`, { skip }, (t) => {

@@ -17,6 +17,15 @@ export default function defineConvParity({ label, name, skip, native: nb }: Pari
     ['8×1×28×28 k32 3×3 pad1 (W3 conv1)', conv({ n: 8, c: 1, h: 28, w: 28, k: 32, r: 3, s: 3, padH: 1, padW: 1 })],
     ['4×1×3×129 k3 3×3 pad1 (few taps, Q = 387)', conv({ n: 4, c: 1, h: 3, w: 129, k: 3, r: 3, s: 3, padH: 1, padW: 1 })],
     ['4×6×7×7 k6 3×3 depthwise pad1', conv({ n: 4, c: 6, h: 7, w: 7, k: 6, r: 3, s: 3, padH: 1, padW: 1, groups: 6 })],
+    // Batches large enough for the batched paths (several images per task, micro-panels and K blocks across image
+    // boundaries, an odd last task): native/kernels/conv.cc imagesPerTask and the weight gradient's chunks.
+    ['21×16×7×7 k24 3×3 pad1 (images per task, odd remainder)', conv({ n: 21, c: 16, h: 7, w: 7, k: 24, r: 3, s: 3, padH: 1, padW: 1 })],
+    ['21×16×7×7 k24 3×3 stride2 pad1 (batched)', conv({ n: 21, c: 16, h: 7, w: 7, k: 24, r: 3, s: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 })],
+    ['9×12×12×12 k20 1×1 (pointwise, a whole-image GEMM per task)', conv({ n: 9, c: 12, h: 12, w: 12, k: 20, r: 1, s: 1 })],
+    ['21×24×7×7 k40 1×1 (batched pointwise)', conv({ n: 21, c: 24, h: 7, w: 7, k: 40, r: 1, s: 1 })],
+    ['21×8×14×14 k16 3×3 pad1 groups2 (K blocks across images)', conv({ n: 21, c: 8, h: 14, w: 14, k: 16, r: 3, s: 3, padH: 1, padW: 1, groups: 2 })],
+    ['19×6×9×8 k10 3×3 stride2 (no padding: read in place)', conv({ n: 19, c: 6, h: 9, w: 8, k: 10, r: 3, s: 3, strideH: 2, strideW: 2 })],
+    ['17×5×6×9 k7 3×2 stride(1,2) pad(1,0) dil(2,1)', conv({ n: 17, c: 5, h: 6, w: 9, k: 7, r: 3, s: 2, strideW: 2, padH: 1, dilationH: 2 })],
   ];
 
   test(`${label}: ${name} conv2d forward / backward input / backward weight`, { skip }, (t) => {
