@@ -11,7 +11,7 @@
  *   r.labels; // cluster per image
  */
 import { generatorFor, permutation } from '../data/seed.ts';
-import { AutoencoderTask, ConvAutoencoder, encodeImages, type ImageBatch } from '../models/autoencoder.ts';
+import { type Autoencoder, AutoencoderTask, ConvAutoencoder, DenseAutoencoder, encodeImages, type ImageBatch } from '../models/autoencoder.ts';
 import { Adam } from '../optim/optimizers.ts';
 import { manualSeed } from '../tensor/random.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -25,11 +25,19 @@ import type { Matrix } from './matrix.ts';
 export const DEFAULT_AE_EPOCHS = 3;
 export const DEFAULT_UMAP_DIMS = 10;
 
+/** Which autoencoder learns the codes: the small convolutional one, or N2D's dense 500-500-2000 one. */
+export type AeArchitecture = 'conv' | 'dense';
+export const AE_ARCHITECTURES: readonly AeArchitecture[] = ['conv', 'dense'];
+
 export interface AeKmeansOptions {
   k: number;
+  /** The autoencoder (default 'conv'). */
+  architecture?: AeArchitecture;
+  /** Reconstruction loss (default: 'bce' for conv, 'mse' for dense, as N2D trains it). */
+  reconstruction?: 'bce' | 'mse';
   /** Code size of the autoencoder (default 10, as N2D and DEC use for ten classes). */
   bottleneck?: number;
-  /** Channels of the autoencoder's first conv (default 32). */
+  /** Channels of the conv autoencoder's first conv (default 32). */
   width?: number;
   /** Passes over the data (default DEFAULT_AE_EPOCHS). */
   epochs?: number;
@@ -50,7 +58,7 @@ export interface AeKmeansOptions {
 
 export interface AeKmeansResult {
   /** The trained autoencoder. */
-  model: ConvAutoencoder;
+  model: Autoencoder;
   labels: Int32Array;
   /** n × bottleneck codes of the trained autoencoder. */
   codes: Matrix;
@@ -83,17 +91,24 @@ export function matrixImageSource(x: Matrix, shape: [number, number, number], ba
   };
 }
 
-/** Trains a ConvAutoencoder on the images, encodes them, (optionally) UMAPs the codes, and k-means them. */
+/** The autoencoder aeKmeans trains, by architecture. */
+export function buildAutoencoder(shape: [number, number, number], o: Pick<AeKmeansOptions, 'architecture' | 'bottleneck' | 'width'>): Autoencoder {
+  if (o.architecture === 'dense') return new DenseAutoencoder({ inputShape: shape, bottleneck: o.bottleneck });
+  return new ConvAutoencoder({ inputShape: shape, bottleneck: o.bottleneck, width: o.width });
+}
+
+/** Trains an autoencoder on the images, encodes them, (optionally) UMAPs the codes, and k-means them. */
 export async function aeKmeans(x: Matrix, shape: [number, number, number], o: AeKmeansOptions): Promise<AeKmeansResult> {
   const seed = o.seed ?? 0;
   const stage = o.onStage ?? (() => {});
   manualSeed(seed);
-  const model = new ConvAutoencoder({ inputShape: shape, bottleneck: o.bottleneck, width: o.width });
+  const model = buildAutoencoder(shape, o);
+  const reconstruction = o.reconstruction ?? (o.architecture === 'dense' ? 'mse' : 'bce');
   const source = matrixImageSource(x, shape, o.batchSize ?? 256, seed);
   const trainer = new Trainer<ImageBatch, EvalReport>({
     model,
     optimizer: new Adam(model.parameters(), { lr: o.lr ?? 1e-3 }),
-    task: new AutoencoderTask({ reconstruction: 'bce' }),
+    task: new AutoencoderTask({ reconstruction }),
     callbacks: o.onEpoch ? [{ onEpochEnd: (_t, r) => o.onEpoch!(r) }] : [],
   });
   let t = performance.now();
