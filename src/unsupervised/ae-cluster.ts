@@ -37,6 +37,8 @@ export interface AeKmeansOptions {
   reconstruction?: 'bce' | 'mse';
   /** Code size of the autoencoder (default 10, as N2D and DEC use for ten classes). */
   bottleneck?: number;
+  /** Hidden widths of the dense autoencoder, from the pixels inwards (default 500, 500, 2000). */
+  hidden?: readonly number[];
   /** Channels of the conv autoencoder's first conv (default 32). */
   width?: number;
   /** Passes over the data (default DEFAULT_AE_EPOCHS). */
@@ -92,8 +94,8 @@ export function matrixImageSource(x: Matrix, shape: [number, number, number], ba
 }
 
 /** The autoencoder aeKmeans trains, by architecture. */
-export function buildAutoencoder(shape: [number, number, number], o: Pick<AeKmeansOptions, 'architecture' | 'bottleneck' | 'width'>): Autoencoder {
-  if (o.architecture === 'dense') return new DenseAutoencoder({ inputShape: shape, bottleneck: o.bottleneck });
+export function buildAutoencoder(shape: [number, number, number], o: Pick<AeKmeansOptions, 'architecture' | 'bottleneck' | 'width' | 'hidden'>): Autoencoder {
+  if (o.architecture === 'dense') return new DenseAutoencoder({ inputShape: shape, bottleneck: o.bottleneck, hidden: o.hidden });
   return new ConvAutoencoder({ inputShape: shape, bottleneck: o.bottleneck, width: o.width });
 }
 

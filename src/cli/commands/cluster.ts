@@ -4,7 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import { loadDataset } from '../../data/load.ts';
-import { DEFAULT_AE_EPOCHS, DEFAULT_UMAP_DIMS } from '../../unsupervised/ae-cluster.ts';
+import { AE_ARCHITECTURES, DEFAULT_AE_EPOCHS, DEFAULT_UMAP_DIMS } from '../../unsupervised/ae-cluster.ts';
 import { CLUSTER_METHODS, clusterImages, formatClusterReport } from '../../unsupervised/cluster-report.ts';
 import { datasetMatrix } from '../../unsupervised/data.ts';
 import { number } from '../options.ts';
@@ -24,6 +24,7 @@ interface ClusterFlags {
   size?: number;
   json?: boolean;
   bottleneck: number;
+  ae: (typeof AE_ARCHITECTURES)[number];
   aeEpochs: number;
   aeWidth: number;
   aeBatchSize: number;
@@ -57,6 +58,11 @@ export function register(program: Command): void {
     .option('--limit <n>', 'use only the first n images (0 = all)', number('--limit', { integer: true, min: 0 }), 0)
     .option('--size <px>', 'decode images at this square size (image folders and manifests)', number('--size', { integer: true, min: 1 }))
     .option('--json', 'print the report as JSON')
+    .addOption(
+      new Option('--ae <kind>', "ae-kmeans: conv (the small convolutional autoencoder) or dense (N2D's 500-500-2000 layers, MSE)")
+        .choices(AE_ARCHITECTURES)
+        .default('conv'),
+    )
     .option('--bottleneck <n>', 'ae-kmeans: code size of the autoencoder', number('--bottleneck', { integer: true, min: 1 }), 10)
     .option('--ae-epochs <n>', 'ae-kmeans: epochs of autoencoder training', number('--ae-epochs', { integer: true, min: 1 }), DEFAULT_AE_EPOCHS)
     .option(
@@ -92,6 +98,7 @@ export function register(program: Command): void {
         batchSize: o.batchSize,
         silhouetteSample: o.silhouette,
         autoencoder: {
+          architecture: o.ae,
           bottleneck: o.bottleneck,
           epochs: o.aeEpochs,
           width: o.aeWidth,
