@@ -72,6 +72,8 @@ test('simmer cluster --method ae-kmeans trains the autoencoder and reports its s
     '4',
     '--method',
     'ae-kmeans',
+    '--ae',
+    'conv',
     '--ae-epochs',
     '1',
     '--ae-width',
@@ -87,6 +89,7 @@ test('simmer cluster --method ae-kmeans trains the autoencoder and reports its s
   assert.equal(c.code, 0, c.stderr);
   const report = JSON.parse(c.stdout);
   assert.equal(report.method, 'ae-kmeans');
+  assert.equal(report.autoencoder.architecture, 'conv');
   assert.equal(report.autoencoder.bottleneck, 6);
   assert.equal(report.autoencoder.epochs, 1);
   assert.equal(report.autoencoder.umapDims, 0);
@@ -95,6 +98,15 @@ test('simmer cluster --method ae-kmeans trains the autoencoder and reports its s
     report.clusterSizes.reduce((a: number, b: number) => a + b, 0),
     96,
   );
+  const dense = simmer(['cluster', 'shapes', '--limit', '64', '--k', '4', '--method', 'ae-kmeans', '--ae', 'dense', '--ae-epochs', '1', '--umap', '0', '--n-init', '1', '--json']);
+  assert.equal(dense.code, 0, dense.stderr);
+  const denseReport = JSON.parse(dense.stdout);
+  assert.equal(denseReport.autoencoder.architecture, 'dense');
+  assert.equal(denseReport.autoencoder.bottleneck, 10);
+  assert.equal(denseReport.samples, 64);
+  const badAe = simmer(['cluster', 'shapes', '--method', 'ae-kmeans', '--ae', 'resnet']);
+  assert.equal(badAe.code, 1);
+  assert.match(badAe.stderr, /--ae.*resnet.*conv, dense/s);
   // The classifier run of the test above gives embed its checkpoint (tests in a file run in order).
   const run = readdirSync(join(root, 'runs'))[0];
   const checkpoint = join(root, 'runs', run, 'checkpoints', 'last.safetensors');
