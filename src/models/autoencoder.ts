@@ -122,7 +122,8 @@ export class DenseAutoencoder extends Module implements Autoencoder {
     const bottleneck = o.bottleneck ?? DEFAULT_BOTTLENECK;
     if (!Number.isInteger(bottleneck) || bottleneck < 1) throw new RangeError(`autoencoder: the bottleneck must be a positive integer, got ${bottleneck}`);
     const hidden = o.hidden ?? DENSE_AUTOENCODER_HIDDEN;
-    if (hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new RangeError(`autoencoder: hidden widths must be positive integers, got ${hidden.join(', ')}`);
+    if (hidden.some((h) => !Number.isInteger(h) || h < 1))
+      throw new RangeError(`autoencoder: hidden widths must be positive integers, got ${hidden.join(', ')}`);
     this.imageShape = [...o.inputShape];
     this.latentDim = bottleneck;
     const widths = [o.inputShape[0] * o.inputShape[1] * o.inputShape[2], ...hidden, bottleneck];

@@ -79,20 +79,33 @@ test('autoencoder: a run resumed from a mid-epoch checkpoint ends bit-identical 
   assert.equal(await resumeMismatch(make, 5), null);
 });
 
-test('dense autoencoder: N2D\'s layer widths, the code and reconstruction shapes, codes the same in any batch size', async () => {
+test("dense autoencoder: N2D's layer widths, the code and reconstruction shapes, codes the same in any batch size", async () => {
   const { x } = await firstBatch();
   manualSeed(4);
   const full = new DenseAutoencoder({ inputShape: [1, 28, 28] });
   const widths = (s: typeof full.encoder) => [...s.namedParameters()].filter(([n]) => n.endsWith('weight')).map(([, w]) => w.shape);
-  assert.deepEqual(widths(full.encoder), [[500, 784], [500, 500], [2000, 500], [10, 2000]]);
-  assert.deepEqual(widths(full.decoder), [[2000, 10], [500, 2000], [500, 500], [784, 500]]);
+  assert.deepEqual(widths(full.encoder), [
+    [500, 784],
+    [500, 500],
+    [2000, 500],
+    [10, 2000],
+  ]);
+  assert.deepEqual(widths(full.decoder), [
+    [2000, 10],
+    [500, 2000],
+    [500, 500],
+    [784, 500],
+  ]);
   const ae = new DenseAutoencoder({ inputShape, bottleneck: 3, hidden: [16, 12] });
   assert.equal(ae.latentDim, 3);
   noGrad(() => {
     const z = ae.encode(x);
     assert.deepEqual(z.shape, [6, 3]);
     // The code is linear (no ReLU after the last encoder layer): some codes are negative.
-    assert.ok(z.f32.some((v) => v < 0), 'a linear code takes negative values');
+    assert.ok(
+      z.f32.some((v) => v < 0),
+      'a linear code takes negative values',
+    );
     const out = ae.forward(x);
     assert.deepEqual(out.shape, [6, 1, 8, 8]);
     assert.ok(out.f32.every((v) => v >= 0 && v <= 1));
@@ -103,7 +116,7 @@ test('dense autoencoder: N2D\'s layer widths, the code and reconstruction shapes
   assert.throws(() => new DenseAutoencoder({ inputShape, bottleneck: 1.5 }), /positive integer/);
 });
 
-test('dense autoencoder: the MSE reconstruction loss\'s gradient (input and every layer) matches central differences', () => {
+test("dense autoencoder: the MSE reconstruction loss's gradient (input and every layer) matches central differences", () => {
   manualSeed(5);
   const ae = new DenseAutoencoder({ inputShape: [1, 2, 3], bottleneck: 2, hidden: [5, 4] });
   const names = [...ae.namedParameters()].map(([n]) => n).filter((n) => n.endsWith('weight'));

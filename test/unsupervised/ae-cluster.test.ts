@@ -53,7 +53,7 @@ function findRow(x: Matrix, row: Float32Array): number {
 
 test('ae-kmeans: autoencoder codes recover four planted kinds, with and without UMAP of the codes', async () => {
   const { x, labels } = planted(240);
-  const o = { k: 4, bottleneck: 3, width: 4, epochs: 4, batchSize: 32, lr: 1e-2, nInit: 4, seed: 0 };
+  const o = { k: 4, architecture: 'conv' as const, bottleneck: 3, width: 4, epochs: 4, batchSize: 32, lr: 1e-2, nInit: 4, seed: 0 };
   const plain = await aeKmeans(x, shape, { ...o, umapDims: 0 });
   assert.deepEqual([plain.codes.rows, plain.codes.cols], [240, 3]);
   assert.equal(plain.clustered, plain.codes);
@@ -68,7 +68,7 @@ test('ae-kmeans: autoencoder codes recover four planted kinds, with and without 
   assert.ok(accUmap >= 0.95, `accuracy on the UMAP of the codes ${accUmap}`);
 });
 
-test('ae-kmeans: the dense autoencoder\'s codes recover the planted kinds too, trained on MSE by default', async () => {
+test("ae-kmeans: the dense autoencoder's codes recover the planted kinds too, trained on MSE by default", async () => {
   const { x, labels } = planted(240, 4);
   const o = { k: 4, architecture: 'dense' as const, hidden: [32, 16], bottleneck: 3, epochs: 8, batchSize: 32, lr: 3e-3, nInit: 4, seed: 0, umapDims: 0 };
   const mse = await aeKmeans(x, shape, o);
@@ -89,7 +89,7 @@ test('ae-kmeans: the cluster report names the stages and scores against the labe
     method: 'ae-kmeans',
     nInit: 2,
     seed: 0,
-    autoencoder: { bottleneck: 2, width: 4, epochs: 3, batchSize: 32, lr: 1e-2, umapDims: 0 },
+    autoencoder: { architecture: 'conv', bottleneck: 2, width: 4, epochs: 3, batchSize: 32, lr: 1e-2, umapDims: 0 },
   });
   assert.equal(r.autoencoder?.bottleneck, 2);
   assert.ok(r.metrics && r.metrics.accuracy >= 0.9, `accuracy ${r.metrics?.accuracy}`);

@@ -98,10 +98,28 @@ test('simmer cluster --method ae-kmeans trains the autoencoder and reports its s
     report.clusterSizes.reduce((a: number, b: number) => a + b, 0),
     96,
   );
-  const dense = simmer(['cluster', 'shapes', '--limit', '64', '--k', '4', '--method', 'ae-kmeans', '--ae', 'dense', '--ae-epochs', '1', '--umap', '0', '--n-init', '1', '--json']);
+  const dense = simmer([
+    'cluster',
+    'shapes',
+    '--limit',
+    '64',
+    '--k',
+    '4',
+    '--method',
+    'ae-kmeans',
+    '--ae',
+    'dense',
+    '--ae-epochs',
+    '1',
+    '--umap',
+    '0',
+    '--n-init',
+    '1',
+    '--json',
+  ]);
   assert.equal(dense.code, 0, dense.stderr);
   const denseReport = JSON.parse(dense.stdout);
-  assert.equal(denseReport.autoencoder.architecture, 'dense');
+  assert.equal(denseReport.autoencoder.architecture, 'dense', 'the default autoencoder is the dense one');
   assert.equal(denseReport.autoencoder.bottleneck, 10);
   assert.equal(denseReport.samples, 64);
   const badAe = simmer(['cluster', 'shapes', '--method', 'ae-kmeans', '--ae', 'resnet']);
