@@ -7,7 +7,7 @@
  *
  * @example
  *   const { x, labels, shape } = await datasetMatrix(await loadDataset('fashion-mnist'));
- *   const r = await aeKmeans(x, shape, { k: 10, architecture: 'dense', epochs: 20, umapDims: 10 });
+ *   const r = await aeKmeans(x, shape, { k: 10, architecture: 'dense', epochs: 10, umapDims: 10 });
  *   r.labels; // cluster per image
  */
 import { generatorFor, permutation } from '../data/seed.ts';
@@ -31,7 +31,7 @@ export type AeArchitecture = 'conv' | 'dense';
 export const AE_ARCHITECTURES: readonly AeArchitecture[] = ['conv', 'dense'];
 export const DEFAULT_AE_ARCHITECTURE: AeArchitecture = 'dense';
 /** Epochs by architecture: the dense autoencoder's codes keep improving for longer (README, Learning without labels). */
-export const DEFAULT_AE_EPOCHS: Readonly<Record<AeArchitecture, number>> = { conv: 3, dense: 20 };
+export const DEFAULT_AE_EPOCHS: Readonly<Record<AeArchitecture, number>> = { conv: 3, dense: 10 };
 
 export interface AeKmeansOptions {
   k: number;
