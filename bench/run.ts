@@ -120,6 +120,13 @@ function detectSystems(): SystemStatus[] {
 
 const systems = detectSystems();
 const available = (id: SystemId) => systems.find((s) => s.id === id)?.available ?? false;
+// Without the addon (or with one built before the kernel specs changed) every Simmer figure would be the JS backend's:
+// a report of that kind compares nothing we ship, so stop before spending minutes on it.
+if (!available('simmer-native')) {
+  console.error(`bench: the native backend is not available: ${systems.find((s) => s.id === 'simmer-native')?.detail}`);
+  console.error('bench: once it is built, `npx simmer info` says "backend native"; then run the bench again.');
+  process.exit(1);
+}
 const fast: Variant[] = [];
 const slow: Variant[] = [];
 if (available('simmer-native')) fast.push({ system: 'simmer-native', label: `Simmer native ${cores}t`, threads: cores, slow: false });

@@ -213,7 +213,8 @@ export function buildServer(options: ServerOptions = {}): FastifyInstance {
   // ── the front end ─────────────────────────────────────────────────────────────────────────────────────────────
   const webDist = options.webDist ?? DEFAULT_WEB_DIST;
   if (existsSync(webDist)) {
-    app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: ['index.html'] });
+    // wildcard: files are looked up per request, so a rebuilt front end (new hashed asset names) is served without a restart.
+    app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: true, index: ['index.html'] });
   } else {
     app.get('/', async (_req, reply: FastifyReply) => {
       reply.code(503).type('text/plain');

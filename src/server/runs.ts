@@ -32,8 +32,11 @@ export function runRow(info: RunInfo, supervisor: RunSupervisor): RunRow {
   };
 }
 
+/** The training runs of the store; reinforcement-learning runs have their own page (GET /api/rl/runs). */
 export function listRunRows(root: string, supervisor: RunSupervisor): RunRow[] {
-  return listRuns(root).map((r) => runRow(r, supervisor));
+  return listRuns(root)
+    .filter((r) => r.config.kind !== 'rl')
+    .map((r) => runRow(r, supervisor));
 }
 
 /** Batch reports of a run: this session's every batch when the supervisor ran it, else the every-10th the log kept. */

@@ -53,6 +53,8 @@ test('RL routes: the curve and evaluations of a run as metrics.jsonl holds them,
     rows.every((x) => !x.id.includes('cnn-small')),
     'classifier runs are not listed',
   );
+  const trainingRows = (await getJson(server.url, '/api/runs')).body.runs as { id: string }[];
+  assert.ok(!trainingRows.some((x) => x.id === r.run.id), 'the RL run is not on the training runs page');
   const replay = await postJson(server.url, `/api/rl/${r.run.id}/replay`, { seed: 5, frames: 3 });
   assert.equal(replay.status, 200);
   assert.equal(replay.body.checkpoint, 'last.safetensors');
