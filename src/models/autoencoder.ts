@@ -39,51 +39,30 @@ export interface AutoencoderOptions {
   width?: number;
 }
 
-/** What the loss, the Task and encodeImages need of an autoencoder: codes of images, and pixel logits of codes. */
-export interface Autoencoder extends Module, ImageGenerator {
-  encode(x: Tensor): Tensor;
-  decodeLogits(z: Tensor): Tensor;
-}
-
-export class ConvAutoencoder extends Module implements Autoencoder {
+/**
+ * What the loss, the Task and encodeImages need of an autoencoder: codes of images, and pixel logits of codes.
+ * Subclasses build the layers; the code size is checked here.
+ */
+export abstract class Autoencoder extends Module implements ImageGenerator {
   readonly family = 'autoencoder';
   readonly conditional = false;
   readonly numClasses = 0;
   readonly imageShape: [number, number, number];
   /** The code size (ImageGenerator's latentDim). */
   readonly latentDim: number;
-  readonly encoder: Sequential;
-  readonly toCode: Linear;
-  readonly fromCode: Linear;
-  readonly decoder: Sequential;
-  private readonly featureShape: [number, number, number];
 
-  constructor(o: AutoencoderOptions) {
+  constructor(imageShape: [number, number, number], bottleneck = DEFAULT_BOTTLENECK) {
     super();
-    const [c, h, w] = o.inputShape;
-    requireSidesDivisible('autoencoder', o.inputShape, 4);
-    const bottleneck = o.bottleneck ?? DEFAULT_BOTTLENECK;
     if (!Number.isInteger(bottleneck) || bottleneck < 1) throw new RangeError(`autoencoder: the bottleneck must be a positive integer, got ${bottleneck}`);
-    const width = o.width ?? 32;
-    this.imageShape = [c, h, w];
+    this.imageShape = [...imageShape];
     this.latentDim = bottleneck;
-    this.featureShape = [2 * width, h / 4, w / 4];
-    const features = 2 * width * (h / 4) * (w / 4);
-    this.encoder = convEncoder(c, width);
-    this.toCode = new Linear(features, bottleneck);
-    this.fromCode = new Linear(bottleneck, features);
-    this.decoder = convDecoder(c, width);
   }
 
   /** Codes [N, bottleneck] of images [N, C, H, W]. */
-  encode(x: Tensor): Tensor {
-    return this.toCode.forward(flatten(this.encoder.forward(x), 1));
-  }
+  abstract encode(x: Tensor): Tensor;
 
   /** Pixel logits [N, C, H, W] of codes [N, bottleneck]. */
-  decodeLogits(z: Tensor): Tensor {
-    return this.decoder.forward(reshape(this.fromCode.forward(z), [z.shape[0], ...this.featureShape]));
-  }
+  abstract decodeLogits(z: Tensor): Tensor;
 
   decodeLatent(z: Tensor): Tensor {
     return sigmoid(this.decodeLogits(z));
@@ -92,6 +71,36 @@ export class ConvAutoencoder extends Module implements Autoencoder {
   /** The reconstruction of x, as probabilities. */
   forward(x: Tensor): Tensor {
     return this.decodeLatent(this.encode(x));
+  }
+}
+
+export class ConvAutoencoder extends Autoencoder {
+  readonly encoder: Sequential;
+  readonly toCode: Linear;
+  readonly fromCode: Linear;
+  readonly decoder: Sequential;
+  private readonly featureShape: [number, number, number];
+
+  constructor(o: AutoencoderOptions) {
+    requireSidesDivisible('autoencoder', o.inputShape, 4);
+    super(o.inputShape, o.bottleneck);
+    const [c, h, w] = o.inputShape;
+    const bottleneck = this.latentDim;
+    const width = o.width ?? 32;
+    this.featureShape = [2 * width, h / 4, w / 4];
+    const features = 2 * width * (h / 4) * (w / 4);
+    this.encoder = convEncoder(c, width);
+    this.toCode = new Linear(features, bottleneck);
+    this.fromCode = new Linear(bottleneck, features);
+    this.decoder = convDecoder(c, width);
+  }
+
+  encode(x: Tensor): Tensor {
+    return this.toCode.forward(flatten(this.encoder.forward(x), 1));
+  }
+
+  decodeLogits(z: Tensor): Tensor {
+    return this.decoder.forward(reshape(this.fromCode.forward(z), [z.shape[0], ...this.featureShape]));
   }
 }
 
@@ -108,25 +117,16 @@ export interface DenseAutoencoderOptions {
 }
 
 /** A fully connected autoencoder on flattened pixels: Linear + ReLU layers down to a linear code, and back up. */
-export class DenseAutoencoder extends Module implements Autoencoder {
-  readonly family = 'autoencoder';
-  readonly conditional = false;
-  readonly numClasses = 0;
-  readonly imageShape: [number, number, number];
-  readonly latentDim: number;
+export class DenseAutoencoder extends Autoencoder {
   readonly encoder: Sequential;
   readonly decoder: Sequential;
 
   constructor(o: DenseAutoencoderOptions) {
-    super();
-    const bottleneck = o.bottleneck ?? DEFAULT_BOTTLENECK;
-    if (!Number.isInteger(bottleneck) || bottleneck < 1) throw new RangeError(`autoencoder: the bottleneck must be a positive integer, got ${bottleneck}`);
+    super(o.inputShape, o.bottleneck);
     const hidden = o.hidden ?? DENSE_AUTOENCODER_HIDDEN;
     if (hidden.some((h) => !Number.isInteger(h) || h < 1))
       throw new RangeError(`autoencoder: hidden widths must be positive integers, got ${hidden.join(', ')}`);
-    this.imageShape = [...o.inputShape];
-    this.latentDim = bottleneck;
-    const widths = [o.inputShape[0] * o.inputShape[1] * o.inputShape[2], ...hidden, bottleneck];
+    const widths = [o.inputShape[0] * o.inputShape[1] * o.inputShape[2], ...hidden, this.latentDim];
     this.encoder = new Sequential(...denseStack(widths));
     this.decoder = new Sequential(...denseStack([...widths].reverse()));
   }
@@ -137,14 +137,6 @@ export class DenseAutoencoder extends Module implements Autoencoder {
 
   decodeLogits(z: Tensor): Tensor {
     return reshape(this.decoder.forward(z), [z.shape[0], ...this.imageShape]);
-  }
-
-  decodeLatent(z: Tensor): Tensor {
-    return sigmoid(this.decodeLogits(z));
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.decodeLatent(this.encode(x));
   }
 }
 
