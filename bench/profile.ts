@@ -1,7 +1,8 @@
 /**
- * The per-op profile of W3 (a training step), W4 (an inference batch) or W6 (a U-Net diffusion training step), as in
- * docs/bench.md:
+ * The per-op profile of W2 (an MLP training step), W3 (a CNN training step), W4 (an inference batch) or W6 (a U-Net
+ * diffusion training step), as in docs/bench.md:
  *   node --import tsx bench/profile.ts W3 [--steps 60] [--rounds 6] [--warmup 5] [--trace w3.json] [--json]
+ *   node --import tsx bench/profile.ts W2 --steps 120
  *   node --import tsx bench/profile.ts W6 --steps 6 --warmup 1
  *   SIMMER_BACKEND=js node --import tsx bench/profile.ts W4 --steps 4
  * It times the same number of steps with the profiler off and on (so its cost is visible), prints the table of the
@@ -35,7 +36,7 @@ const tracePath = flag('trace', '');
 const json = process.argv.includes('--json');
 
 async function main(): Promise<void> {
-  if (workload !== 'W3' && workload !== 'W4' && workload !== 'W6') throw new Error(`bench/profile.ts: workload must be W3, W4 or W6, got ${workload}`);
+  if (!['W2', 'W3', 'W4', 'W6'].includes(workload)) throw new Error(`bench/profile.ts: workload must be W2, W3, W4 or W6, got ${workload}`);
   let model: Module;
   let optimizer: Optimizer<{ lr: number }>;
   let loss: (b: Batch) => Tensor;
@@ -46,13 +47,13 @@ async function main(): Promise<void> {
     optimizer = new Adam(unet.parameters(), { lr: 2e-4 });
     loss = (b) => diffusionLoss(unet, b, gen, 0.1);
   } else {
-    ({ model, optimizer } = buildRecipe('cnn-small', 0));
+    ({ model, optimizer } = buildRecipe(workload === 'W2' ? 'mlp' : 'cnn-small', 0));
     loss = (b) => crossEntropy(model.forward(b.x), b.y);
   }
   const unhook = profileModules(model);
   let run: (profiled: boolean) => Promise<void>;
   if (workload !== 'W4') {
-    const it = endless(await trainLoader(64, 0));
+    const it = endless(await trainLoader(workload === 'W2' ? 128 : 64, 0));
     run = async (profiled) => {
       const w0 = performance.now();
       const b: Batch = (await it.next()).value!;

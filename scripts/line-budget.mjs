@@ -14,7 +14,7 @@ const ROOT = join(import.meta.dirname, '..');
 /** Code lines allowed per folder under src/. */
 export const BUDGETS = {
   tensor: 490, // 425 code lines at 05:30 on 2026-12-02
-  autograd: 210, // 182
+  autograd: 225, // 182; +12 for the owned-gradient registry (node.ts: a rule's fresh weight gradient becomes .grad without a copy)
   backend: 2480, // 2156, after step 1 moved the element loops in and added the generative primitives
   ops: 2025, // 1758, shape logic and backward rules only
 };

@@ -7,7 +7,7 @@ import { PROFILE, span } from '../profile/profiler.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { noGrad } from './grad-mode.ts';
 import { runPostAccumulateGradHooks } from './hooks.ts';
-import { Node } from './node.ts';
+import { disownGrad, isOwnedGrad, Node, ownedGrad } from './node.ts';
 
 export interface BackwardOptions {
   /** Keep the graph so backward can run through it again (costs memory). */
@@ -40,7 +40,7 @@ function accumulate(into: Tensor | undefined, g: Tensor): Tensor {
   if (into === undefined) return g;
   const out = new Float32Array(into.size);
   backend().binary('add', into.f32, into.shape, g.f32, g.shape, out, into.shape);
-  return new Tensor(out, into.shape);
+  return ownedGrad(new Tensor(out, into.shape));
 }
 
 /**
@@ -83,11 +83,13 @@ function backwardFrom(root: Tensor, seed: Tensor, options: BackwardOptions, prof
       grads.delete(t); // free memory as we go: each gradient is needed once
       const node = t.gradFn;
       if (!(node instanceof Node)) {
-        t.grad = t.grad === null ? g.clone() : accumulate(t.grad, g);
+        // An owned gradient (a rule's fresh buffer, see ownedGrad) is kept as it is; any other may alias a tensor.
+        t.grad = t.grad === null ? (isOwnedGrad(g) ? g : g.clone()) : accumulate(t.grad, g);
         // Every path to a leaf is done before it comes up in the order, so its gradient for this pass is final here.
         runPostAccumulateGradHooks(t);
         continue;
       }
+      disownGrad(g);
       if (t.retainsGrad) t.grad = t.grad === null ? g.clone() : accumulate(t.grad, g);
       if (node.rule === null) {
         throw new Error(

@@ -52,3 +52,28 @@ export function record(output: Tensor, op: string, inputs: readonly Tensor[], ru
   output.gradFn = new Node(op, inputs, rule, saved);
   return output;
 }
+
+const owned = new WeakSet<Tensor>();
+
+/**
+ * Marks a gradient a backward rule has just allocated and will not hold on to (e.g. linear's weight gradient), so
+ * backward() may keep it as a leaf's .grad instead of copying it: the copy exists only for gradients that share a
+ * buffer with another tensor (a pass-through rule's, a view's). Returns the tensor.
+ */
+export function ownedGrad(t: Tensor): Tensor {
+  owned.add(t);
+  return t;
+}
+
+/** Whether backward() may store this gradient without a copy (see ownedGrad). */
+export function isOwnedGrad(t: Tensor): boolean {
+  return owned.has(t);
+}
+
+/**
+ * Ends a gradient's ownership before it is handed to a non-leaf's rule: a pass-through rule (add's, say) returns the
+ * same tensor for several inputs, and two leaves must not share one .grad buffer.
+ */
+export function disownGrad(t: Tensor): void {
+  owned.delete(t);
+}

@@ -22,7 +22,7 @@ function fieldOption(f: RecipeField, defaultValue: string | number | undefined):
   const range = f.min !== undefined && f.max !== undefined && f.type !== 'string' ? ` [${f.min}–${f.max}]` : '';
   const choices = f.choices ? ` (${f.choices.join(' | ')})` : '';
   const opt = new Option(`${f.short ? `-${f.short}, ` : ''}${flag} <${f.valueName}>`, `${f.help}${range}${choices}`);
-  if (f.choices)
+  if (f.choices || f.check)
     // The library's wording ("unknown model 'vgg'; choose one of: ...") rather than commander's.
     opt.argParser((v: string) => {
       const problem = fieldProblem(f, v);

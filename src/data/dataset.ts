@@ -115,6 +115,8 @@ export interface SubsetSpec {
   kind: 'subset';
   parent: DatasetSpec;
   indices: number[];
+  /** The parent's class indices kept, in the order of the new labels (absent: every class, labels unchanged). */
+  classes?: number[];
 }
 
 /** Clamps and checks an index the way every dataset reports a bad one. */

@@ -21,7 +21,7 @@ export async function datasetFromSpec(spec: DatasetSpec): Promise<SpecDataset> {
     case 'manifest':
       return openManifest(spec);
     case 'subset':
-      return new SubsetDataset(await datasetFromSpec(spec.parent), spec.indices);
+      return new SubsetDataset(await datasetFromSpec(spec.parent), spec.indices, spec.classes);
     default:
       throw new TypeError(`datasetFromSpec: unknown dataset kind '${(spec as { kind: string }).kind}' (expected idx, shapes, folder, manifest or subset)`);
   }

@@ -125,7 +125,9 @@ export function gunzipIdx(gz: Uint8Array, name: string): Uint8Array {
   }
   let bytes: Uint8Array;
   try {
-    bytes = gunzipSync(gz, { ...sync, maxOutputLength: Math.max(total, 1) });
+    // One output chunk of the declared size: with zlib's default 16 KiB chunks the result is a concatenation, so
+    // the payload existed twice at the peak (47 MB more resident while Fashion-MNIST's training images load).
+    bytes = gunzipSync(gz, { ...sync, maxOutputLength: Math.max(total, 1), chunkSize: Math.max(total, 64) });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new DataError(

@@ -22,6 +22,8 @@ import { DEFAULT_MAX_PIXELS, decodeImageFile, IMAGE_EXTENSIONS, isImageFile, rea
 export interface ImageEntry {
   path: string;
   label: number;
+  /** A manifest's caption column (text-to-image training); absent elsewhere. */
+  caption?: string;
 }
 
 export interface SkippedFile {
@@ -90,7 +92,14 @@ export abstract class ImageListDataset implements SpecDataset {
     }
     const image = new Float32Array(bytes.length);
     for (let i = 0; i < bytes.length; i++) image[i] = bytes[i] / 255;
-    return { image, shape: [this.channels, this.height, this.width], label, path };
+    const caption = this.entries[index].caption;
+    return { image, shape: [this.channels, this.height, this.width], label, path, ...(caption !== undefined ? { caption } : {}) };
+  }
+
+  /** The caption of a manifest row ('' for a row without one), or undefined when the list has no captions at all. */
+  captionOf(index: number): string | undefined {
+    checkIndex(index, this.length, 'ImageListDataset.captionOf');
+    return this.entries[index].caption;
   }
 
   labels(): Int32Array {
@@ -259,6 +268,8 @@ export interface ManifestRow {
   path: string;
   label?: string;
   split?: string;
+  /** What the image shows, in words (a `caption`, `text` or `prompt` column): text-to-image models train on it. */
+  caption?: string;
 }
 
 /** Parses CSV text with a header row; quoted fields may hold commas and doubled quotes. */
@@ -296,6 +307,7 @@ export function parseCsv(text: string): Record<string, string>[] {
 
 const PATH_KEYS = ['path', 'file', 'filename', 'image', 'filepath'];
 const LABEL_KEYS = ['label', 'class', 'category', 'target'];
+const CAPTION_KEYS = ['caption', 'text', 'prompt'];
 
 /** Reads the rows of a .csv or .json manifest. */
 export function readManifest(file: string): ManifestRow[] {
@@ -356,7 +368,8 @@ export function readManifest(file: string): ManifestRow[] {
   const rows = raw.map((r, i) => {
     const path = pick(r, PATH_KEYS);
     if (!path) throw new DataError('bad-manifest', `${file}: ${where(i)} has no path`, `give every row a path column (one of ${PATH_KEYS.join(', ')})`, file);
-    return { path, label: pick(r, LABEL_KEYS), split: pick(r, ['split', 'subset']) };
+    const caption = pick(r, CAPTION_KEYS);
+    return { path, label: pick(r, LABEL_KEYS), split: pick(r, ['split', 'subset']), ...(caption !== undefined ? { caption } : {}) };
   });
   // A manifest is labelled or not: a row without a label among labelled ones would train as class -1.
   const unlabelled = rows.findIndex((r) => r.label === undefined);
@@ -405,6 +418,8 @@ export async function openManifest(spec: ManifestSpec): Promise<ManifestDataset>
   const skipped: SkippedFile[] = [];
   const missing: string[] = [];
   const entries: ImageEntry[] = [];
+  // With a caption column, every row has a caption: a row without one trains as the empty prompt (unconditional).
+  const captioned = allRows.some((r) => r.caption !== undefined);
   for (const r of rows) {
     const path = resolve(base, r.path);
     if (!existsSync(path)) {
@@ -416,7 +431,7 @@ export async function openManifest(spec: ManifestSpec): Promise<ManifestDataset>
       skipped.push({ path, reason: 'empty file (0 bytes)' });
       continue;
     }
-    entries.push({ path, label: r.label === undefined ? -1 : classes.indexOf(r.label) });
+    entries.push({ path, label: r.label === undefined ? -1 : classes.indexOf(r.label), ...(captioned ? { caption: r.caption ?? '' } : {}) });
   }
   if (missing.length > 0 && spec.onMissing !== 'skip') {
     throw new DataError(

@@ -8,6 +8,7 @@
  */
 export * from './audit.ts';
 export * from './batch.ts';
+export * from './class-select.ts';
 export * from './dataset.ts';
 export * from './errors.ts';
 export * from './from-spec.ts';

@@ -57,27 +57,22 @@ function toRgb(img: Img): Buffer {
   return out;
 }
 
+/** One tile of a labelled grid: a CHW image in [0, 1] (1 or 3 channels) and the text above it. */
+export interface LabelledTile extends Img {
+  label: string;
+}
+
 /**
- * Writes a PNG grid of `image` (a file path or a sample) under each transform and returns the output path.
+ * A PNG grid of images, each scaled to fit a tile × tile square (nearest neighbour when enlarged at least 2×) under
+ * its label, on a dark background: the augmentation preview and the cross-attention picture.
  */
-export async function previewAugmentations(image: string | Sample, opts: PreviewOptions = {}): Promise<string> {
-  const out = opts.out ?? 'augment-preview.png';
-  const tile = opts.tile ?? 128;
+export async function labelledTilesPng(tiles: readonly LabelledTile[], o: { tile?: number; columns?: number } = {}): Promise<Buffer> {
+  const tile = o.tile ?? 128;
   const label = 18;
-  const list = opts.transforms ?? PREVIEW_TRANSFORMS;
-  const columns = opts.columns ?? Math.min(4, list.length);
-  let src: Img;
-  if (typeof image === 'string') {
-    const d = await decodeImageFile(image, { size: opts.size ?? 128, channels: 3, resize: 'cover' });
-    src = { data: Float32Array.from(d.data, (v) => v / 255), shape: [3, d.height, d.width] };
-  } else src = { data: image.image, shape: image.shape };
-  const rows = Math.ceil(list.length / columns);
-  const width = columns * tile;
-  const height = rows * (tile + label);
+  const columns = Math.max(1, Math.min(o.columns ?? 4, tiles.length));
+  const rows = Math.ceil(tiles.length / columns);
   const composites: OverlayOptions[] = [];
-  for (let k = 0; k < list.length; k++) {
-    const { name, steps } = list[k];
-    const img = buildTransform(steps)(src, generatorFor(opts.seed ?? 0, k));
+  for (const [k, img] of tiles.entries()) {
     const [, h, w] = img.shape;
     const scale = Math.min(tile / w, tile / h);
     const tileBuf = await sharp(toRgb(img), { raw: { width: w, height: h, channels: 3 } })
@@ -87,13 +82,30 @@ export async function previewAugmentations(image: string | Sample, opts: Preview
     const x = (k % columns) * tile;
     const y = Math.floor(k / columns) * (tile + label);
     composites.push({ input: tileBuf, left: x, top: y + label });
-    const svg = `<svg width="${tile}" height="${label}" xmlns="http://www.w3.org/2000/svg"><text x="4" y="13" font-family="sans-serif" font-size="12" fill="#ddd">${escapeXml(name)}</text></svg>`;
+    const svg = `<svg width="${tile}" height="${label}" xmlns="http://www.w3.org/2000/svg"><text x="4" y="13" font-family="sans-serif" font-size="12" fill="#ddd">${escapeXml(img.label)}</text></svg>`;
     composites.push({ input: Buffer.from(svg), left: x, top: y });
   }
-  const png = await sharp({ create: { width, height, channels: 3, background: { r: 24, g: 24, b: 28 } } })
+  return sharp({ create: { width: columns * tile, height: rows * (tile + label), channels: 3, background: { r: 24, g: 24, b: 28 } } })
     .composite(composites)
     .png()
     .toBuffer();
+}
+
+/**
+ * Writes a PNG grid of `image` (a file path or a sample) under each transform and returns the output path.
+ */
+export async function previewAugmentations(image: string | Sample, opts: PreviewOptions = {}): Promise<string> {
+  const out = opts.out ?? 'augment-preview.png';
+  const tile = opts.tile ?? 128;
+  const list = opts.transforms ?? PREVIEW_TRANSFORMS;
+  const columns = opts.columns ?? Math.min(4, list.length);
+  let src: Img;
+  if (typeof image === 'string') {
+    const d = await decodeImageFile(image, { size: opts.size ?? 128, channels: 3, resize: 'cover' });
+    src = { data: Float32Array.from(d.data, (v) => v / 255), shape: [3, d.height, d.width] };
+  } else src = { data: image.image, shape: image.shape };
+  const tiles = list.map(({ name, steps }, k) => ({ ...buildTransform(steps)(src, generatorFor(opts.seed ?? 0, k)), label: name }));
+  const png = await labelledTilesPng(tiles, { tile, columns });
   await writeFile(out, png);
   return out;
 }

@@ -15,6 +15,13 @@ import { generatorFor } from './seed.ts';
 
 export const SHAPE_CLASSES = ['circle', 'square', 'triangle', 'star'];
 
+/**
+ * Shapes the dataset never draws (shape ids 4 and 5, after SHAPE_CLASSES): new concepts a trained text-to-image model
+ * can be taught (models/concept.ts), rendered by the same rasteriser.
+ */
+export const NOVEL_SHAPES = ['cross', 'heart'] as const;
+export type NovelShape = (typeof NOVEL_SHAPES)[number];
+
 /** Object colours: name and RGB in [0, 1]. */
 export const OBJECT_COLOURS: [string, number, number, number][] = [
   ['red', 0.9, 0.12, 0.1],
@@ -198,6 +205,34 @@ function polygonOf(o: ShapeObject): [number, number][] | null {
       const rad = k % 2 === 0 ? o.r * 1.1 : o.r * 0.45;
       pts.push(rot(Math.cos(a) * rad, Math.sin(a) * rad));
     }
+  } else if (o.shape === 4) {
+    // A plus sign: arms of half-width 0.36r reaching r·1.05 (about the circle's area at the same r).
+    const a = o.r * 1.05;
+    const b = o.r * 0.36;
+    for (const [x, y] of [
+      [-b, -a],
+      [b, -a],
+      [b, -b],
+      [a, -b],
+      [a, b],
+      [b, b],
+      [b, a],
+      [-b, a],
+      [-b, b],
+      [-a, b],
+      [-a, -b],
+      [-b, -b],
+    ])
+      pts.push(rot(x, y));
+  } else if (o.shape === 5) {
+    // The classic heart curve x = 16 sin³t, y = 13 cos t − 5 cos 2t − 2 cos 3t − cos 4t (y up), centred, 48 points.
+    const k = (o.r * 1.1) / 16;
+    for (let i = 0; i < 48; i++) {
+      const t = (i / 48) * 2 * Math.PI;
+      const x = 16 * Math.sin(t) ** 3;
+      const y = 13 * Math.cos(t) - 5 * Math.cos(2 * t) - 2 * Math.cos(3 * t) - Math.cos(4 * t);
+      pts.push(rot(x * k, -(y + 2.5) * k));
+    }
   } else return null;
   return pts;
 }
@@ -286,6 +321,33 @@ export function rasterizeObject(o: ShapeObject, size: number, visit: (pixel: num
       if (hits > 0) visit(y * size + x, hits / 16);
     }
   }
+}
+
+/**
+ * Image `index` of a set of one shape, a novel one (NOVEL_SHAPES) or a dataset one (SHAPE_CLASSES): a medium or large
+ * object of a random object colour, slightly rotated, at a random place on a solid background (gray by default),
+ * with its caption ("a red heart on a gray background"). Depends only on (shape, seed, index, background).
+ */
+export function singleShapeScene(shape: string, seed: number, index: number, size: number, background = 'gray'): ShapesScene {
+  const bg = BACKGROUNDS.findIndex(([name]) => name === background);
+  if (bg < 0) throw new RangeError(`singleShapeScene: unknown background '${background}'; known: ${BACKGROUNDS.map(([n]) => n).join(', ')}`);
+  const id = [...SHAPE_CLASSES, ...NOVEL_SHAPES].indexOf(shape);
+  if (id < 0) throw new RangeError(`singleShapeScene: unknown shape '${shape}'; known: ${[...SHAPE_CLASSES, ...NOVEL_SHAPES].join(', ')}`);
+  const g = generatorFor(seed, index, 0x4e0e, id);
+  const colour = g.int(0, OBJECT_COLOURS.length);
+  const [sizeName, lo, hi] = SIZES[1 + g.int(0, 2)];
+  const r = (lo + g.uniform() * (hi - lo)) * size;
+  const margin = r * 1.1 + 1;
+  const cx = margin + g.uniform() * Math.max(0, size - 2 * margin);
+  const cy = margin + g.uniform() * Math.max(0, size - 2 * margin);
+  const obj: ShapeObject = { shape: id, colour, sizeName, cx, cy, r, angle: id === 0 ? 0 : (g.uniform() - 0.5) * (Math.PI / 6) };
+  const caption = `a ${sizeName} ${OBJECT_COLOURS[colour][0]} ${shape} on a ${background} background`;
+  return { background: { colour: bg, style: 'solid', gradientAngle: 0, noiseSeed: 0 }, objects: [obj], caption, label: id };
+}
+
+/** A novel shape's scene (singleShapeScene): the concept pictures a text-to-image model can be taught. */
+export function novelShapeScene(shape: NovelShape, seed: number, index: number, size: number, background = 'gray'): ShapesScene {
+  return singleShapeScene(shape, seed, index, size, background);
 }
 
 export class ShapesDataset implements SpecDataset {

@@ -82,6 +82,23 @@ export class CaptionTokenizer {
     return new CaptionTokenizer(j.vocabulary, j.maxLength);
   }
 
+  /**
+   * This vocabulary with `words` appended (new ids after the last one, so every old id keeps its meaning): a concept
+   * adapter teaching a trained model a new word. A word already known, or text that is not exactly one word, is refused.
+   */
+  withWords(words: readonly string[]): CaptionTokenizer {
+    for (const w of words) {
+      const split = splitWords(w);
+      if (split.length !== 1 || split[0] !== w)
+        throw new RangeError(`'${w}' is not one lower-case word (letters and digits, hyphens inside); the tokenizer would read it as ${JSON.stringify(split)}`);
+      if (this.index.has(w))
+        throw new RangeError(
+          `'${w}' is already a word of this model's vocabulary (its training captions use it); choose a word it has never seen, e.g. '${w}-x' or 'zq${w}'`,
+        );
+    }
+    return new CaptionTokenizer([...this.vocabulary, ...words], this.maxLength);
+  }
+
   toJSON(): TokenizerJson {
     return { vocabulary: [...this.vocabulary], maxLength: this.maxLength };
   }

@@ -199,6 +199,8 @@ function generatorLoss(fake: Tensor, o: GanTaskOptions): Tensor {
 export class GanTask implements Task<Batch> {
   readonly name = 'gan';
   readonly optimization = 'manual' as const;
+  /** D's and G's losses trade off: a rise on validation is the game, not overfitting. */
+  readonly lossTracksFit = false;
   constructor(readonly options: GanTaskOptions = {}) {}
 
   /** One discriminator update, then one generator update, on the same fakes. */

@@ -58,7 +58,8 @@ export class UnknownWordError extends RangeError {
 export class Text2ImgModel extends DiffusionModel {
   override readonly family: string = 'text2img';
   readonly classes: readonly string[];
-  readonly tokenizer: CaptionTokenizer;
+  /** Replaced (extended by one word) while a concept adapter is attached (concept.ts). */
+  tokenizer: CaptionTokenizer;
   readonly templates: string[] | null;
   readonly textEncoder: TextEncoder;
   private readonly textShape: { dim: number; layers: number; heads: number };

@@ -6,13 +6,13 @@
  *   matmul(x, w);                 // [B,M,K]·[K,N] → [B,M,N]
  *   linear(x, weight, bias);      // x·weightᵀ + bias, weight [out, in]
  */
-import { record } from '../autograd/node.ts';
+import { ownedGrad, record } from '../autograd/node.ts';
 import type { MatmulParams } from '../backend/backend.ts';
 import { backend } from '../backend/index.ts';
 import { broadcastShapes, formatShape, sizeOf } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { reshape } from './shape.ts';
-import { broadcastTo, f32, requireFloat, sumToShape } from './util.ts';
+import { broadcastTo, f32, requireFloat, scratchF32, sumToShape } from './util.ts';
 
 function gemm(a: Float32Array, b: Float32Array, c: Float32Array, p: Partial<MatmulParams> & Pick<MatmulParams, 'm' | 'n' | 'k'>): void {
   backend().matmul(a, b, c, {
@@ -109,48 +109,90 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-/** y = x·weightᵀ + bias over the last dimension of x; weight is [outFeatures, inFeatures], bias [outFeatures]. */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  const xd = requireFloat(x, 'linear', 'input');
-  requireFloat(weight, 'linear', 'weight');
-  if (weight.rank !== 2) throw new RangeError(`linear: weight must be 2-D [outFeatures, inFeatures], got ${formatShape(weight.shape)}`);
+/** Checks linear's operands and returns x's data with the product's row count and feature sizes. */
+function linearShapes(x: Tensor, weight: Tensor, bias: Tensor | null, op: string): { xd: Float32Array; rows: number; inF: number; outF: number } {
+  const xd = requireFloat(x, op, 'input');
+  requireFloat(weight, op, 'weight');
+  if (weight.rank !== 2) throw new RangeError(`${op}: weight must be 2-D [outFeatures, inFeatures], got ${formatShape(weight.shape)}`);
   const [outF, inF] = weight.shape;
   if (x.rank === 0 || x.shape[x.rank - 1] !== inF) {
     throw new RangeError(
-      `linear: input shape ${formatShape(x.shape)} does not end in ${inF} (the weight is ${formatShape(weight.shape)}: [outFeatures, inFeatures])`,
+      `${op}: input shape ${formatShape(x.shape)} does not end in ${inF} (the weight is ${formatShape(weight.shape)}: [outFeatures, inFeatures])`,
     );
   }
-  if (bias && (bias.rank !== 1 || bias.shape[0] !== outF)) throw new RangeError(`linear: bias must be [${outF}], got ${formatShape(bias.shape)}`);
-  const rows = x.size / inF;
-  const outShape = [...x.shape.slice(0, -1), outF];
-  const out = f32(outShape);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== outF)) throw new RangeError(`${op}: bias must be [${outF}], got ${formatShape(bias.shape)}`);
+  return { xd, rows: x.size / inF, inF, outF };
+}
+
+/** x·weightᵀ + bias into a new tensor of x's shape with the last dimension outF. */
+function linearProduct(x: Tensor, xd: Float32Array, weight: Tensor, bias: Tensor | null, rows: number, inF: number, outF: number): Tensor {
+  const out = f32([...x.shape.slice(0, -1), outF]);
   // The bias rows come from a rank-1 product (a column of ones times the bias), so no element is touched here.
   if (bias) gemm(onesColumn(rows), bias.f32, out.f32, { m: rows, n: outF, k: 1 });
   gemm(xd, weight.f32, out.f32, { m: rows, n: outF, k: inF, transB: true, accumulate: bias !== null });
-  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return out;
+}
+
+/**
+ * The gradients of x·weightᵀ + bias given g, the gradient of the product. The weight and bias gradients are new
+ * buffers nothing else holds (ownedGrad), so backward() stores them as the parameters' .grad without a copy.
+ */
+function linearGrads(
+  g: Float32Array,
+  x: Tensor,
+  xd: Float32Array,
+  weight: Tensor,
+  bias: Tensor | null,
+  rows: number,
+  inF: number,
+  outF: number,
+): (Tensor | null)[] {
+  const grads: (Tensor | null)[] = [null, null, null];
+  if (x.requiresGrad) {
+    const gx = f32(x.shape);
+    gemm(g, weight.f32, gx.f32, { m: rows, n: inF, k: outF });
+    grads[0] = gx;
+  }
+  if (weight.requiresGrad) {
+    const gw = f32(weight.shape);
+    gemm(g, xd, gw.f32, { m: outF, n: inF, k: rows, transA: true });
+    grads[1] = ownedGrad(gw);
+  }
+  if (bias?.requiresGrad) {
+    const gb = f32([outF]);
+    backend().reduce('sum', g, 1, rows, outF, gb.f32);
+    grads[2] = ownedGrad(gb);
+  }
+  return grads;
+}
+
+/** y = x·weightᵀ + bias over the last dimension of x; weight is [outFeatures, inFeatures], bias [outFeatures]. */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const { xd, rows, inF, outF } = linearShapes(x, weight, bias, 'linear');
+  const out = linearProduct(x, xd, weight, bias, rows, inF, outF);
+  return record(out, 'linear', bias ? [x, weight, bias] : [x, weight], (g) => linearGrads(g.f32, x, xd, weight, bias, rows, inF, outF), [x, weight]);
+}
+
+/**
+ * relu(x·weightᵀ + bias) as one op (what Sequential runs for Linear → ReLU): the ReLU is applied in place on the
+ * product, and the backward masks the incoming gradient where the output was 0 before the linear backward, so neither
+ * the pre-activation tensor nor a separate ReLU node and its gradient exist. Same values as relu(linear(...)).
+ */
+export function linearRelu(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const { xd, rows, inF, outF } = linearShapes(x, weight, bias, 'linearRelu');
+  const out = linearProduct(x, xd, weight, bias, rows, inF, outF);
+  const y = out.f32;
+  backend().unary('relu', y, y, 0);
   return record(
     out,
-    'linear',
-    inputs,
+    'linearRelu',
+    bias ? [x, weight, bias] : [x, weight],
     (g) => {
-      const grads: (Tensor | null)[] = [null, null, null];
-      if (x.requiresGrad) {
-        const gx = f32(x.shape);
-        gemm(g.f32, weight.f32, gx.f32, { m: rows, n: inF, k: outF });
-        grads[0] = gx;
-      }
-      if (weight.requiresGrad) {
-        const gw = f32(weight.shape);
-        gemm(g.f32, xd, gw.f32, { m: outF, n: inF, k: rows, transA: true });
-        grads[1] = gw;
-      }
-      if (bias?.requiresGrad) {
-        const gb = f32([outF]);
-        backend().reduce('sum', g.f32, 1, rows, outF, gb.f32);
-        grads[2] = gb;
-      }
-      return grads;
+      // relu'(pre) = [pre > 0] = [y > 0], so the output stands in for the pre-activation (NaN gives 0 either way).
+      const masked = scratchF32('linearRelu.backward', y.length);
+      backend().unaryBackward('relu', y, y, g.f32, masked, 0);
+      return linearGrads(masked, x, xd, weight, bias, rows, inF, outF);
     },
-    [x, weight],
+    [x, weight, out],
   );
 }

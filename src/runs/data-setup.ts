@@ -7,6 +7,8 @@
 import type { SpecDataset } from '../data/dataset.ts';
 import { loadDataset } from '../data/index.ts';
 import { DataLoader } from '../data/loader.ts';
+import { parseClassList, selectClasses } from '../data/class-select.ts';
+import { DataError } from '../data/errors.ts';
 import { checkTrainable } from '../data/trainable.ts';
 import { type SkippedFile, skippedFilesOf } from '../data/image-list.ts';
 import { applySplit, makeSplit, type SplitRecord } from '../data/split.ts';
@@ -103,28 +105,60 @@ async function open(r: Recipe, split: 'train' | 'test'): Promise<SpecDataset> {
   return ds;
 }
 
-/** The dataset's test split, or null when it has none (a plain folder returns itself for every split). */
-async function openTest(r: Recipe, train: SpecDataset): Promise<SpecDataset | null> {
+/**
+ * The recipe's classes (`--classes`, renumbered in its order, names kept) and training images per class
+ * (`--per-class`, the first N of each; the test split keeps all of its images of those classes).
+ */
+function selectFor(r: Recipe, ds: SpecDataset, split: 'train' | 'test'): SpecDataset {
+  const perClass = split === 'train' && (r.perClass ?? 0) > 0 ? r.perClass : undefined;
+  if (!r.classes && perClass === undefined) return ds;
+  const classes = r.classes ? parseClassList(r.classes, ds.classes, r.dataset) : undefined;
+  return selectClasses(ds, { classes, perClass, what: `${r.dataset}'s ${split} split` });
+}
+
+/** The training split with the recipe's classes and images per class, and the split as opened (to find its test split). */
+async function openTrain(r: Recipe, options: { needLabels?: boolean } = {}): Promise<{ raw: SpecDataset; train: SpecDataset }> {
+  const raw = await open(r, 'train');
+  // Loose images, one class or nothing readable: refused here, before a run folder exists (generative models may
+  // learn from unlabelled images, so they pass needLabels: false).
+  if (options.needLabels !== false) checkTrainable(raw);
+  const train = selectFor(r, raw, 'train');
+  if (train !== raw && options.needLabels !== false) {
+    if (train.classes.length < 2)
+      throw new DataError(
+        'one-class',
+        `classes '${r.classes}' names a single class ('${train.classes[0]}'); a classifier needs at least two`,
+        `name two or more classes of ${r.dataset}, e.g. ${raw.classes.slice(0, 2).join(',')}`,
+      );
+    checkTrainable(train);
+  }
+  return { raw, train };
+}
+
+/**
+ * The dataset's test split (with the recipe's classes), or null when it has none: a plain folder returns itself for
+ * every split, which `raw` (the training split before any selection) tells.
+ */
+async function openTest(r: Recipe, raw: SpecDataset): Promise<SpecDataset | null> {
+  let test: SpecDataset;
   try {
-    const test = await open(r, 'test');
-    return JSON.stringify(test.spec) === JSON.stringify(train.spec) ? null : test;
+    test = await open(r, 'test');
   } catch {
     return null;
   }
+  return JSON.stringify(test.spec) === JSON.stringify(raw.spec) ? null : selectFor(r, test, 'test');
 }
 
 export async function prepareData(r: Recipe, storedSplit: SplitRecord | null = null, options: { needLabels?: boolean } = {}): Promise<PreparedData> {
-  let train: SpecDataset = await open(r, 'train');
-  // Loose images, one class or nothing readable: refused here, before a run folder exists (generative models may
-  // learn from unlabelled images, so they pass needLabels: false).
-  if (options.needLabels !== false) checkTrainable(train);
+  const opened = await openTrain(r, options);
+  let train = opened.train;
   const skipped = skippedFilesOf(train);
   if (r.limit > 0 && r.limit < train.length && r.dataset !== 'shapes')
     train = new SubsetDataset(
       train,
       Array.from({ length: r.limit }, (_, i) => i),
     );
-  const testDs = await openTest(r, train);
+  const testDs = await openTest(r, opened.raw);
   let val: SpecDataset;
   let split: SplitRecord | null = null;
   let valIsTest = false;
@@ -197,13 +231,14 @@ export async function prepareEvalData(r: Recipe, inputShape: [number, number, nu
   if (options.storedSplit === undefined && options.split === undefined && trainedOn) return legacyEvalData(r, inputShape);
   // The model's input decides size and channels; --limit belongs to the trained dataset's split only.
   const sized: Recipe = { ...r, imageSize: r.imageSize || inputShape[1], channels: inputShape[0] === 1 ? '1' : '3', limit: trainedOn ? r.limit : 0 };
-  let train: SpecDataset = await open(sized, 'train');
+  const opened = await openTrain(sized, { needLabels: false });
+  let train = opened.train;
   if (sized.limit > 0 && sized.limit < train.length && r.dataset !== 'shapes')
     train = new SubsetDataset(
       train,
       Array.from({ length: sized.limit }, (_, i) => i),
     );
-  const test = await openTest(sized, train);
+  const test = await openTest(sized, opened.raw);
   const stored = trainedOn ? (options.storedSplit ?? null) : null;
   const want = options.split ?? 'auto';
   const split = want !== 'auto' ? want : test ? 'test' : trainedOn ? 'val' : 'all';
@@ -241,8 +276,7 @@ export async function prepareEvalData(r: Recipe, inputShape: [number, number, nu
 /** The behaviour before runs stored their split: the test split, else a validation part made again with the run's seed. */
 async function legacyEvalData(r: Recipe, inputShape: [number, number, number]): Promise<EvalData> {
   const sized: Recipe = { ...r, imageSize: r.imageSize || inputShape[1] };
-  const train = await open(sized, 'train');
-  const test = await openTest(sized, train);
+  const test = await openTest(sized, await open(sized, 'train'));
   if (test) return { source: new DataLoader(test, { batchSize: r.batchSize }), split: 'test', description: "the dataset's test split", classes: test.classes, count: test.length };
   const data = await prepareData(sized);
   return { source: data.val, split: 'val', description: 'validation part (made again with the run seed)', classes: data.classes, count: data.val.dataset.length };

@@ -3,6 +3,7 @@
  * the HTTP API's JSON schema (src/server/app.ts), the dashboard's form (GET /api/recipe-schema) and the library's own
  * validation (resolveRecipe) are all built from it, so they cannot drift apart.
  */
+import { classListProblem } from '../data/class-select.ts';
 import { augmentProblem, NAMED_TRANSFORMS, PRESETS } from '../data/transforms/spec.ts';
 import { CLASSIFIERS } from '../models/classifiers.ts';
 import { GENERATIVE_MODELS } from '../models/registry.ts';
@@ -86,6 +87,14 @@ export const RECIPE_FIELDS: readonly RecipeField[] = [
     valueName: 'x',
     api: true,
   },
+  {
+    name: 'cut',
+    type: 'string',
+    default: '',
+    help: "with --from: take the features of this body layer (its name on the model page, e.g. body.6) and drop the layers after it; '' = the whole body, up to the old head",
+    valueName: 'layer',
+    api: true,
+  },
   { name: 'epochs', short: 'e', type: 'integer', default: 2, min: 1, max: 10_000, help: 'epochs to train', valueName: 'n', api: true },
   { name: 'batchSize', short: 'b', type: 'integer', default: 64, min: 1, max: 4096, help: 'images per batch', valueName: 'n', api: true },
   { name: 'lr', type: 'number', default: 0, min: 0, max: 10, help: lrHelp, valueName: 'rate', api: true },
@@ -123,6 +132,25 @@ export const RECIPE_FIELDS: readonly RecipeField[] = [
     min: 0,
     max: 4096,
     help: 'code size of --model autoencoder (0 = its default, 10)',
+    valueName: 'n',
+    api: true,
+  },
+  {
+    name: 'classes',
+    type: 'string',
+    default: '',
+    check: (value, label) => classListProblem(value, label),
+    help: "train and test on these classes only, renumbered in this order with their names kept: indices, ranges or names, e.g. 5,6,7,8,9 or 0-4 or Sandal,Bag ('' = all)",
+    valueName: 'list',
+    api: true,
+  },
+  {
+    name: 'perClass',
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: MAX_LIMIT,
+    help: 'train on the first N training images of every class (the test split keeps all of its images of those classes; 0 = all)',
     valueName: 'n',
     api: true,
   },

@@ -23,6 +23,8 @@ export interface Recipe {
   freezeEpochs?: number;
   /** With `from`: how many times slower the earliest layers learn than the head once unfrozen. */
   lrMult?: number;
+  /** With `from`: the body layer whose output are the features ('' = the whole body). Older recipes lack it. */
+  cut?: string;
   epochs: number;
   batchSize: number;
   /** Learning rate; 0 picks the optimizer's default (DEFAULT_LR). */
@@ -37,6 +39,10 @@ export interface Recipe {
   channels?: 'auto' | '1' | '3';
   /** Code size of --model autoencoder (0 = its default). Recipes stored before the field existed lack it. */
   bottleneck?: number;
+  /** Classes to keep ('5,6,7', '0-4', 'Sandal,Bag'; '' = all), renumbered in that order. Older recipes lack it. */
+  classes?: string;
+  /** Training images per class, the first ones in the dataset's order (0 = all). Older recipes lack it. */
+  perClass?: number;
   seed: number;
   /** Fraction of the training set held out for validation; 0 validates on the dataset's test split. */
   valSplit: number;
@@ -74,6 +80,7 @@ export function resolveRecipe(r: Partial<Recipe>): Recipe {
     if (problem) throw new RangeError(problem);
   }
   const recipe = full as unknown as Recipe;
+  if (recipe.cut && !recipe.from) throw new RangeError(`cut '${recipe.cut}' chooses the layer of a pretrained body whose features a new head learns from; give from (a pretrained network), or drop cut`);
   return { ...recipe, lr: recipe.lr > 0 ? recipe.lr : DEFAULT_LR[recipe.optimizer] };
 }
 

@@ -17,6 +17,7 @@ import {
   type BackboneRecord,
   bodyOfClassifier,
   buildTransferNet,
+  cutBody,
   discriminativeGroups,
   FineTuneSchedule,
   freezeCallback,
@@ -155,9 +156,20 @@ export async function setupTransfer(
     model = rebuildTransferModel(record, data.inputShape, data.classes.length);
   } else {
     const src = await openTransferSource(from, o.root);
+    const cut = recipe.cut ? cutBody(src.body, recipe.cut, src.inputShape, `fine-tuning source ${from}`) : null;
+    const [body, features] = cut ? [cut.body, cut.features] : [src.body, src.features];
     const adapter = InputAdapter.between(data.inputShape, src.inputShape);
-    model = new TransferNet(src.body, src.features, data.classes.length, adapter);
-    record = { from, description: src.description, backbone: src.backbone, features: src.features, backboneInput: src.inputShape, dataInput: data.inputShape, freezeEpochs };
+    model = new TransferNet(body, features, data.classes.length, adapter);
+    record = {
+      from,
+      description: src.description,
+      backbone: src.backbone,
+      features,
+      backboneInput: src.inputShape,
+      dataInput: data.inputShape,
+      freezeEpochs,
+      ...(recipe.cut ? { cut: recipe.cut } : {}),
+    };
   }
   const groups = discriminativeGroups(model, { lrMult: recipe.lrMult ?? 100 });
   const optimizer = groupedOptimizer(groups, { optimizer: recipe.optimizer, lr: recipe.lr, momentum: recipe.momentum, weightDecay: recipe.weightDecay });
@@ -171,7 +183,7 @@ export async function setupTransfer(
   const [c, h, w] = record.backboneInput;
   const lines = [
     `fine-tuning from ${record.description}`,
-    `  new head: ${record.features} features → ${data.classes.length} classes`,
+    `  new head: ${record.features} features${record.cut ? ` (the output of ${record.cut}, the layers after it dropped)` : ''} → ${data.classes.length} classes`,
     conversion ? `  input: ${conversion}, since the backbone was trained on ${h}×${w}×${c}` : `  input: ${h}×${w}×${c}, as the backbone was trained`,
     `  ${phasePlan(recipe.epochs, freezeEpochs, recipe.lr)}`,
     ...(freezeEpochs < recipe.epochs ? [`  discriminative learning rates after unfreezing: ${groups.map((g) => `${g.name} ×${g.lrScale.toPrecision(2)}`).join(', ')}`] : []),

@@ -124,6 +124,8 @@ export interface GenerativeRun {
   controls: SampleControl[];
   defaults: { steps?: number; guidance?: number; maxSteps?: number; temperature?: number; topK?: number };
   dataset: string;
+  /** Text to image: the sampler takes a prompt and a negative prompt, and answers with per-word attention maps. */
+  prompted: boolean;
   /** False until the first checkpoint is written. */
   ready?: boolean;
 }
@@ -155,6 +157,15 @@ export interface SampleDone {
   images: string[];
   labels: number[];
   seconds: number;
+  /** Text to image: the prompt's cross-attention maps over image 0 (explain/cross-attention.ts). */
+  attention?: AttentionMaps;
+}
+
+/** Per-token cross-attention of image 0: the image, then one heat map (PNG data URL) per token with its share. */
+export interface AttentionMaps {
+  image: string;
+  tokens: { token: string; share: number; map: string }[];
+  steps: number;
 }
 
 /** POST /api/projector. */

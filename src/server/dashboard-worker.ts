@@ -7,7 +7,9 @@
  */
 import { statSync } from 'node:fs';
 import type { Dataset } from '../data/dataset.ts';
+import { attentionTiles, crossAttentionMaps } from '../explain/cross-attention.ts';
 import { decodeInEval, generateImages, sampleLatents, tileGrid } from '../models/generative.ts';
+import type { Text2ImgModel } from '../models/text2img.ts';
 import { openGenerativeCheckpoint, type OpenedGenerativeModel } from '../models/registry.ts';
 import { prepareEvalData } from '../runs/data-setup.ts';
 import { openCheckpointModel } from '../runs/open-model.ts';
@@ -33,6 +35,10 @@ export interface SampleJob {
   /** Pixel transformer: sampling temperature and top-k (0 = off). */
   temperature?: number;
   topK?: number;
+  /** Text to image: the prompt of every image ('' = unconditional), what guidance steers away from, and whether to map the prompt's cross-attention. */
+  prompt?: string;
+  negative?: string;
+  attention?: boolean;
   /** Frames of the trajectory to send at most (evenly spaced; the last step always). */
   frames: number;
 }
@@ -109,6 +115,7 @@ function sample(job: SampleJob) {
     guidance: job.guidance,
     temperature: job.temperature,
     topK: job.topK,
+    ...(job.prompt !== undefined ? { prompts: Array.from({ length: job.n }, () => job.prompt as string), negativePrompt: job.negative || undefined } : {}),
     onStep(step: number, total: number, x0?: Tensor, xt?: Tensor) {
       lastStep = step;
       // Evenly spaced frames: step s is sent when it crosses the next of `frames` marks (the last step always).
@@ -127,8 +134,23 @@ function sample(job: SampleJob) {
     steps: lastStep,
     grid: gridUrl(images, cols),
     images: imageUrls(images),
+    ...(job.attention && job.prompt ? { attention: attentionOf(model as unknown as Text2ImgModel, job) } : {}),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The prompt's cross-attention over image 0 (same seed and sampler as the samples), as PNG data URLs. */
+function attentionOf(model: Text2ImgModel, job: SampleJob) {
+  const r = crossAttentionMaps(model, job.prompt as string, {
+    seed: job.seed,
+    steps: job.steps,
+    sampler: job.sampler,
+    eta: job.eta,
+    guidance: job.guidance,
+    negativePrompt: job.negative || undefined,
+  });
+  const [image, ...maps] = attentionTiles(r).map((t) => pngDataUrlSync(t.data, t.shape));
+  return { image, tokens: r.tokens.map((token, k) => ({ token, share: r.shares[k], map: maps[k] })), steps: r.steps.length };
 }
 
 function latentMap(job: LatentMapJob) {

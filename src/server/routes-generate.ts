@@ -53,7 +53,8 @@ export function generateRoutes(app: FastifyInstance, o: { runsRoot: string; supe
       schedule?: { steps?: number };
       defaults?: { temperature?: number; topK?: number };
     };
-    const controls: SampleControl[] = (SAMPLER_CONTROLS[m.family] ?? []).filter((c) => c !== 'guidance' || m.conditional);
+    // Guidance mixes in a class (conditional models) or a prompt (text to image); an unconditional model has neither.
+    const controls: SampleControl[] = (SAMPLER_CONTROLS[m.family] ?? []).filter((c) => c !== 'guidance' || m.conditional || m.family === 'text2img');
     const info: ModelInfo['info'] = {
       model,
       family: m.family,
@@ -72,6 +73,7 @@ export function generateRoutes(app: FastifyInstance, o: { runsRoot: string; supe
         topK: m.defaults?.topK,
       },
       dataset: String(opened.recipe.dataset ?? ''),
+      prompted: m.family === 'text2img',
     };
     infos.set(id, { key, info });
     return info;
@@ -131,6 +133,7 @@ export function generateRoutes(app: FastifyInstance, o: { runsRoot: string; supe
           controls: [],
           defaults: {},
           dataset: '',
+          prompted: false,
         }),
         ready: info !== null,
       });
@@ -174,6 +177,7 @@ export function generateRoutes(app: FastifyInstance, o: { runsRoot: string; supe
       ...(info.controls.includes('guidance') && b.guidance !== undefined ? { guidance: b.guidance } : {}),
       ...(info.controls.includes('temperature') && b.temperature !== undefined ? { temperature: b.temperature } : {}),
       ...(info.controls.includes('topK') && b.topK !== undefined ? { topK: b.topK } : {}),
+      ...promptFields(info, b),
       frames: Math.min(b.frames ?? MAX_FRAMES, MAX_FRAMES),
     };
     reply.hijack();
@@ -215,6 +219,16 @@ export function generateRoutes(app: FastifyInstance, o: { runsRoot: string; supe
   });
 }
 
+/** A text-to-image run's prompt, negative prompt and attention maps (a prompt is refused by other models). */
+function promptFields(info: { prompted: boolean; model: string }, b: SampleBody): Pick<SampleJob, 'prompt' | 'negative' | 'attention'> {
+  if (!info.prompted) {
+    if (b.prompt || b.negative)
+      throw new HttpError(400, `${info.model} does not read prompts; prompts are for text-to-image runs (simmer train shapes --model text2img)`);
+    return {};
+  }
+  return { prompt: b.prompt ?? '', negative: b.negative ?? '', attention: (b.prompt ?? '').trim() !== '' };
+}
+
 /** The label of each of n images: the asked class (conditional models), else every class in turn (or 0s). */
 function labelsFor(info: { conditional: boolean; classes: string[]; model: string }, cls: number | null, n: number): number[] {
   if (cls !== null && cls >= info.classes.length)
@@ -230,7 +244,7 @@ function labelsFor(info: { conditional: boolean; classes: string[]; model: strin
 }
 
 /** The request asks for one class (or none) where the job takes a label per image; frames has a default. */
-type SampleBody = Omit<SampleJob, 'kind' | 'checkpoint' | 'labels' | 'frames'> & { class?: number | null; frames?: number };
+type SampleBody = Omit<SampleJob, 'kind' | 'checkpoint' | 'labels' | 'frames' | 'attention'> & { class?: number | null; frames?: number };
 
 const classField = { anyOf: [{ type: 'integer', minimum: 0, maximum: 9999 }, { type: 'null' }] };
 const seedField = { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 };
@@ -250,6 +264,8 @@ const sampleSchema = {
     temperature: { type: 'number', minimum: 0, maximum: 5 },
     topK: { type: 'integer', minimum: 0, maximum: 4096 },
     frames: { type: 'integer', minimum: 1, maximum: MAX_FRAMES },
+    prompt: { type: 'string', maxLength: 400 },
+    negative: { type: 'string', maxLength: 400 },
   },
 };
 

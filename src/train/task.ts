@@ -83,6 +83,11 @@ export interface Task<B extends AnyBatch = AnyBatch, R extends EvalReport = Eval
   readonly name: string;
   /** 'automatic' unless set: see the file header. */
   readonly optimization?: 'automatic' | 'manual';
+  /**
+   * False when a rising validation loss does not mean overfitting (a GAN's adversarial losses rise and fall as its two
+   * networks compete), so the Trainer does not warn about it. Default true.
+   */
+  readonly lossTracksFit?: boolean;
   /** One training step on one batch; the model is in training mode. */
   step(model: Module, batch: B, ctx: StepContext): StepResult;
   /**

@@ -318,7 +318,7 @@ export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = Classifi
    * epochs, where batch-norm statistics and warm-up make validation lag training for models that end up fine.
    */
   private overfittingMessage(r: EpochReport): string | undefined {
-    if (r.valLoss === undefined || r.epoch + 1 <= (this.options.overfittingGraceEpochs ?? 2)) return undefined;
+    if (r.valLoss === undefined || r.epoch + 1 <= (this.options.overfittingGraceEpochs ?? 2) || this.task.lossTracksFit === false) return undefined;
     const prev = this.history[this.history.length - 1];
     const gap = r.trainAccuracy !== undefined && r.valAccuracy !== undefined ? r.trainAccuracy - r.valAccuracy : undefined;
     if (prev?.valLoss !== undefined && r.valLoss > prev.valLoss * 1.02 && r.trainLoss < prev.trainLoss && (gap === undefined || gap > 0.02)) {

@@ -6,7 +6,7 @@
  *   const few = new ClassView(fm, { classes: [5, 6, 7, 8, 9], perClass: 100, seed: 1 }); // 500 images, labels 0..4
  */
 import { checkIndex, type Dataset, type Sample } from '../data/dataset.ts';
-import { generatorFor, permutation } from '../data/seed.ts';
+import { pickPerClass } from '../data/class-select.ts';
 
 export interface ClassViewOptions {
   /** Parent class indices to keep, in the order of the new labels (default: all). */
@@ -41,21 +41,7 @@ export class ClassView implements Dataset {
     this.height = parent.height;
     this.width = parent.width;
     this.parentLabels = parent.labels();
-    const order = options.perClass !== undefined ? permutation(this.parentLabels.length, generatorFor(options.seed ?? 0, 0xc1a5)) : null;
-    const taken = new Map<number, number>();
-    const picked: number[] = [];
-    const n = this.parentLabels.length;
-    for (let k = 0; k < n; k++) {
-      const i = order ? order[k] : k;
-      const y = this.parentLabels[i];
-      if (!this.remap.has(y)) continue;
-      const t = taken.get(y) ?? 0;
-      if (options.perClass !== undefined && t >= options.perClass) continue;
-      taken.set(y, t + 1);
-      picked.push(i);
-    }
-    if (order) picked.sort((a, b) => a - b);
-    this.indices = Int32Array.from(picked);
+    this.indices = pickPerClass(this.parentLabels, keep, options.perClass, options.perClass !== undefined ? (options.seed ?? 0) : undefined).indices;
   }
 
   get length(): number {

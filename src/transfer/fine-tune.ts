@@ -14,6 +14,9 @@ import type { Dataset } from '../data/dataset.ts';
 import { DataLoader } from '../data/loader.ts';
 import { Linear } from '../nn/layers/linear.ts';
 import { Sequential } from '../nn/layers/container.ts';
+import { Flatten } from '../nn/layers/pool.ts';
+import { noGrad } from '../autograd/grad-mode.ts';
+import { zeros } from '../tensor/creation.ts';
 import { BatchNorm1d, BatchNorm2d } from '../nn/layers/norm.ts';
 import type { Module } from '../nn/module.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
@@ -44,6 +47,8 @@ export interface TransferRecord {
   dataInput: Shape3;
   /** Epochs with the body frozen. */
   freezeEpochs: number;
+  /** The body layer whose output are the features (later layers dropped; cutBody); absent: the whole body. */
+  cut?: string;
 }
 
 /** Builds an empty body (weights come from a checkpoint) from its record; onnx bodies need the importer. */
@@ -60,10 +65,35 @@ export function bodyOfClassifier(model: Module, what: string): { body: Sequentia
   return { body: new Sequential(...children.slice(0, -1)), features: last.inFeatures };
 }
 
-/** The fine-tuning model for a record: adapter (when the data's input differs), body, a head for numClasses. */
+/** The fine-tuning model for a record: adapter (when the data's input differs), body (cut where it was), a head for numClasses. */
 export function buildTransferNet(record: TransferRecord, numClasses: number, buildBody: BodyBuilder): TransferNet {
-  const body = buildBody(record.backbone);
+  const built = buildBody(record.backbone);
+  const body = record.cut ? cutBody(built, record.cut, record.backboneInput).body : built;
   return new TransferNet(body, record.features, numClasses, InputAdapter.between(record.dataInput, record.backboneInput));
+}
+
+/**
+ * Features of a lower layer: the body's layers up to and including `cut` (a layer's name as the model page shows it,
+ * `body.6` or `6`), flattened when its output is still an image, so the new head sees every position and channel.
+ * Only a plain stack of layers (a Sequential: the shipped backbones and the zoo's) can be cut.
+ */
+export function cutBody(body: Module, cut: string, inputShape: Shape3, what = 'the body'): { body: Sequential; features: number } {
+  const names = body.namedChildren().map(([n]) => n);
+  if (!(body instanceof Sequential))
+    throw new RangeError(
+      `${what} is not a plain stack of layers, so it cannot be cut at '${cut}'; leave out --cut (the features are then those before its old head)`,
+    );
+  const name = cut.replace(/^body\./, '');
+  const at = names.indexOf(name);
+  if (at < 0) throw new RangeError(`${what} has no layer '${cut}'; cut at one of: ${names.map((n) => `body.${n}`).join(', ')}`);
+  const kept = body.children().slice(0, at + 1);
+  const probe = new Sequential(...kept);
+  const wasTraining = probe.training;
+  probe.train(false);
+  const shape = noGrad(() => probe.forward(zeros([1, ...inputShape])).shape);
+  probe.train(wasTraining);
+  const features = shape.slice(1).reduce((a, b) => a * b, 1);
+  return { body: shape.length === 2 ? probe : new Sequential(...kept, new Flatten()), features };
 }
 
 /** The default body builder for records that need nothing outside src/transfer (shipped backbones). */

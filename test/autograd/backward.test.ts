@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { grad, isGradEnabled, noGrad, record, setGradEnabled, type Tensor, tensor } from '../../src/index.ts';
+import { grad, isGradEnabled, linear, noGrad, record, setGradEnabled, type Tensor, tensor } from '../../src/index.ts';
 
 /** An identity op that logs when its backward rule runs and with what gradient. */
 function traced(name: string, x: Tensor, log: string[]): Tensor {
@@ -16,6 +16,24 @@ function traced(name: string, x: Tensor, log: string[]): Tensor {
 }
 
 describe('backward', () => {
+  test("a rule's fresh weight gradient becomes .grad without a copy, but never a buffer two leaves share", () => {
+    const x = tensor([1, 2, 3, 4, 5, 6], 'float32', [2, 3]);
+    const w = tensor([0.5, -1, 2], 'float32', [1, 3]).requiresGrad_();
+    linear(x, w).sum().backward();
+    const first = w.grad!;
+    assert.deepEqual(first.toArray(), [[5, 7, 9]]);
+    linear(x, w).sum().backward();
+    assert.deepEqual(w.grad?.toArray(), [[10, 14, 18]]);
+    assert.deepEqual(first.toArray(), [[5, 7, 9]], 'accumulating makes a new buffer: the first gradient is unchanged');
+    // add's rule passes its gradient through to both operands: each leaf still gets a buffer of its own.
+    const a = tensor([0.5, -1, 2], 'float32', [1, 3]).requiresGrad_();
+    const b = tensor([1, 1, 1], 'float32', [1, 3]).requiresGrad_();
+    linear(x, a.add(b)).sum().backward();
+    assert.deepEqual(a.grad?.toArray(), [[5, 7, 9]]);
+    assert.deepEqual(b.grad?.toArray(), [[5, 7, 9]]);
+    assert.notEqual(a.grad!.f32.buffer, b.grad!.f32.buffer);
+  });
+
   test('leaf gradients accumulate across backward calls until zeroGrad', () => {
     const x = tensor([1, 2, 3]).requiresGrad_();
     x.mul(x).sum().backward();

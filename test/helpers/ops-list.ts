@@ -21,7 +21,7 @@ export const OPS: readonly OpEntry[] = [
   ...list('reduce', 'sum mean max min var std logsumexp softmax logSoftmax'),
   ...list('reduce', 'argmax argmin', false),
   ...list('shape', 'reshape permute transpose squeeze unsqueeze flatten expand cat stack split chunk slice narrow indexSelect gather scatterAdd pad'),
-  ...list('matmul', 'matmul linear'),
+  ...list('matmul', 'matmul linear linearRelu'),
   ...list('conv', 'conv2d convTranspose2d'),
   ...list('pool', 'maxPool2d avgPool2d adaptiveAvgPool2d upsample'),
   ...list('norm', 'batchNorm layerNorm groupNorm dropout embedding'),

@@ -2,7 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Text2ImgModel } from '../../src/models/text2img.ts';
+import type { SpatialCrossAttention } from '../../src/models/unet.ts';
 import type { Module } from '../../src/nn/module.ts';
+import { manualSeed } from '../../src/tensor/random.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import type { AnyBatch, EvalReport, TaskSource } from '../../src/train/task.ts';
@@ -92,4 +95,26 @@ export async function resumeMismatch<B extends AnyBatch, R extends EvalReport>(m
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Captions of the tiny text-to-image models: the vocabulary of tinyTextModel. */
+export const TINY_CAPTIONS = ['a small red circle above a blue square', 'a large green star on a gray background', 'a white triangle, left of a red star'];
+
+/** A tiny text-to-image model (3x8x8) whose U-Net output layer is not zero (so prompts change the prediction). */
+export function tinyTextModel(seed = 3): Text2ImgModel {
+  manualSeed(seed);
+  const m = new Text2ImgModel({
+    imageShape: [3, 8, 8],
+    classes: ['a', 'b'],
+    captions: TINY_CAPTIONS,
+    base: 8,
+    mults: [1, 2],
+    timesteps: 50,
+    textDim: 8,
+    textHeads: 2,
+  });
+  m.unet.outConv.weight.f32.forEach((_, i, a) => (a[i] = 0.05 * Math.sin(i)));
+  for (const list of [m.unet.downCross!, m.unet.upCross!])
+    for (let i = 0; i < list.length; i++) (list.at(i) as SpatialCrossAttention).attn.outProj.weight.f32.forEach((_, k, a) => (a[k] = 0.1 * Math.cos(k)));
+  return m;
 }

@@ -25,9 +25,7 @@ import { runTraining } from '../../src/runs/run.ts';
 import { manualSeed } from '../../src/tensor/random.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { checkGradient, randn } from '../helpers/check.ts';
-import { parameterCopies, withParameters } from './generative-helpers.ts';
-
-const CAPTIONS = ['a small red circle above a blue square', 'a large green star on a gray background', 'a white triangle, left of a red star'];
+import { parameterCopies, TINY_CAPTIONS as CAPTIONS, tinyTextModel as tinyModel, withParameters } from './generative-helpers.ts';
 
 test('tokenizer: words and punctuation, reserved ids, round trips, unknown words and the closest known ones', () => {
   assert.deepEqual(splitWords('A red circle, left of a T-shirt!'), ['a', 'red', 'circle', ',', 'left', 'of', 'a', 't-shirt', '!']);
@@ -183,25 +181,6 @@ test('prompt suites: the scene verifier table and intended-label accuracy per te
     { templates: 'paraphrase', prompts: 9, samples: 18, accuracy: 2 / 3 },
   ]);
 });
-
-/** A tiny text-to-image model whose U-Net output layer is not zero (so prompts change the prediction). */
-function tinyModel(): Text2ImgModel {
-  manualSeed(3);
-  const m = new Text2ImgModel({
-    imageShape: [3, 8, 8],
-    classes: ['a', 'b'],
-    captions: CAPTIONS,
-    base: 8,
-    mults: [1, 2],
-    timesteps: 50,
-    textDim: 8,
-    textHeads: 2,
-  });
-  m.unet.outConv.weight.f32.forEach((_, i, a) => (a[i] = 0.05 * Math.sin(i)));
-  for (const list of [m.unet.downCross!, m.unet.upCross!])
-    for (let i = 0; i < list.length; i++) (list.at(i) as SpatialCrossAttention).attn.outProj.weight.f32.forEach((_, k, a) => (a[k] = 0.1 * Math.cos(k)));
-  return m;
-}
 
 test('guidance: ε̂_neg + w·(ε̂_c − ε̂_neg) against separate forward passes; the negative prompt replaces the empty one', () => {
   const m = tinyModel();

@@ -1,9 +1,10 @@
 /**
- * matmul (1-D, 2-D, batched, broadcast batch dimensions) and linear: forward against a triple loop in float64,
- * gradients by central differences, and the shape errors.
+ * matmul (1-D, 2-D, batched, broadcast batch dimensions), linear and the fused linearRelu: forward against a triple
+ * loop in float64, gradients by central differences, and the shape errors.
  */
 import { describe } from 'node:test';
 import { linear, matmul, type Tensor, tensor } from '../../src/index.ts';
+import { linearRelu } from '../../src/ops/matmul.ts';
 import { errorTest, opTest, randn } from '../helpers/check.ts';
 import { broadcastShape, Nd } from '../helpers/nd.ts';
 
@@ -121,6 +122,18 @@ describe('linear', () => {
       fn: (x: Tensor, w: Tensor, b?: Tensor) => linear(x, w, b ?? null),
       inputs,
       reference: linRef,
+      atol: 1e-5,
+    });
+    opTest({
+      name: 'linearRelu',
+      label: `x [${xs}], weight [${outF}, ${inF}]${bias ? ', bias' : ''}`,
+      fn: (x: Tensor, w: Tensor, b?: Tensor) => linearRelu(x, w, b ?? null),
+      inputs,
+      reference: (x: Nd, w: Nd, b?: Nd) => {
+        const out = linRef(x, w, b);
+        for (let i = 0; i < out.size; i++) out.data[i] = Math.max(out.data[i], 0);
+        return out;
+      },
       atol: 1e-5,
     });
   });

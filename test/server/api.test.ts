@@ -47,6 +47,34 @@ test('a run started from the form trains in a child process and streams batches,
   assert.ok((detail.body.batches as unknown[]).length >= 9, 'every batch of the session is kept for the curve');
 });
 
+test('a run from the form with classes and images per class trains and is scored on those classes only', async () => {
+  const started = await postJson(server.url, '/api/runs', { ...SHORT_RUN, classes: 'star,circle', perClass: 30 });
+  assert.equal(started.status, 201, JSON.stringify(started.body));
+  const id = String(started.body.id);
+  const events = await readEvents(new URL(`/api/runs/${id}/events`, server.url).href, (e) => e.event === 'status' && e.data.status !== 'stopping');
+  assert.equal(events[events.length - 1].data.status, 'finished');
+  const ev = await getJson(server.url, `/api/runs/${id}/evaluation`);
+  assert.equal(ev.status, 200, JSON.stringify(ev.body));
+  assert.deepEqual(ev.body.classes, ['star', 'circle'], 'the chosen classes, in the order given, with their names');
+  const confusion = ev.body.confusion as number[][];
+  assert.equal(confusion.length, 2);
+  assert.equal(
+    confusion.flat().reduce((a, b) => a + b, 0),
+    ev.body.count,
+  );
+  // Refused before a run starts (one at a time: each starts a training process), saying why.
+  const refusals: [Record<string, unknown>, RegExp][] = [
+    [{ classes: 'circle,hexagon' }, /there is no class 'hexagon' in shapes.*its classes are: 0 circle, 1 square, 2 triangle, 3 star/s],
+    [{ classes: 'circle,star', perClass: 100_000 }, /per-class 100000 is more than shapes's train split has of 'circle'/],
+    [{ classes: 'circle,,star' }, /classes 'circle,,star' has an empty item/],
+  ];
+  for (const [fields, message] of refusals) {
+    const r = await postJson(server.url, '/api/runs', { ...SHORT_RUN, ...fields });
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.match(String(r.body.error), message);
+  }
+});
+
 test('evaluation: confusion matrix, per-class precision and recall, a cell’s images, the most confidently wrong', async () => {
   const ev = await getJson(server.url, `/api/runs/${finishedRun}/evaluation`);
   assert.equal(ev.status, 200, JSON.stringify(ev.body));

@@ -327,4 +327,32 @@ describe('divergence', () => {
     assert.equal(warnings.length, 1, warnings.join('\n'));
     assert.match(warnings[0], /^epoch 3: train accuracy 90\.0% is 60\.0 points above validation/);
   });
+
+  test('a rising validation loss is called overfitting, except for a task whose loss does not track fit (a GAN)', async () => {
+    const warningsFor = async (lossTracksFit: boolean | undefined): Promise<string[]> => {
+      manualSeed(1);
+      const model = new Linear(4, 2);
+      const warnings: string[] = [];
+      let call = 0;
+      const x = randn([4, 4]); // one fixed batch, so the training loss falls every epoch
+      const task: Task<{ x: Tensor }> = {
+        name: 'rising',
+        lossTracksFit,
+        step: (m, b) => ({ loss: mse(m.forward(b.x), b.x.narrow(1, 0, 2)) }),
+        evaluate: async () => ({ loss: 1 + call++, metrics: {}, count: 1 }), // validation loss 1, 2, 3, 4
+      };
+      const t = new Trainer({ model, optimizer: new SGD(model.parameters(), { lr: 0.01 }), task, callbacks: [{ onWarning: (_t, m) => warnings.push(m) }] });
+      const src = {
+        batchesPerEpoch: 1,
+        async *epoch() {
+          yield { x };
+        },
+      };
+      await t.fit(src, { epochs: 4, val: src });
+      return warnings;
+    };
+    const plain = await warningsFor(undefined);
+    assert.ok(plain.length > 0 && plain.every((w) => /validation loss rose/.test(w)), plain.join('\n'));
+    assert.deepEqual(await warningsFor(false), []);
+  });
 });

@@ -68,6 +68,28 @@ describe('simmer models and train --from', () => {
     assert.deepEqual(JSON.parse(readFileSync(join(runs, runId, 'compare-scratch.json'), 'utf8')).margin, c.margin);
   });
 
+  test('simmer eval --compare-scratch: the same twin as train’s, scored on the part eval scores', () => {
+    const ckpt = join(runs, runId, 'checkpoints', 'last.safetensors');
+    const atTrain = JSON.parse(readFileSync(join(runs, runId, 'compare-scratch.json'), 'utf8'));
+    const r = simmer(['eval', ckpt, '--compare-scratch', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    const c = out.compareScratch;
+    assert.equal(c.count, out.count);
+    assert.equal(c.fineTuned.accuracy, out.accuracy, 'the fine-tuned side is the checkpoint eval scored');
+    // Same seed, data, budget and images as the comparison train printed: the same scratch twin, the same scores.
+    assert.equal(c.scratch.accuracy, atTrain.scratch.accuracy);
+    assert.equal(c.scratch.loss, atTrain.scratch.loss);
+    assert.equal(c.margin, atTrain.margin);
+    // On the training part instead: both models scored on those 64 images.
+    const onTrain = simmer(['eval', ckpt, '--split', 'train', '--compare-scratch']);
+    assert.equal(onTrain.code, 0, onTrain.stderr);
+    assert.match(
+      onTrain.stdout,
+      /Against training from scratch \(same architecture, data, epochs and learning rate; scored on the train split, 64 images\):\n {2}fine-tuned from pretrained:procedural: accuracy [\d.]+%.*\n {2}from scratch \(2 epochs, [\d.]+ s\): accuracy [\d.]+%.*\n {2}margin: [+-][\d.]+ points/,
+    );
+  });
+
   test('--from <run id> fine-tunes from that run’s network with a fresh head', () => {
     const r = simmer(['train', 'shapes', '--from', runId, '--epochs', '1', '--json', ...TINY]);
     assert.equal(r.code, 0, r.stderr);

@@ -4,7 +4,8 @@
  * the safetensors file holds them) and on a zoo classifier's body; discriminative learning-rate groups and the
  * fine_tune schedule at the one-cycle landmarks; a transfer run stopped inside the frozen epoch and after the
  * unfreeze resumes to exactly the weights of an uninterrupted run; an ONNX classifier cut before its head and given
- * back its own Gemm weights reproduces onnxruntime-node's logits.
+ * back its own Gemm weights reproduces onnxruntime-node's logits; a body cut at a lower layer gives that layer's
+ * output as features and rebuilds from its record.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -27,7 +28,15 @@ import { manualSeed } from '../../src/tensor/random.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { simmerCnn, TransferNet } from '../../src/transfer/backbone.ts';
-import { bodyOfClassifier, discriminativeGroups, FineTuneSchedule, fineTune, groupedOptimizer, type TransferRecord } from '../../src/transfer/fine-tune.ts';
+import {
+  bodyOfClassifier,
+  cutBody,
+  discriminativeGroups,
+  FineTuneSchedule,
+  fineTune,
+  groupedOptimizer,
+  type TransferRecord,
+} from '../../src/transfer/fine-tune.ts';
 import { loadPretrained, pretrainedDir } from '../../src/transfer/pretrained.ts';
 import { maxDiff, runOrt } from '../onnx/helpers.ts';
 
@@ -126,6 +135,49 @@ describe('a new head', () => {
     assert.deepEqual(parts.f32, full.f32);
     assert.equal(new TransferNet(body, features, 4).forward(x).shape[1], 4);
     assert.throws(() => bodyOfClassifier(body, 'a body'), /no head to replace/);
+  });
+});
+
+describe('features of a lower layer (--cut)', () => {
+  test('cutBody keeps the layers up to the named one (same weights), flattens an image output, and counts its features', () => {
+    manualSeed(4);
+    const body = small(); // 0 conv 1 bn 2 relu 3 pool 4 conv 5 bn 6 relu 7 pool 8 conv 9 bn 10 relu 11 gap 12 flatten
+    body.train(false);
+    const x = randn([2, 3, 16, 16]);
+    // The truth: the original body's first seven layers applied one by one, then flattened by hand.
+    const children = body.children();
+    const direct = noGrad(() => children.slice(0, 7).reduce((h, m) => m.forward(h) as Tensor, x));
+    assert.deepEqual(direct.shape, [2, 8, 8, 8]);
+    const { body: cut, features } = cutBody(body, 'body.6', [3, 16, 16]);
+    assert.equal(features, 8 * 8 * 8);
+    cut.train(false);
+    const y = noGrad(() => cut.forward(x));
+    assert.deepEqual(y.shape, [2, 512]);
+    assert.deepEqual(y.data, direct.data, 'the same numbers, flattened in NCHW order');
+    assert.equal(cut.parameters()[0], body.parameters()[0], 'the pretrained weights themselves, not copies');
+    assert.equal(cutBody(body, '12', [3, 16, 16]).features, 8, 'a flat output is kept as it is');
+    assert.throws(() => cutBody(body, 'body.13', [3, 16, 16], 'the source'), /the source has no layer 'body\.13'; cut at one of: body\.0, body\.1, .*body\.12/);
+    const net = new TransferNet(body, 8, 3);
+    assert.throws(() => cutBody(net, 'body.1', [3, 16, 16], 'the source'), /the source is not a plain stack of layers, so it cannot be cut/);
+  });
+
+  test('a record with a cut rebuilds the same model: same state-dict keys and shapes, so its checkpoint loads', () => {
+    const cfg = { inputShape: [3, 16, 16] as [number, number, number], widths: [4, 8, 8] };
+    const record: TransferRecord = {
+      from: 'test',
+      description: 'test',
+      backbone: { kind: 'simmer-cnn', config: cfg },
+      features: 512,
+      backboneInput: cfg.inputShape,
+      dataInput: cfg.inputShape,
+      freezeEpochs: 1,
+      cut: 'body.6',
+    };
+    const first = new TransferNet(cutBody(simmerCnn(cfg), 'body.6', cfg.inputShape).body, 512, 4);
+    const rebuilt = rebuildTransferModel(record, cfg.inputShape, 4);
+    const keys = (m: Module) => [...m.stateDict()].map(([k, t]) => `${k} ${t.shape.join('×')}`);
+    assert.deepEqual(keys(rebuilt), keys(first));
+    assert.deepEqual(rebuilt.head.weight.shape, [4, 512]);
   });
 });
 

@@ -2,10 +2,12 @@
  * The Generate page in headless Chromium on two real (tiny) runs: pick the DDPM run, a class, a seed, the steps and a
  * guidance scale, press Generate, and watch the denoising trajectory arrive as a filmstrip (x_t and x̂_0 per frame)
  * with the progress bar, then the samples; switch to the VAE run and see its interpolation strip and latent map.
- * Screenshots: generate.png (DDPM) and generate-vae.png. Skipped, saying why, without /usr/bin/chromium.
+ * A text-to-image run takes a prompt and a negative prompt and shows one attention map per word of the prompt.
+ * Screenshots: generate.png (DDPM), generate-vae.png and generate-text.png. Skipped, saying why, without /usr/bin/chromium.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { runTraining } from '../../src/runs/run.ts';
 import { DEFAULT_WEB_DIST } from '../../src/server/app.ts';
 import { type GenerativeRuns, trainGenerativeRuns } from '../server/generative-runs.ts';
 import { startTestServer, type TestServer } from '../server/helpers.ts';
@@ -14,12 +16,18 @@ import { ensureWebBuilt, type HeadlessBrowser, launchBrowser, shot, skipWithoutC
 let server: TestServer;
 let browser: HeadlessBrowser;
 let runs: GenerativeRuns;
+let text2img: string;
 
 before(async () => {
   if (skip) return;
   ensureWebBuilt();
   server = await startTestServer({ webDist: DEFAULT_WEB_DIST });
   runs = await trainGenerativeRuns(server.runsRoot);
+  const t = await runTraining(
+    { dataset: 'shapes', model: 'text2img', epochs: 1, limit: 32, batchSize: 32, imageSize: 16, seed: 3 },
+    { root: server.runsRoot, quiet: true, progress: false },
+  );
+  text2img = t.run.id;
   browser = await launchBrowser({ width: 1280, height: 1100 });
 });
 
@@ -81,4 +89,36 @@ test('generate: a VAE run shows its interpolation strip and latent map', { skip 
   await page.waitForSelector('[data-testid=samples] figure', { timeout: 30_000 });
   assert.equal(await page.locator('[data-testid=filmstrip]').count(), 0);
   await shot(page, 'generate-vae.png', true);
+});
+
+test('generate: a text2img run takes a prompt and a negative prompt and shows one attention map per word', { skip }, async () => {
+  const page = browser.page;
+  await page.goto(`${server.url}#/generate/${encodeURIComponent(text2img)}`);
+  const sampler = page.locator('[data-testid=sampler]');
+  await sampler.locator('input[name=prompt]').waitFor();
+  assert.equal(await sampler.locator('select[name=class]').count(), 0, 'a prompt, not a class');
+  await sampler.locator('input[name=prompt]').fill('a red circle above a blue square');
+  await sampler.locator('input[name=negative]').fill('a gray background');
+  await sampler.locator('input[name=n]').fill('4');
+  await sampler.locator('input[name=steps]').fill('6');
+  await sampler.locator('input[name=guidance]').fill('3');
+  await page.locator('[data-testid=generate]').click();
+  await page.waitForSelector('[data-testid=attention] [data-testid=attention-map]', { timeout: 60_000 });
+  assert.equal(await page.locator('[data-testid=samples] figure').count(), 4);
+  // <start> and the 7 words, each with its share of attention; the shares add up to about 100%.
+  const captions = await page.locator('[data-testid=attention-map] figcaption').allTextContents();
+  assert.deepEqual(
+    captions.map((c) => c.split(' · ')[0].trim()),
+    ['<start>', 'a', 'red', 'circle', 'above', 'a', 'blue', 'square'],
+  );
+  const total = captions.reduce((a, c) => a + Number(/(\d+)%/.exec(c)?.[1] ?? 'NaN'), 0);
+  assert.ok(total >= 96 && total <= 104, `shares add up to ${total}%`);
+  const widths = await page.locator('[data-testid=attention] img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+  assert.ok(widths.length === 9 && widths.every((w) => w > 0), `decoded widths ${widths.join(',')}`);
+  await shot(page, 'generate-text.png', true);
+  // A word the model never saw: the error names it.
+  await sampler.locator('input[name=prompt]').fill('a pink circle');
+  await page.locator('[data-testid=generate]').click();
+  await page.waitForSelector('[data-testid=sampler] .error', { timeout: 30_000 });
+  assert.match((await page.locator('[data-testid=sampler] .error').textContent()) ?? '', /never saw the word 'pink'/);
 });

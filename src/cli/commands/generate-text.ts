@@ -7,6 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng } from '../../data/image-file.ts';
+import { labelledTilesPng } from '../../data/preview.ts';
+import { attentionTiles, crossAttentionMaps } from '../../explain/cross-attention.ts';
 import { imageAt, type SampleOptions, writeGridPng } from '../../models/generative.ts';
 import type { OpenedGenerativeModel } from '../../models/registry.ts';
 import type { Text2ImgModel } from '../../models/text2img.ts';
@@ -54,6 +56,16 @@ export interface PromptOptions extends SamplerFlags {
   init?: string;
   strength?: number;
   mask?: string;
+  /** Write the cross-attention picture of image 0 (the image, then one heat map per token) to this PNG. */
+  attention?: string;
+}
+
+/** The cross-attention picture of the prompt's first image (same seed, same sampler): written to `file`. */
+async function writeAttentionPicture(model: Text2ImgModel, prompt: string, o: PromptOptions & { attention: string }) {
+  const r = crossAttentionMaps(model, prompt, { ...samplerOnly(o), seed: o.seed, negativePrompt: o.negative });
+  const tiles = attentionTiles(r);
+  writeFileSync(o.attention, await labelledTilesPng(tiles, { tile: 96, columns: Math.min(9, tiles.length) }));
+  return { file: o.attention, tokens: r.tokens, shares: r.shares, steps: r.steps.length };
 }
 
 /** `simmer generate <text2img checkpoint> "<prompt>"`. */
@@ -63,6 +75,7 @@ export async function generateFromPrompt(opened: OpenedGenerativeModel, path: st
   const prompts = Array.from({ length: o.n }, () => prompt);
   if (o.init === undefined && (o.mask !== undefined || o.strength !== undefined))
     throw new Error('--strength and --mask edit a picture: give it with --init <image>');
+  if (o.attention !== undefined && o.init !== undefined) throw new Error('--attention maps a picture drawn from noise; leave out --init (or --attention)');
   const edit = o.init
     ? { init: await imageBatch(o.init, model, o.n, false), mask: o.mask ? await imageBatch(o.mask, model, o.n, true) : undefined, strength: o.strength }
     : undefined;
@@ -84,6 +97,7 @@ export async function generateFromPrompt(opened: OpenedGenerativeModel, path: st
   }
   const grid = o.grid ?? (o.out ? undefined : 'generated.png');
   if (grid) await writeGridPng(grid, images, Math.min(8, o.n));
+  const attention = o.attention !== undefined ? await writeAttentionPicture(model, prompt, { ...o, attention: o.attention }) : undefined;
   const seconds = (performance.now() - started) / 1000;
   const sampling = model.samplerSettings({ ...samplerOnly(o), n: o.n, seed: o.seed });
   if (o.json) {
@@ -97,6 +111,7 @@ export async function generateFromPrompt(opened: OpenedGenerativeModel, path: st
       count: o.n,
       files,
       grid: grid ?? null,
+      ...(attention ? { attention } : {}),
       seconds,
     };
     process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
@@ -109,6 +124,10 @@ export async function generateFromPrompt(opened: OpenedGenerativeModel, path: st
   );
   if (files.length) process.stdout.write(`images: ${o.out}/ (${files.length} PNG files)\n`);
   if (grid) process.stdout.write(`grid: ${grid}\n`);
+  if (attention)
+    process.stdout.write(
+      `cross-attention of image 0 (${attention.steps} steps, heads and layers averaged): ${attention.file}; share per token: ${attention.tokens.map((t, k) => `${t} ${(100 * attention.shares[k]).toFixed(0)}%`).join(', ')}\n`,
+    );
 }
 
 /** `simmer eval <text2img checkpoint>`: the shapes prompt suite through the scene verifier. */

@@ -5,7 +5,7 @@
  * sampling steps. Also the generative branch of `simmer eval` (evalGenerative): the quality scores against the
  * cached reference classifier.
  */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -21,6 +21,8 @@ import {
   sampleLatents,
   writeGridPng,
 } from '../../models/generative.ts';
+import { ConceptAdapter } from '../../models/concept.ts';
+import type { Text2ImgModel } from '../../models/text2img.ts';
 import { GENERATIVE_MODELS, isTextToImageModel, openGenerativeCheckpoint, type OpenedGenerativeModel } from '../../models/registry.ts';
 import { loadImages, referenceClassifier } from '../../quality/reference.ts';
 import { formatQuality, scoreGenerator } from '../../quality/scores.ts';
@@ -166,6 +168,10 @@ interface GenerateOptions extends SamplerFlags {
   init?: string;
   strength?: number;
   mask?: string;
+  /** text2img: the cross-attention picture of image 0 (PNG). */
+  attention?: string;
+  /** text2img: a concept adapter file (simmer train <folder> --concept <word>). */
+  adapter?: string;
 }
 
 export async function generate(target: string, o: GenerateOptions, prompt?: string): Promise<void> {
@@ -179,6 +185,11 @@ export async function generate(target: string, o: GenerateOptions, prompt?: stri
         `${opened.name} draws what a prompt says: simmer generate ${target} "a red circle above a blue square" (an empty prompt "" draws unconditionally)`,
       );
     if (o.class.length > 0) throw new Error(`${opened.name} takes a prompt, not --class; write the class into the prompt ("a photo of a sneaker")`);
+    if (o.adapter !== undefined) {
+      if (!existsSync(o.adapter))
+        throw new Error(`--adapter ${o.adapter}: no such file (make one with simmer train <folder> --from ${target} --concept <word>)`);
+      ConceptAdapter.load(readFileSync(o.adapter), model as unknown as Text2ImgModel, o.adapter);
+    }
     return generateFromPrompt(opened, path, prompt, {
       ...samplerFlags(o, model, opened.name),
       n: o.n,
@@ -190,9 +201,10 @@ export async function generate(target: string, o: GenerateOptions, prompt?: stri
       init: o.init,
       strength: o.strength,
       mask: o.mask,
+      attention: o.attention,
     });
   }
-  if (prompt !== undefined || o.negative !== undefined || o.init !== undefined)
+  if (prompt !== undefined || o.negative !== undefined || o.init !== undefined || o.adapter !== undefined || o.attention !== undefined)
     throw new Error(`${opened.name} does not read prompts; prompts and --negative are for text-to-image models (simmer train shapes --model text2img)`);
   if (!model.conditional && o.class.length > 0 && !o.class.includes('all'))
     throw new Error(
@@ -325,6 +337,8 @@ export function addSamplerOptions(cmd: Command): Command {
     .option('--init <image>', 'text2img: edit this picture (SDEdit: noised to --strength, then denoised towards the prompt)')
     .option('--strength <s>', 'text2img with --init: share of the sampling steps redone, (0, 1] (default 0.6; 1 with --mask)', number('--strength', { min: 0 }))
     .option('--mask <png>', 'text2img with --init: white = redraw, black = keep (inpainting)')
+    .option('--attention <file.png>', 'text2img: also write which pixels each word of the prompt attended to (image 0: the image, then one heat map per token)')
+    .option('--adapter <file>', 'text2img: load a concept adapter (simmer train <folder> --from <run> --concept <word>), so prompts may use its word')
     .option(
       '--temperature <t>',
       'pixel-transformer: divides the logits (< 1 sharper, > 1 more varied, 0 greedy; default 1)',

@@ -10,6 +10,7 @@ import { resolveRecipe } from '../../runs/recipe.ts';
 import { nativeInfo } from '../../backend/native/load.ts';
 import { compareWithScratch, formatScratchComparison } from '../../runs/compare-scratch.ts';
 import { addRecipeOptions, number, recipeFromOptions } from '../options.ts';
+import { trainConceptCommand } from './train-concept.ts';
 
 export function register(program: Command): void {
   const cmd = program
@@ -31,6 +32,11 @@ export function register(program: Command): void {
       '--distributed',
       'data-parallel training on the processes mpirun started (mpirun -np 2 simmer train ... --distributed); --batch-size is per process',
     )
+    .option('--concept <word>', 'with --from <text2img run> and a folder of 10–30 pictures: teach the model this new word (LoRA adapter)')
+    .option('--rank <r>', 'with --concept: LoRA rank (default 4)', number('--rank', { integer: true, min: 1 }))
+    .option('--alpha <a>', 'with --concept: LoRA alpha; the update is scaled by alpha/rank (default = rank)', number('--alpha', { min: 0 }))
+    .option('--adapter-out <file>', 'with --concept: the adapter file to write (default <word>.safetensors)')
+    .option('--no-text-lora', "with --concept: adapt the U-Net's cross-attention only, not the text encoder's self-attention")
     .option('--profile', 'time every kernel and op of the fit and print a table sorted by total time (stderr)')
     .option('--profile-trace <file>', 'with or without --profile: also write a Chrome trace (open in ui.perfetto.dev)')
     .action(async (dataset: string, o: Record<string, unknown>) => {
@@ -41,6 +47,7 @@ export function register(program: Command): void {
         process.stderr.write('--distributed: not started by mpirun, so this is one process; start N with: mpirun -np N simmer train ... --distributed\n');
       if (comm && comm.rank !== 0) o.quiet = true;
       if (comm && comm.rank !== 0) o.json = false;
+      if (o.concept !== undefined) return trainConceptCommand(dataset, o, (name) => cmd.getOptionValueSource(name) === 'cli');
       const recipe = recipeFromOptions(dataset, o);
       // --from brings its own network; a --model beside it would be silently ignored (a generative one is refused later).
       if (recipe.from && cmd.getOptionValueSource('model') === 'cli' && !isGenerativeModel(recipe.model ?? ''))

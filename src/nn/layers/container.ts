@@ -6,6 +6,7 @@ import { isTimingWrapper, PROFILE, span } from '../../profile/profiler.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { Module } from '../module.ts';
 import { Conv2d } from './conv.ts';
+import { Linear } from './linear.ts';
 import { ReLU } from './activation.ts';
 import { BatchNorm2d } from './norm.ts';
 import { MaxPool2d } from './pool.ts';
@@ -47,6 +48,13 @@ export class Sequential extends Module {
           ? span('op', withPool ? 'Conv2d+ReLU+MaxPool2d.forward' : 'Conv2d+ReLU.forward', undefined, () => m.forwardFused(x, epilogue))
           : m.forwardFused(x, epilogue);
         i += withPool ? 2 : 1;
+        continue;
+      }
+      // Linear → ReLU likewise runs as one op (linearRelu: no pre-activation tensor, no separate ReLU node).
+      if (m instanceof Linear && mods[i + 1] instanceof ReLU && !hooked(m) && !hooked(mods[i + 1])) {
+        const x = y;
+        y = PROFILE.on ? span('op', 'Linear+ReLU.forward', undefined, () => m.forwardRelu(x)) : m.forwardRelu(x);
+        i += 1;
         continue;
       }
       y = m.forward(y);

@@ -1,6 +1,6 @@
 /** Fully connected and embedding layers. */
 import { embedding } from '../../ops/embedding.ts';
-import { linear } from '../../ops/matmul.ts';
+import { linear, linearRelu } from '../../ops/matmul.ts';
 import { zeros } from '../../tensor/creation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { defaultLayerInit, normal_ } from '../init.ts';
@@ -27,6 +27,11 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+
+  /** relu(forward(x)) as one fused op (Sequential runs Linear → ReLU this way; src/ops/matmul.ts). */
+  forwardRelu(x: Tensor): Tensor {
+    return linearRelu(x, this.weight, this.bias);
   }
 
   override extraRepr(): string {

@@ -17,6 +17,7 @@ export default function defineMatmulParity({ label, name, skip, native: nb }: Pa
       [130, 129, 131], // threaded path
       [2, 300, 5], // skinny
       [300, 2, 7],
+      [136, 96, 400], // full 8×32 panels over two KC blocks (the gathered packs of row-major A and of Bᵀ)
     ];
     for (const [m, n, k] of shapes)
       for (const transA of [false, true])

@@ -1,7 +1,8 @@
 /**
  * Generate: pick a generative run, a class, a seed (and steps / sampler / η / guidance where the model has them) and
  * watch the samples appear step by step — a sequential sampler's x̂_0 trajectory as a filmstrip, streamed; a VAE or
- * GAN in one frame. Below: the run's per-epoch sample grids and curves (the GAN's D and G losses, the VAE's
+ * GAN in one frame. A text-to-image run takes a prompt (and a negative prompt) instead of a class, and shows which
+ * pixels each word of the prompt attended to (its cross-attention maps over the first image). Below: the run's per-epoch sample grids and curves (the GAN's D and G losses, the VAE's
  * reconstruction and KL), and for a VAE a 2-D latent map and an interpolation strip.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -110,6 +111,8 @@ function Sampler({ id, info }: { id: string; info: Info }) {
   const [guidance, setGuidance] = useState(info.defaults.guidance ?? 2);
   const [temperature, setTemperature] = useState(info.defaults.temperature ?? 1);
   const [topK, setTopK] = useState(info.defaults.topK ?? 0);
+  const [prompt, setPrompt] = useState(info.dataset === 'shapes' ? 'a red circle above a blue square' : '');
+  const [negative, setNegative] = useState('');
   const [progress, setProgress] = useState<{ step: number; total: number } | null>(null);
   const [frames, setFrames] = useState<{ step: number; url: string; noisy?: string }[]>([]);
   const [done, setDone] = useState<SampleDone | null>(null);
@@ -135,6 +138,10 @@ function Sampler({ id, info }: { id: string; info: Info }) {
     if (has('guidance')) body.guidance = guidance;
     if (has('temperature')) body.temperature = temperature;
     if (has('topK')) body.topK = topK;
+    if (info.prompted) {
+      body.prompt = prompt;
+      if (negative.trim()) body.negative = negative;
+    }
     try {
       await postEvents(
         `/api/generate/${enc(id)}/sample`,
@@ -160,6 +167,32 @@ function Sampler({ id, info }: { id: string; info: Info }) {
   return (
     <div class="panel" data-testid="sampler">
       <h2>Sample</h2>
+      {info.prompted && (
+        <div class="form-row">
+          <label style={{ flex: '1 1 24rem' }}>
+            prompt
+            <input
+              name="prompt"
+              type="text"
+              value={prompt}
+              placeholder="empty: unconditional"
+              style={{ width: '100%', boxSizing: 'border-box' }}
+              onInput={(e) => setPrompt((e.target as HTMLInputElement).value)}
+              onKeyDown={(e) => e.key === 'Enter' && !busy && run()}
+            />
+          </label>
+          <label style={{ flex: '1 1 14rem' }} title="guidance steers away from this prompt (it replaces the empty prompt)">
+            negative prompt
+            <input
+              name="negative"
+              type="text"
+              value={negative}
+              style={{ width: '100%', boxSizing: 'border-box' }}
+              onInput={(e) => setNegative((e.target as HTMLInputElement).value)}
+            />
+          </label>
+        </div>
+      )}
       <div class="form-row">
         {info.conditional && (
           <label>
@@ -267,7 +300,7 @@ function Sampler({ id, info }: { id: string; info: Info }) {
       {info.sequential && frames.length > 0 && (
         <>
           <h3>
-            {info.family === 'ddpm'
+            {info.family === 'ddpm' || info.family === 'text2img'
               ? 'the denoising trajectory, x_T (noise) → x_0: the sample x_t after each step (top) and its estimate x̂₀ (below)'
               : 'the image as the sampler fills it in, step by step'}
           </h3>
@@ -296,7 +329,34 @@ function Sampler({ id, info }: { id: string; info: Info }) {
           </div>
         </>
       )}
+      {done?.attention && <AttentionView maps={done.attention} />}
     </div>
+  );
+}
+
+/** Which pixels each token of the prompt attended to in sample #0: one heat map per token, with its share of attention. */
+function AttentionView({ maps }: { maps: NonNullable<SampleDone['attention']> }) {
+  return (
+    <>
+      <h3>
+        which words went where — cross-attention of sample #0, averaged over heads, layers and the {maps.steps} steps (each map stretched from its own minimum
+        to its maximum; the share is the word's part of all attention)
+      </h3>
+      <div class="samples-grid" data-testid="attention">
+        <figure>
+          <img class="px" src={maps.image} width={96} height={96} alt="sample #0" />
+          <figcaption>sample #0</figcaption>
+        </figure>
+        {maps.tokens.map((t, k) => (
+          <figure key={k} data-testid="attention-map">
+            <img class="px" src={t.map} width={96} height={96} alt={`attention of '${t.token}'`} />
+            <figcaption>
+              {t.token} · {(100 * t.share).toFixed(0)}%
+            </figcaption>
+          </figure>
+        ))}
+      </div>
+    </>
   );
 }
 

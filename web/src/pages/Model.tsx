@@ -24,20 +24,37 @@ interface Architecture {
   } | null;
 }
 
-/** How a layer of a fine-tuned model learned: frozen for the first epochs, then at its share of the head's rate. */
-function training(t: NonNullable<Architecture['transfer']>, name: string): string {
-  const l = t.layers.find((x) => x.name === name);
-  if (!l) return '';
-  if (l.part === 'adapter') return 'fixed (input conversion)';
-  if (l.part === 'head') return 'new head: trained every epoch';
-  if (l.frozenEpochs >= t.epochs) return `frozen (all ${t.epochs} epochs)`;
-  const after = l.lrScale > 0 ? `, then lr ×${l.lrScale.toPrecision(2)} of the head's` : '';
-  const frozen = l.frozenEpochs === 1 ? 'frozen in epoch 1' : `frozen in epochs 1–${l.frozenEpochs}`;
-  return l.frozenEpochs > 0 ? `${frozen}${after}` : `trained every epoch${after}`;
+type Transfer = NonNullable<Architecture['transfer']>;
+
+/** How a layer of a fine-tuned model learned, as a state (the row's marking) and in words. */
+interface LayerTraining {
+  /** frozen: pretrained weights held still for some epochs; trainable: learned every epoch; fixed: the input adapter; none: no weights. */
+  state: 'frozen' | 'trainable' | 'fixed' | 'none';
+  text: string;
 }
 
-/** "the first epoch of 3", "the first 2 of 5 epochs". */
+/**
+ * A layer's training: the adapter is fixed; a layer without weights of its own or below it has none; a container
+ * (body) points at its layers; a body layer was frozen for the first epochs, then learned at its share of the head's
+ * rate; the new head learned every epoch.
+ */
+function layerTraining(t: Transfer, layer: { name: string; params: number }, isContainer: boolean): LayerTraining {
+  const l = t.layers.find((x) => x.name === layer.name);
+  if (!l) return { state: 'none', text: '' };
+  if (l.part === 'adapter') return { state: 'fixed', text: 'fixed (input conversion)' };
+  if (layer.params === 0 && !isContainer) return { state: 'none', text: '— (no weights)' };
+  // The text follows the row's badge ("frozen" / "trains"): when, and at what rate after.
+  if (l.part === 'head') return { state: 'trainable', text: 'new head, every epoch' };
+  const frozen = Math.min(l.frozenEpochs, t.epochs);
+  const rate = isContainer ? 'each layer below at its own rate' : `lr ×${l.lrScale.toPrecision(2)} of the head's`;
+  if (frozen === 0) return { state: 'trainable', text: `every epoch, ${rate}` };
+  if (frozen >= t.epochs) return { state: 'frozen', text: `all ${t.epochs} epochs` };
+  return { state: 'frozen', text: `${frozen === 1 ? 'epoch 1' : `epochs 1–${frozen}`}, then ${rate}` };
+}
+
+/** "the first epoch of 3", "the first 2 of 5 epochs", "all 4 epochs". */
 function frozenSpan(frozen: number, epochs: number): string {
+  if (frozen >= epochs) return epochs === 1 ? 'its one epoch' : `all ${epochs} epochs`;
   return frozen === 1 ? `the first epoch of ${epochs}` : `the first ${frozen} of ${epochs} epochs`;
 }
 
@@ -113,21 +130,31 @@ export function ModelPage({ id, index }: { id: string; index: number }) {
                   <td />
                   {arch.transfer && <td />}
                 </tr>
-                {arch.layers.map((l) => (
-                  <tr key={l.name} class={arch.transfer?.layers.some((x) => x.name === l.name && x.frozenEpochs > 0) ? 'frozen' : undefined}>
-                    <td>{l.name}</td>
-                    <td>{l.type}</td>
-                    <td>[{l.outputShape.join(', ')}]</td>
-                    <td class="num">{l.params.toLocaleString()}</td>
-                    {arch.transfer && (
-                      <td data-testid="layer-training">
-                        {l.params === 0 && !arch.layers.some((x) => x.name.startsWith(`${l.name}.`)) && l.name !== 'adapter'
-                          ? '— (no weights)'
-                          : training(arch.transfer, l.name)}
-                      </td>
-                    )}
-                  </tr>
-                ))}
+                {arch.layers.map((l) => {
+                  const training = arch.transfer
+                    ? layerTraining(
+                        arch.transfer,
+                        l,
+                        arch.layers.some((x) => x.name.startsWith(`${l.name}.`)),
+                      )
+                    : null;
+                  return (
+                    <tr key={l.name} class={training ? `layer-${training.state}` : undefined} data-layer={l.name} data-state={training?.state}>
+                      <td>{l.name}</td>
+                      <td>{l.type}</td>
+                      <td>[{l.outputShape.join(', ')}]</td>
+                      <td class="num">{l.params.toLocaleString()}</td>
+                      {training && (
+                        <td data-testid="layer-training">
+                          {(training.state === 'frozen' || training.state === 'trainable') && (
+                            <span class={`badge ${training.state}`}>{training.state === 'frozen' ? 'frozen' : 'trains'}</span>
+                          )}{' '}
+                          {training.text}
+                        </td>
+                      )}
+                    </tr>
+                  );
+                })}
                 <tr class="total">
                   <td colSpan={3}>total</td>
                   <td class="num">{arch.totalParams.toLocaleString()}</td>

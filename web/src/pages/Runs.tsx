@@ -112,6 +112,8 @@ const FORM_FIELDS: { name: string; label: string; title?: string }[] = [
   { name: 'optimizer', label: 'optimizer' },
   { name: 'augment', label: 'augmentation' },
   { name: 'limit', label: 'image limit', title: 'train on the first N images only (0 = all)' },
+  { name: 'classes', label: 'classes', title: "only these classes, e.g. 5,6,7,8,9 or 0-4 or Sandal,Bag ('' = all)" },
+  { name: 'perClass', label: 'images per class', title: 'train on the first N images of every class (0 = all)' },
 ];
 
 /** A dashboard run is a quick one unless the user asks for more: these start values replace the recipe defaults. */
@@ -173,6 +175,8 @@ function NewRunForm() {
                   <option key={c}>{c}</option>
                 ))}
               </select>
+            ) : f.type === 'string' ? (
+              <input name={name} type="text" size={12} value={form[name]} onInput={set(f)} />
             ) : (
               <input name={name} type="number" step={f.type === 'integer' ? 1 : 'any'} min={f.min} max={f.max} value={form[name]} onInput={set(f)} />
             )}
