@@ -1,10 +1,11 @@
 /**
- * A convolutional autoencoder with a bottleneck of any size, and its training Task: the codes it learns feed the
- * same clustering as raw pixels (`simmer cluster <data> --method ae-kmeans`, after N2D: autoencoder, optionally UMAP
- * on the codes, then k-means).
+ * Autoencoders with a bottleneck of any size, and their training Task: the codes they learn feed the same clustering
+ * as raw pixels (`simmer cluster <data> --method ae-kmeans`, after N2D: autoencoder, optionally UMAP on the codes,
+ * then k-means).
  *
- * Encoder: conv 4×4 stride 2 (C → w), ReLU, conv 4×4 stride 2 (w → 2w), ReLU, flatten, Linear → bottleneck.
- * Decoder: Linear → 2w·(H/4)·(W/4), ReLU, transposed conv (2w → w), ReLU, transposed conv (w → C) → pixel logits.
+ * ConvAutoencoder. Encoder: conv 4×4 stride 2 (C → w), ReLU, conv 4×4 stride 2 (w → 2w), ReLU, flatten, Linear →
+ * bottleneck. Decoder: Linear → 2w·(H/4)·(W/4), ReLU, transposed conv (2w → w), ReLU, transposed conv (w → C) → logits.
+ * DenseAutoencoder (N2D's and DEC's): pixels → 500 → 500 → 2000 → bottleneck (ReLU between, a linear code), mirrored.
  * Loss per image: Bernoulli cross-entropy on pixels in [0, 1] summed over the pixels (or squared error).
  * @example
  *   const ae = new ConvAutoencoder({ inputShape: [1, 28, 28], bottleneck: 10 });
@@ -15,6 +16,7 @@
 import { noGrad } from '../autograd/grad-mode.ts';
 import { Sequential } from '../nn/layers/container.ts';
 import { Linear } from '../nn/layers/linear.ts';
+import { ReLU } from '../nn/layers/activation.ts';
 import { Module, withMode } from '../nn/module.ts';
 import { sigmoid } from '../ops/activation.ts';
 import { mul } from '../ops/elementwise.ts';
@@ -37,45 +39,30 @@ export interface AutoencoderOptions {
   width?: number;
 }
 
-export class ConvAutoencoder extends Module implements ImageGenerator {
+/**
+ * What the loss, the Task and encodeImages need of an autoencoder: codes of images, and pixel logits of codes.
+ * Subclasses build the layers; the code size is checked here.
+ */
+export abstract class Autoencoder extends Module implements ImageGenerator {
   readonly family = 'autoencoder';
   readonly conditional = false;
   readonly numClasses = 0;
   readonly imageShape: [number, number, number];
   /** The code size (ImageGenerator's latentDim). */
   readonly latentDim: number;
-  readonly encoder: Sequential;
-  readonly toCode: Linear;
-  readonly fromCode: Linear;
-  readonly decoder: Sequential;
-  private readonly featureShape: [number, number, number];
 
-  constructor(o: AutoencoderOptions) {
+  constructor(imageShape: [number, number, number], bottleneck = DEFAULT_BOTTLENECK) {
     super();
-    const [c, h, w] = o.inputShape;
-    requireSidesDivisible('autoencoder', o.inputShape, 4);
-    const bottleneck = o.bottleneck ?? DEFAULT_BOTTLENECK;
     if (!Number.isInteger(bottleneck) || bottleneck < 1) throw new RangeError(`autoencoder: the bottleneck must be a positive integer, got ${bottleneck}`);
-    const width = o.width ?? 32;
-    this.imageShape = [c, h, w];
+    this.imageShape = [...imageShape];
     this.latentDim = bottleneck;
-    this.featureShape = [2 * width, h / 4, w / 4];
-    const features = 2 * width * (h / 4) * (w / 4);
-    this.encoder = convEncoder(c, width);
-    this.toCode = new Linear(features, bottleneck);
-    this.fromCode = new Linear(bottleneck, features);
-    this.decoder = convDecoder(c, width);
   }
 
   /** Codes [N, bottleneck] of images [N, C, H, W]. */
-  encode(x: Tensor): Tensor {
-    return this.toCode.forward(flatten(this.encoder.forward(x), 1));
-  }
+  abstract encode(x: Tensor): Tensor;
 
   /** Pixel logits [N, C, H, W] of codes [N, bottleneck]. */
-  decodeLogits(z: Tensor): Tensor {
-    return this.decoder.forward(reshape(this.fromCode.forward(z), [z.shape[0], ...this.featureShape]));
-  }
+  abstract decodeLogits(z: Tensor): Tensor;
 
   decodeLatent(z: Tensor): Tensor {
     return sigmoid(this.decodeLogits(z));
@@ -87,6 +74,82 @@ export class ConvAutoencoder extends Module implements ImageGenerator {
   }
 }
 
+export class ConvAutoencoder extends Autoencoder {
+  readonly encoder: Sequential;
+  readonly toCode: Linear;
+  readonly fromCode: Linear;
+  readonly decoder: Sequential;
+  private readonly featureShape: [number, number, number];
+
+  constructor(o: AutoencoderOptions) {
+    requireSidesDivisible('autoencoder', o.inputShape, 4);
+    super(o.inputShape, o.bottleneck);
+    const [c, h, w] = o.inputShape;
+    const bottleneck = this.latentDim;
+    const width = o.width ?? 32;
+    this.featureShape = [2 * width, h / 4, w / 4];
+    const features = 2 * width * (h / 4) * (w / 4);
+    this.encoder = convEncoder(c, width);
+    this.toCode = new Linear(features, bottleneck);
+    this.fromCode = new Linear(bottleneck, features);
+    this.decoder = convDecoder(c, width);
+  }
+
+  encode(x: Tensor): Tensor {
+    return this.toCode.forward(flatten(this.encoder.forward(x), 1));
+  }
+
+  decodeLogits(z: Tensor): Tensor {
+    return this.decoder.forward(reshape(this.fromCode.forward(z), [z.shape[0], ...this.featureShape]));
+  }
+}
+
+/** N2D's layer widths between the pixels and the code (DEC's, after Hinton & Salakhutdinov). */
+export const DENSE_AUTOENCODER_HIDDEN: readonly number[] = [500, 500, 2000];
+
+export interface DenseAutoencoderOptions {
+  /** [channels, height, width] of the images (flattened to C·H·W inputs). */
+  inputShape: [number, number, number];
+  /** Size of the code (default 10). */
+  bottleneck?: number;
+  /** Widths of the hidden layers from the pixels inwards (default 500, 500, 2000); the decoder mirrors them. */
+  hidden?: readonly number[];
+}
+
+/** A fully connected autoencoder on flattened pixels: Linear + ReLU layers down to a linear code, and back up. */
+export class DenseAutoencoder extends Autoencoder {
+  readonly encoder: Sequential;
+  readonly decoder: Sequential;
+
+  constructor(o: DenseAutoencoderOptions) {
+    super(o.inputShape, o.bottleneck);
+    const hidden = o.hidden ?? DENSE_AUTOENCODER_HIDDEN;
+    if (hidden.some((h) => !Number.isInteger(h) || h < 1))
+      throw new RangeError(`autoencoder: hidden widths must be positive integers, got ${hidden.join(', ')}`);
+    const widths = [o.inputShape[0] * o.inputShape[1] * o.inputShape[2], ...hidden, this.latentDim];
+    this.encoder = new Sequential(...denseStack(widths));
+    this.decoder = new Sequential(...denseStack([...widths].reverse()));
+  }
+
+  encode(x: Tensor): Tensor {
+    return this.encoder.forward(flatten(x, 1));
+  }
+
+  decodeLogits(z: Tensor): Tensor {
+    return reshape(this.decoder.forward(z), [z.shape[0], ...this.imageShape]);
+  }
+}
+
+/** Linear layers through the given widths with a ReLU after each but the last. */
+function denseStack(widths: readonly number[]): Module[] {
+  const layers: Module[] = [];
+  for (let i = 1; i < widths.length; i++) {
+    layers.push(new Linear(widths[i - 1], widths[i]));
+    if (i < widths.length - 1) layers.push(new ReLU());
+  }
+  return layers;
+}
+
 export interface AutoencoderTaskOptions {
   /** Bernoulli cross-entropy on pixels in [0, 1] (default) or squared error, summed over pixels, mean over images. */
   reconstruction?: 'bce' | 'mse';
@@ -95,7 +158,7 @@ export interface AutoencoderTaskOptions {
 }
 
 /** The reconstruction loss of one batch, per image. */
-export function autoencoderLoss(model: ConvAutoencoder, x: Tensor, reconstruction: 'bce' | 'mse' = 'bce'): Tensor {
+export function autoencoderLoss(model: Autoencoder, x: Tensor, reconstruction: 'bce' | 'mse' = 'bce'): Tensor {
   const logits = model.decodeLogits(model.encode(x));
   const total = reconstruction === 'mse' ? mse(sigmoid(logits), x, 'sum') : bceWithLogits(logits, x, { reduction: 'sum' });
   return mul(total, 1 / x.shape[0]);
@@ -106,13 +169,13 @@ export interface ImageBatch {
   x: Tensor;
 }
 
-/** Trains a ConvAutoencoder on { x } batches (labels, if any, are ignored). */
+/** Trains an Autoencoder on { x } batches (labels, if any, are ignored). */
 export class AutoencoderTask implements Task<ImageBatch> {
   readonly name = 'autoencoder';
   constructor(readonly options: AutoencoderTaskOptions = {}) {}
 
   step(model: Module, batch: ImageBatch): StepResult {
-    return { loss: autoencoderLoss(model as ConvAutoencoder, batch.x, this.options.reconstruction) };
+    return { loss: autoencoderLoss(model as Autoencoder, batch.x, this.options.reconstruction) };
   }
 
   /** Mean reconstruction loss per image on held-out data. */
@@ -123,7 +186,7 @@ export class AutoencoderTask implements Task<ImageBatch> {
     for await (const batch of source.epoch(0)) {
       const n = batch.x.shape[0];
       noGrad(() => {
-        loss += autoencoderLoss(model as ConvAutoencoder, batch.x, this.options.reconstruction).item() * n;
+        loss += autoencoderLoss(model as Autoencoder, batch.x, this.options.reconstruction).item() * n;
       });
       count += n;
       if (this.options.evalBatches && ++batches >= this.options.evalBatches) break;
@@ -137,7 +200,7 @@ export class AutoencoderTask implements Task<ImageBatch> {
  * @example
  *   const codes = encodeImages(ae, x.data, x.rows); // x: n × (C·H·W) in [0, 1]
  */
-export function encodeImages(model: ConvAutoencoder, pixels: Float32Array, n: number, batchSize = 512): Float32Array {
+export function encodeImages(model: Autoencoder, pixels: Float32Array, n: number, batchSize = 512): Float32Array {
   const [c, h, w] = model.imageShape;
   const d = c * h * w;
   if (pixels.length !== n * d) throw new RangeError(`autoencoder: ${pixels.length} values are not ${n} images of ${c}×${h}×${w}`);

@@ -7,7 +7,15 @@
  *   const report = clusterMatrix(x, labels, { k: 10, method: 'kmeans', nInit: 10, seed: 0 });
  *   formatClusterReport(report); // "k-means, k = 10, 60,000 × 784 … accuracy 0.5541 · NMI 0.5123 · ARI 0.3715"
  */
-import { aeKmeans, type AeKmeansOptions, type AeKmeansResult, DEFAULT_AE_EPOCHS, DEFAULT_UMAP_DIMS } from './ae-cluster.ts';
+import {
+  type AeArchitecture,
+  aeKmeans,
+  type AeKmeansOptions,
+  type AeKmeansResult,
+  DEFAULT_AE_EPOCHS,
+  DEFAULT_UMAP_DIMS,
+  DEFAULT_UMAP_SAMPLE,
+} from './ae-cluster.ts';
 import { kmeans } from './kmeans.ts';
 import type { Matrix } from './matrix.ts';
 import { adjustedRandIndex, clusteringAccuracy, normalizedMutualInfo, silhouetteScore } from './metrics.ts';
@@ -42,6 +50,7 @@ export interface ClusterReport {
   pca: { components: number; explainedVarianceRatio: number; seconds: number } | null;
   /** ae-kmeans: the autoencoder's code size, epochs and loss, the UMAP dimensions (0: none), and stage times. */
   autoencoder: {
+    architecture: AeArchitecture;
     bottleneck: number;
     epochs: number;
     loss: { first: number; last: number };
@@ -110,11 +119,12 @@ export async function clusterImages(x: Matrix, shape: [number, number, number], 
     features: x.cols,
     pca: null,
     autoencoder: {
+      architecture: r.architecture,
       bottleneck: r.codes.cols,
-      epochs: o.autoencoder?.epochs ?? DEFAULT_AE_EPOCHS,
+      epochs: o.autoencoder?.epochs ?? DEFAULT_AE_EPOCHS[r.architecture],
       loss: r.loss,
       umapDims,
-      umapSample: Math.min(x.rows, o.autoencoder?.umapSample || x.rows),
+      umapSample: Math.min(x.rows, o.autoencoder?.umapSample === 0 ? x.rows : (o.autoencoder?.umapSample ?? DEFAULT_UMAP_SAMPLE)),
       seconds: r.seconds,
     },
     inertia: r.inertia,
@@ -144,7 +154,7 @@ export function formatClusterReport(r: ClusterReport): string {
   const a = r.autoencoder;
   if (a) {
     lines.push(
-      `autoencoder to ${a.bottleneck}-d codes: ${a.epochs} epoch${a.epochs === 1 ? '' : 's'}, loss ${a.loss.first.toFixed(2)} → ${a.loss.last.toFixed(2)}, ${a.seconds.train.toFixed(1)} s (encoding ${a.seconds.encode.toFixed(1)} s)`,
+      `${a.architecture === 'dense' ? 'dense' : 'convolutional'} autoencoder to ${a.bottleneck}-d codes: ${a.epochs} epoch${a.epochs === 1 ? '' : 's'}, loss ${a.loss.first.toFixed(2)} → ${a.loss.last.toFixed(2)}, ${a.seconds.train.toFixed(1)} s (encoding ${a.seconds.encode.toFixed(1)} s)`,
     );
     if (a.umapDims > 0) lines.push(`UMAP of the codes to ${a.umapDims} dimensions, fitted on ${n(a.umapSample)} points: ${a.seconds.umap.toFixed(1)} s`);
   }

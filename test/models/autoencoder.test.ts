@@ -1,13 +1,17 @@
-/** ConvAutoencoder and AutoencoderTask: code and reconstruction shapes, the loss against a hand-computed BCE, the loss falls, exact resume. */
+/**
+ * ConvAutoencoder, DenseAutoencoder and AutoencoderTask: code and reconstruction shapes, the loss against a hand-computed
+ * BCE, the dense autoencoder's gradient against central differences, the loss falls, exact resume.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { noGrad } from '../../src/autograd/grad-mode.ts';
-import { AutoencoderTask, autoencoderLoss, ConvAutoencoder, encodeImages } from '../../src/models/autoencoder.ts';
+import { AutoencoderTask, autoencoderLoss, ConvAutoencoder, DenseAutoencoder, encodeImages } from '../../src/models/autoencoder.ts';
 import { Adam } from '../../src/optim/optimizers.ts';
 import { manualSeed } from '../../src/tensor/random.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import type { Batch } from '../../src/train/types.ts';
-import { resumeMismatch, tinyImages } from './generative-helpers.ts';
+import { checkGradient, uniform } from '../helpers/check.ts';
+import { parameterCopies, resumeMismatch, tinyImages, withParameters } from './generative-helpers.ts';
 
 const inputShape: [number, number, number] = [1, 8, 8];
 
@@ -73,4 +77,58 @@ test('autoencoder: a run resumed from a mid-epoch checkpoint ends bit-identical 
     return new Trainer({ model, optimizer: new Adam(model.parameters(), { lr: 1e-2 }), task: new AutoencoderTask() });
   };
   assert.equal(await resumeMismatch(make, 5), null);
+});
+
+test("dense autoencoder: N2D's layer widths, the code and reconstruction shapes, codes the same in any batch size", async () => {
+  const { x } = await firstBatch();
+  manualSeed(4);
+  const full = new DenseAutoencoder({ inputShape: [1, 28, 28] });
+  const widths = (s: typeof full.encoder) => [...s.namedParameters()].filter(([n]) => n.endsWith('weight')).map(([, w]) => w.shape);
+  assert.deepEqual(widths(full.encoder), [
+    [500, 784],
+    [500, 500],
+    [2000, 500],
+    [10, 2000],
+  ]);
+  assert.deepEqual(widths(full.decoder), [
+    [2000, 10],
+    [500, 2000],
+    [500, 500],
+    [784, 500],
+  ]);
+  const ae = new DenseAutoencoder({ inputShape, bottleneck: 3, hidden: [16, 12] });
+  assert.equal(ae.latentDim, 3);
+  noGrad(() => {
+    const z = ae.encode(x);
+    assert.deepEqual(z.shape, [6, 3]);
+    // The code is linear (no ReLU after the last encoder layer): some codes are negative.
+    assert.ok(
+      z.f32.some((v) => v < 0),
+      'a linear code takes negative values',
+    );
+    const out = ae.forward(x);
+    assert.deepEqual(out.shape, [6, 1, 8, 8]);
+    assert.ok(out.f32.every((v) => v >= 0 && v <= 1));
+    const codes = encodeImages(ae, x.f32, 6, 4);
+    codes.forEach((v, i) => assert.ok(Math.abs(v - z.f32[i]) < 1e-5, `code ${i}: ${v} vs ${z.f32[i]}`));
+  });
+  assert.throws(() => new DenseAutoencoder({ inputShape, hidden: [8, 0] }), /hidden widths must be positive/);
+  assert.throws(() => new DenseAutoencoder({ inputShape, bottleneck: 1.5 }), /positive integer/);
+});
+
+test("dense autoencoder: the MSE reconstruction loss's gradient (input and every layer) matches central differences", () => {
+  manualSeed(5);
+  const ae = new DenseAutoencoder({ inputShape: [1, 2, 3], bottleneck: 2, hidden: [5, 4] });
+  const names = [...ae.namedParameters()].map(([n]) => n).filter((n) => n.endsWith('weight'));
+  assert.equal(names.length, 6);
+  checkGradient({
+    name: 'linear',
+    label: 'dense autoencoder: Linear + ReLU stack to a linear code and back, MSE of the sigmoid reconstruction',
+    fn: (x, ...p) => withParameters(ae, names, p, () => autoencoderLoss(ae, x, 'mse')),
+    inputs: [uniform([3, 1, 2, 3], 7, 0, 1), ...parameterCopies(ae, names)],
+    eps: 1e-2,
+    gradAtol: 2e-3,
+    gradRtol: 2e-2,
+    maxGradSamples: 24,
+  });
 });

@@ -53,7 +53,7 @@ function findRow(x: Matrix, row: Float32Array): number {
 
 test('ae-kmeans: autoencoder codes recover four planted kinds, with and without UMAP of the codes', async () => {
   const { x, labels } = planted(240);
-  const o = { k: 4, bottleneck: 3, width: 4, epochs: 4, batchSize: 32, lr: 1e-2, nInit: 4, seed: 0 };
+  const o = { k: 4, architecture: 'conv' as const, bottleneck: 3, width: 4, epochs: 4, batchSize: 32, lr: 1e-2, nInit: 4, seed: 0 };
   const plain = await aeKmeans(x, shape, { ...o, umapDims: 0 });
   assert.deepEqual([plain.codes.rows, plain.codes.cols], [240, 3]);
   assert.equal(plain.clustered, plain.codes);
@@ -68,6 +68,20 @@ test('ae-kmeans: autoencoder codes recover four planted kinds, with and without 
   assert.ok(accUmap >= 0.95, `accuracy on the UMAP of the codes ${accUmap}`);
 });
 
+test("ae-kmeans: the dense autoencoder's codes recover the planted kinds too, trained on MSE by default", async () => {
+  const { x, labels } = planted(240, 4);
+  const o = { k: 4, architecture: 'dense' as const, hidden: [32, 16], bottleneck: 3, epochs: 8, batchSize: 32, lr: 3e-3, nInit: 4, seed: 0, umapDims: 0 };
+  const mse = await aeKmeans(x, shape, o);
+  assert.deepEqual([mse.codes.rows, mse.codes.cols], [240, 3]);
+  assert.ok(mse.loss.last < mse.loss.first, `loss ${mse.loss.first} → ${mse.loss.last}`);
+  // Summed squared error per 64-pixel image is far below the summed BCE of the same reconstruction (≥ 64·H(0.1) ≈ 21).
+  assert.ok(mse.loss.last < 10, `an MSE-sized loss ${mse.loss.last}`);
+  const acc = clusteringAccuracy(labels, mse.labels).accuracy;
+  assert.ok(acc >= 0.95, `accuracy on the dense codes ${acc}`);
+  const bce = await aeKmeans(x, shape, { ...o, epochs: 1, reconstruction: 'bce' });
+  assert.ok(bce.loss.first > 20, `a BCE-sized loss ${bce.loss.first}`);
+});
+
 test('ae-kmeans: the cluster report names the stages and scores against the labels', async () => {
   const { x, labels } = planted(120, 2);
   const r = await clusterImages(x, shape, labels, {
@@ -75,13 +89,14 @@ test('ae-kmeans: the cluster report names the stages and scores against the labe
     method: 'ae-kmeans',
     nInit: 2,
     seed: 0,
-    autoencoder: { bottleneck: 2, width: 4, epochs: 3, batchSize: 32, lr: 1e-2, umapDims: 0 },
+    autoencoder: { architecture: 'conv', bottleneck: 2, width: 4, epochs: 3, batchSize: 32, lr: 1e-2, umapDims: 0 },
   });
   assert.equal(r.autoencoder?.bottleneck, 2);
   assert.ok(r.metrics && r.metrics.accuracy >= 0.9, `accuracy ${r.metrics?.accuracy}`);
   const text = formatClusterReport(r);
   assert.match(text, /autoencoder \+ k-means/);
-  assert.match(text, /autoencoder to 2-d codes: 3 epochs/);
+  assert.match(text, /convolutional autoencoder to 2-d codes: 3 epochs/);
+  assert.equal(r.autoencoder?.architecture, 'conv');
   await assert.rejects(clusterImages(x, shape, labels, { k: 4, method: 'ae-kmeans', pca: 5 }), /--pca applies to kmeans/);
 });
 

@@ -62,31 +62,18 @@ test('simmer cluster prints accuracy, NMI and ARI (--json), and simmer embed wri
   assert.match(bad.stderr, /\.json or \.npy/);
 });
 
-test('simmer cluster --method ae-kmeans trains the autoencoder and reports its stages; embed --project tsne writes the layout', () => {
-  const c = simmer([
-    'cluster',
-    'shapes',
-    '--limit',
-    '96',
-    '--k',
-    '4',
-    '--method',
-    'ae-kmeans',
-    '--ae-epochs',
-    '1',
-    '--ae-width',
-    '4',
-    '--bottleneck',
-    '6',
-    '--umap',
-    '0',
-    '--n-init',
-    '1',
-    '--json',
-  ]);
+/** The --json report of a one-epoch ae-kmeans on the first n shapes images (k 4, no UMAP, one restart), plus extra flags. */
+function aeKmeansReport(n: number, extra: string[]) {
+  const args = ['cluster', 'shapes', '--limit', String(n), '--k', '4', '--method', 'ae-kmeans', '--ae-epochs', '1', '--umap', '0', '--n-init', '1', '--json'];
+  const c = simmer([...args, ...extra]);
   assert.equal(c.code, 0, c.stderr);
-  const report = JSON.parse(c.stdout);
+  return JSON.parse(c.stdout);
+}
+
+test('simmer cluster --method ae-kmeans trains the autoencoder and reports its stages; embed --project tsne writes the layout', () => {
+  const report = aeKmeansReport(96, ['--ae', 'conv', '--ae-width', '4', '--bottleneck', '6']);
   assert.equal(report.method, 'ae-kmeans');
+  assert.equal(report.autoencoder.architecture, 'conv');
   assert.equal(report.autoencoder.bottleneck, 6);
   assert.equal(report.autoencoder.epochs, 1);
   assert.equal(report.autoencoder.umapDims, 0);
@@ -95,6 +82,13 @@ test('simmer cluster --method ae-kmeans trains the autoencoder and reports its s
     report.clusterSizes.reduce((a: number, b: number) => a + b, 0),
     96,
   );
+  const denseReport = aeKmeansReport(64, []);
+  assert.equal(denseReport.autoencoder.architecture, 'dense', 'the default autoencoder is the dense one');
+  assert.equal(denseReport.autoencoder.bottleneck, 10);
+  assert.equal(denseReport.samples, 64);
+  const badAe = simmer(['cluster', 'shapes', '--method', 'ae-kmeans', '--ae', 'resnet']);
+  assert.equal(badAe.code, 1);
+  assert.match(badAe.stderr, /--ae.*resnet.*conv, dense/s);
   // The classifier run of the test above gives embed its checkpoint (tests in a file run in order).
   const run = readdirSync(join(root, 'runs'))[0];
   const checkpoint = join(root, 'runs', run, 'checkpoints', 'last.safetensors');

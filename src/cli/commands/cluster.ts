@@ -4,7 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import { loadDataset } from '../../data/load.ts';
-import { DEFAULT_AE_EPOCHS, DEFAULT_UMAP_DIMS } from '../../unsupervised/ae-cluster.ts';
+import { AE_ARCHITECTURES, DEFAULT_AE_ARCHITECTURE, DEFAULT_AE_EPOCHS, DEFAULT_UMAP_DIMS, DEFAULT_UMAP_SAMPLE } from '../../unsupervised/ae-cluster.ts';
 import { CLUSTER_METHODS, clusterImages, formatClusterReport } from '../../unsupervised/cluster-report.ts';
 import { datasetMatrix } from '../../unsupervised/data.ts';
 import { number } from '../options.ts';
@@ -24,7 +24,8 @@ interface ClusterFlags {
   size?: number;
   json?: boolean;
   bottleneck: number;
-  aeEpochs: number;
+  ae: (typeof AE_ARCHITECTURES)[number];
+  aeEpochs?: number;
   aeWidth: number;
   aeBatchSize: number;
   umap: number;
@@ -57,11 +58,22 @@ export function register(program: Command): void {
     .option('--limit <n>', 'use only the first n images (0 = all)', number('--limit', { integer: true, min: 0 }), 0)
     .option('--size <px>', 'decode images at this square size (image folders and manifests)', number('--size', { integer: true, min: 1 }))
     .option('--json', 'print the report as JSON')
+    .addOption(
+      new Option('--ae <kind>', "ae-kmeans: conv (the small convolutional autoencoder) or dense (N2D's 500-500-2000 layers, MSE)")
+        .choices(AE_ARCHITECTURES)
+        .default(DEFAULT_AE_ARCHITECTURE),
+    )
     .option('--bottleneck <n>', 'ae-kmeans: code size of the autoencoder', number('--bottleneck', { integer: true, min: 1 }), 10)
-    .option('--ae-epochs <n>', 'ae-kmeans: epochs of autoencoder training', number('--ae-epochs', { integer: true, min: 1 }), DEFAULT_AE_EPOCHS)
+    .option(
+      '--ae-epochs <n>',
+      `ae-kmeans: epochs of autoencoder training (default ${Object.entries(DEFAULT_AE_EPOCHS)
+        .map(([a, e]) => `${e} for ${a}`)
+        .join(', ')})`,
+      number('--ae-epochs', { integer: true, min: 1 }),
+    )
     .option(
       '--ae-width <n>',
-      "ae-kmeans: channels of the autoencoder's first conv (the second has twice as many)",
+      "ae-kmeans, --ae conv: channels of the autoencoder's first conv (the second has twice as many)",
       number('--ae-width', { integer: true, min: 1 }),
       16,
     )
@@ -76,9 +88,10 @@ export function register(program: Command): void {
       '--umap-sample <n>',
       'ae-kmeans: fit UMAP on n evenly spaced points; each other point joins its nearest fitted one (0 = all)',
       number('--umap-sample', { integer: true, min: 0 }),
-      10_000,
+      DEFAULT_UMAP_SAMPLE,
     )
     .action(async (dataset: string, o: ClusterFlags) => {
+      const aeEpochs = o.aeEpochs ?? DEFAULT_AE_EPOCHS[o.ae];
       const ds = await loadDataset(dataset, { split: o.split, data: o.data, size: o.size });
       const { x, labels, shape } = await datasetMatrix(ds, o.limit);
       const tty = !o.json && process.stderr.isTTY;
@@ -92,14 +105,15 @@ export function register(program: Command): void {
         batchSize: o.batchSize,
         silhouetteSample: o.silhouette,
         autoencoder: {
+          architecture: o.ae,
           bottleneck: o.bottleneck,
-          epochs: o.aeEpochs,
+          epochs: aeEpochs,
           width: o.aeWidth,
           umapDims: o.umap,
           umapSample: o.umapSample,
           batchSize: o.aeBatchSize,
           onStage: tty ? (s) => process.stderr.write(`\r${s}…\x1b[K`) : undefined,
-          onEpoch: tty ? (e) => process.stderr.write(`\rautoencoder epoch ${e.epoch + 1}/${o.aeEpochs}: loss ${e.trainLoss.toFixed(2)}\x1b[K\n`) : undefined,
+          onEpoch: tty ? (e) => process.stderr.write(`\rautoencoder epoch ${e.epoch + 1}/${aeEpochs}: loss ${e.trainLoss.toFixed(2)}\x1b[K\n`) : undefined,
         },
         onStep: tty
           ? (s) => process.stderr.write(`\rk-means step ${s.step}: ${s.running} restart(s) running, best inertia ${s.bestInertia.toPrecision(7)}  `)
