@@ -129,7 +129,7 @@ if (!available('simmer-native')) {
 }
 const fast: Variant[] = [];
 const slow: Variant[] = [];
-if (available('simmer-native')) fast.push({ system: 'simmer-native', label: `Simmer native ${cores}t`, threads: cores, slow: false });
+fast.push({ system: 'simmer-native', label: `Simmer native ${cores}t`, threads: cores, slow: false });
 if (available('torch')) {
   fast.push({ system: 'torch', label: 'PyTorch 1t', threads: 1, slow: false });
   if (cores > 1) fast.push({ system: 'torch', label: `PyTorch ${cores}t`, threads: cores, slow: false });
@@ -471,7 +471,7 @@ if (wants('scaling')) {
     for (const threads of cores > 1 ? [1, cores] : [1]) {
       const config = `batch ${batch}, ${threads}t`;
       const variants: Variant[] = [];
-      if (available('simmer-native')) variants.push({ system: 'simmer-native', label: 'Simmer native', threads, slow: false });
+      variants.push({ system: 'simmer-native', label: 'Simmer native', threads, slow: false });
       if (available('torch')) variants.push({ system: 'torch', label: 'PyTorch', threads, slow: false });
       for (const v of variants) {
         const o = await runJob(v, { kind: 'cnn-train', threads, batch, maxSteps: Math.ceil(images / batch), budgetS: SEGMENT_BUDGET, warmupSteps: 3 }, 600);
@@ -481,7 +481,7 @@ if (wants('scaling')) {
   }
 }
 
-if (wants('loader') && available('simmer-native')) {
+if (wants('loader')) {
   console.log('Data loader: W3 with augmentation through 2 workers');
   const v: Variant = { system: 'simmer-native', label: `Simmer native ${cores}t`, threads: cores, slow: false };
   const configs: [string, Partial<JobSpec>][] = [
@@ -522,7 +522,7 @@ if (wants('contention')) {
   }
 }
 
-if (wants('latency') && available('simmer-native')) {
+if (wants('latency')) {
   console.log('Latency: GET /api/runs while a run trains (was an assertion in test/server/api.test.ts)');
   const v: Variant = { system: 'simmer-native', label: `Simmer native ${cores}t`, threads: cores, slow: false };
   for (let r = 0; r < rounds; r++) {
@@ -531,14 +531,14 @@ if (wants('latency') && available('simmer-native')) {
   }
 }
 
-if (wants('memory') && available('simmer-native')) {
+if (wants('memory')) {
   console.log('Memory: RSS after epochs 1 and 3 of a shapes run (was an assertion in test/train/memory.test.ts)');
   const v: Variant = { system: 'simmer-native', label: `Simmer native ${cores}t`, threads: cores, slow: false };
   const o = await runJob(v, { kind: 'train-rss', threads: cores, budgetS: SEGMENT_BUDGET, seed: 2 }, 300);
   record('memory', '', v, o, ['RSS after epoch 1', 'RSS after epoch 3', 'RSS growth epoch 1 to 3']);
 }
 
-if (wants('ddp') && available('simmer-native')) {
+if (wants('ddp')) {
   console.log('DDP: W3 on 1 process × 2 threads, 1 × 1, and 2 MPI ranks × 1 thread (batch 64 per process)');
   const load0 = loadavg()[0];
   const configs: [string, Variant][] = [

@@ -294,8 +294,8 @@ export function denoisingLoss(model: DiffusionModel, images: Tensor, gen: Genera
     model.imageShape,
   );
   const ts = new Tensor(timesteps, [n]);
-  const out = predict(model.noised(x0, eps, timesteps).xt, ts);
-  return mse(out, model.noised(x0, eps, timesteps).target);
+  const { xt, target } = model.noised(x0, eps, timesteps);
+  return mse(predict(xt, ts), target);
 }
 
 /** The diffusion loss of one batch: MSE between the U-Net's output and its target at random timesteps. */

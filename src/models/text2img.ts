@@ -124,10 +124,10 @@ export class Text2ImgModel extends DiffusionModel {
     if (prompts.length !== o.n) throw new RangeError(`text2img: give one prompt per image (${o.n}), got ${prompts.length}`);
     const encoded = prompts.map((p) => this.encodePrompt(p));
     const negative = this.encodePrompt(o.negativePrompt ?? '');
-    return this.runSampler(o, (from, to) => {
+    return this.runSampler(o, (from, to, settings) => {
       const cond = this.textEncoder.encode(encoded.slice(from, to));
       const uncond = this.textEncoder.encode(Array.from({ length: to - from }, () => negative));
-      return (x, t) => this.predictText(x, t, cond, uncond, this.samplerSettings(o).guidance);
+      return (x, t) => this.predictText(x, t, cond, uncond, settings.guidance);
     });
   }
 }

@@ -11,6 +11,7 @@
  */
 import { generateImages, type GenerativeModule, type SampleOptions } from '../models/generative.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { flattenMetrics } from '../train/trainer.ts';
 import type { Callback, EpochReport, TrainerView } from '../train/types.ts';
 import { loadImages, referenceClassifier, type ReferenceClassifier, type ReferenceOptions } from './reference.ts';
 import { scoreGenerator } from './scores.ts';
@@ -79,6 +80,6 @@ export class QualityCallback implements Callback {
     const metrics: Record<string, number> = { fdClf: scores.fd, fdClfFloor: scores.fdFloor, classEntropy: scores.entropy };
     if (scores.intendedAccuracy !== null) metrics.intendedAccuracy = scores.intendedAccuracy;
     report.valMetrics = { ...report.valMetrics, ...metrics };
-    for (const [k, v] of Object.entries(metrics)) report[`val${k[0].toUpperCase()}${k.slice(1)}`] = v;
+    Object.assign(report, flattenMetrics('val', metrics));
   }
 }

@@ -98,7 +98,7 @@ const emptySums = (): EpochSums => ({ loss: 0, count: 0, waitMs: 0, stepMs: 0, s
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Adds `prefix<Name>` keys for each metric (accuracy → trainAccuracy), the names dashboards and callbacks read. */
-function flatten(prefix: string, metrics: Record<string, number>): Record<string, number> {
+export function flattenMetrics(prefix: string, metrics: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`${prefix}${capitalize(k)}`, v]));
 }
 
@@ -276,7 +276,7 @@ export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = Classifi
         epoch,
         trainLoss: p.loss / Math.max(1, p.count),
         trainMetrics,
-        ...flatten('train', trainMetrics),
+        ...flattenMetrics('train', trainMetrics),
         lr: this.optimizer.lr,
         imagesPerSec: p.count / Math.max(1e-9, p.seconds),
         dataWaitMs: p.waitMs / Math.max(1, p.steps),
@@ -288,7 +288,7 @@ export class Trainer<B extends AnyBatch = Batch, R extends EvalReport = Classifi
         const v = await this.evaluate(options.val);
         report.valLoss = v.loss;
         report.valMetrics = { ...v.metrics };
-        Object.assign(report, flatten('val', v.metrics));
+        Object.assign(report, flattenMetrics('val', v.metrics));
       }
       // Divergence is caught here, before any callback can checkpoint it: a NaN validation loss or NaN weights
       // would otherwise be saved as `last` (and as `best`, since NaN compares false).

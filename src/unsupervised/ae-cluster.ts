@@ -74,6 +74,9 @@ export interface AeKmeansResult {
   inertia: number;
   nIter: number;
   restarts: number;
+  /** Epochs the autoencoder trained, and the points UMAP was fitted on (all of them when fewer). */
+  epochs: number;
+  umapSample: number;
   /** Reconstruction loss (BCE summed over pixels, mean over images) of the first and last epochs. */
   loss: { first: number; last: number };
   seconds: { train: number; encode: number; umap: number; kmeans: number };
@@ -121,7 +124,8 @@ export async function aeKmeans(x: Matrix, shape: [number, number, number], o: Ae
   });
   let t = performance.now();
   stage('training the autoencoder');
-  const history = await trainer.fit(source, { epochs: o.epochs ?? DEFAULT_AE_EPOCHS[architecture] });
+  const epochs = o.epochs ?? DEFAULT_AE_EPOCHS[architecture];
+  const history = await trainer.fit(source, { epochs });
   const train = (performance.now() - t) / 1000;
   t = performance.now();
   stage('encoding');
@@ -130,13 +134,14 @@ export async function aeKmeans(x: Matrix, shape: [number, number, number], o: Ae
   t = performance.now();
   let clustered = codes;
   const dims = o.umapDims ?? DEFAULT_UMAP_DIMS;
+  const fitSample = o.umapSample ?? DEFAULT_UMAP_SAMPLE; // 0: every point
   if (dims > 0) {
     stage('UMAP of the codes');
     clustered = await umapReduce(codes, {
       nComponents: dims,
       minDist: 0,
       nNeighbors: o.umapNeighbors ?? 20,
-      fitSample: o.umapSample ?? DEFAULT_UMAP_SAMPLE,
+      fitSample,
       seed,
     });
   }
@@ -153,6 +158,8 @@ export async function aeKmeans(x: Matrix, shape: [number, number, number], o: Ae
     inertia: km.inertia,
     nIter: km.nIter,
     restarts: km.restarts.length,
+    epochs,
+    umapSample: Math.min(x.rows, fitSample === 0 ? x.rows : fitSample),
     loss: { first: history[0].trainLoss, last: history[history.length - 1].trainLoss },
     seconds: { train, encode, umap, kmeans: (performance.now() - t) / 1000 },
   };

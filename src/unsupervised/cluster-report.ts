@@ -7,15 +7,7 @@
  *   const report = clusterMatrix(x, labels, { k: 10, method: 'kmeans', nInit: 10, seed: 0 });
  *   formatClusterReport(report); // "k-means, k = 10, 60,000 × 784 … accuracy 0.5541 · NMI 0.5123 · ARI 0.3715"
  */
-import {
-  type AeArchitecture,
-  aeKmeans,
-  type AeKmeansOptions,
-  type AeKmeansResult,
-  DEFAULT_AE_EPOCHS,
-  DEFAULT_UMAP_DIMS,
-  DEFAULT_UMAP_SAMPLE,
-} from './ae-cluster.ts';
+import { type AeArchitecture, aeKmeans, type AeKmeansOptions, type AeKmeansResult, DEFAULT_UMAP_DIMS } from './ae-cluster.ts';
 import { kmeans } from './kmeans.ts';
 import type { Matrix } from './matrix.ts';
 import { adjustedRandIndex, clusteringAccuracy, normalizedMutualInfo, silhouetteScore } from './metrics.ts';
@@ -121,10 +113,10 @@ export async function clusterImages(x: Matrix, shape: [number, number, number], 
     autoencoder: {
       architecture: r.architecture,
       bottleneck: r.codes.cols,
-      epochs: o.autoencoder?.epochs ?? DEFAULT_AE_EPOCHS[r.architecture],
+      epochs: r.epochs,
       loss: r.loss,
       umapDims,
-      umapSample: Math.min(x.rows, o.autoencoder?.umapSample === 0 ? x.rows : (o.autoencoder?.umapSample ?? DEFAULT_UMAP_SAMPLE)),
+      umapSample: r.umapSample,
       seconds: r.seconds,
     },
     inertia: r.inertia,

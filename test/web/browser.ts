@@ -22,6 +22,12 @@ export const SHOTS = process.env.SIMMER_UPDATE_SCREENSHOTS
 export const skipWithoutChromium = skipUnless('chromium', existsSync(CHROMIUM), `${CHROMIUM} is missing`);
 
 export type Page = import('playwright-core').Page;
+export type Locator = import('playwright-core').Locator;
+
+/** Types each value into the form's `input[name=…]` of that name, in the order given. */
+export async function fillInputs(form: Locator, values: Record<string, string>): Promise<void> {
+  for (const [name, value] of Object.entries(values)) await form.locator(`input[name=${name}]`).fill(value);
+}
 
 export interface HeadlessBrowser {
   page: Page;

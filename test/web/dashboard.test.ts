@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeUnlabelled } from '../server/helpers.ts';
-import { type Page, shot as saveShot, skipWithoutChromium as skip, useDashboard } from './browser.ts';
+import { fillInputs, type Page, shot as saveShot, skipWithoutChromium as skip, useDashboard } from './browser.ts';
 
 let page: Page;
 let runId = '';
@@ -28,10 +28,7 @@ test('runs: start a short shapes run from the form and watch the curve update li
   await page.waitForSelector('[data-testid=new-run]');
   const form = page.locator('[data-testid=new-run]');
   await form.locator('select[name=model]').selectOption('cnn-small');
-  await form.locator('input[name=epochs]').fill('3');
-  await form.locator('input[name=batchSize]').fill('32');
-  await form.locator('input[name=lr]').fill('0.001');
-  await form.locator('input[name=limit]').fill('1500');
+  await fillInputs(form, { epochs: '3', batchSize: '32', lr: '0.001', limit: '1500' });
   await form.locator('button[type=submit]').click();
   await page.waitForURL(/#\/runs\/.+/);
   runId = decodeURIComponent(page.url().split('#/runs/')[1]);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runTraining } from '../../src/runs/run.ts';
 import { type GenerativeRuns, trainGenerativeRuns } from '../server/generative-runs.ts';
-import { shot, skipWithoutChromium as skip, useDashboard } from './browser.ts';
+import { fillInputs, shot, skipWithoutChromium as skip, useDashboard } from './browser.ts';
 
 let runs: GenerativeRuns;
 let text2img: string;
@@ -34,10 +34,7 @@ test('generate: a DDPM run samples a class with a seed and guidance, the traject
   const sampler = page.locator('[data-testid=sampler]');
   await sampler.waitFor();
   await sampler.locator('select[name=class]').selectOption('2'); // triangle
-  await sampler.locator('input[name=n]').fill('4');
-  await sampler.locator('input[name=seed]').fill('7');
-  await sampler.locator('input[name=steps]').fill('12');
-  await sampler.locator('input[name=guidance]').fill('3');
+  await fillInputs(sampler, { n: '4', seed: '7', steps: '12', guidance: '3' });
   await page.locator('[data-testid=generate]').click();
   await page.waitForSelector('[data-testid=samples] figure', { timeout: 60_000 });
   assert.equal(await page.locator('[data-testid=samples] figure').count(), 4);
@@ -83,11 +80,7 @@ test('generate: a text2img run takes a prompt and a negative prompt and shows on
   const sampler = page.locator('[data-testid=sampler]');
   await sampler.locator('input[name=prompt]').waitFor();
   assert.equal(await sampler.locator('select[name=class]').count(), 0, 'a prompt, not a class');
-  await sampler.locator('input[name=prompt]').fill('a red circle above a blue square');
-  await sampler.locator('input[name=negative]').fill('a gray background');
-  await sampler.locator('input[name=n]').fill('4');
-  await sampler.locator('input[name=steps]').fill('6');
-  await sampler.locator('input[name=guidance]').fill('3');
+  await fillInputs(sampler, { prompt: 'a red circle above a blue square', negative: 'a gray background', n: '4', steps: '6', guidance: '3' });
   await page.locator('[data-testid=generate]').click();
   await page.waitForSelector('[data-testid=attention] [data-testid=attention-map]', { timeout: 60_000 });
   assert.equal(await page.locator('[data-testid=samples] figure').count(), 4);

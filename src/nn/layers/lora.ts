@@ -59,7 +59,8 @@ export class LoRA extends Module {
 
   /** The update alone: (alpha / r)·B·(A·x). */
   forward(x: Tensor): Tensor {
-    return mul(linear(linear(x, this.A), this.B), this.scale);
+    const update = linear(linear(x, this.A), this.B);
+    return this.scale === 1 ? update : mul(update, this.scale);
   }
 
   /** Adds the update to the target layer's output from now on (idempotent). */
